@@ -1,0 +1,125 @@
+/**
+ * The per-stage expectation map, Crafting Interpreters style: one spec corpus, and for each
+ * stage the features it is expected to pass.
+ *
+ * Strategy: every spec test names a {@link Feature}. {@link describeStages} runs a spec file
+ * once per stage under test, against one real server process per stage. A test whose feature
+ * the stage has is run and must pass; one whose feature it lacks is skipped, or, when
+ * `NIBIRU_SPEC_EXPECTED_FAILURES=1` (what `npm run spec:matrix` sets), run as `it.fails`, so
+ * that the matrix can show it failing as expected (and flag one that starts to pass).
+ *
+ * Choose the stages with `NIBIRU_STAGES=01,02` (default: all), or test your own stage folder
+ * with `NIBIRU_STAGE_DIR=path/to/stage NIBIRU_STAGE_AS=02` (it is held to stage 02's map).
+ */
+
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { listStages } from '../bin/stage.ts';
+import { startStage, type StageProcess, type StartOptions } from './launcher.ts';
+
+/** What a spec can require of a stage. */
+export type Feature =
+  /** RFC 9112 §3: the request-line, and answering with `Connection: close`. */
+  | 'request-line'
+  /** RFC 9112 §5: header fields are parsed and checked. */
+  | 'fields'
+  /** RFC 9112 §6, §7: message bodies, Content-Length and chunked. */
+  | 'body'
+  /** RFC 9112 §9: persistent connections and pipelining. */
+  | 'persistence'
+  /** Limits beyond the request-line: header size, body size, timeouts. */
+  | 'limits'
+  /** Several worker processes. */
+  | 'workers'
+  /** Least-connection balancing of connections across workers. */
+  | 'balancing';
+
+const HTTP_1_1: readonly Feature[] = ['request-line', 'fields', 'body', 'persistence', 'limits'];
+
+/** Which features each stage is expected to pass. */
+export const EXPECTED: Readonly<Record<string, readonly Feature[]>> = {
+  '01-request-line': ['request-line'],
+  '02-full-parser': HTTP_1_1,
+  '03-fd-passing': [...HTTP_1_1, 'workers', 'balancing'],
+  '04-shared-socket': [...HTTP_1_1, 'workers'],
+};
+
+/** Extra arguments each stage gets in the specs (the worker stages run with 2 workers). */
+export const STAGE_ARGS: Readonly<Record<string, readonly string[]>> = {
+  '03-fd-passing': ['--workers', '2'],
+  '04-shared-socket': ['--workers', '2'],
+};
+
+/** A stage under test: its name (for the map) and what to launch. */
+export interface StageUnderTest {
+  /** The stage whose expectations apply, e.g. `02-full-parser`. */
+  readonly name: string;
+  /** What {@link startStage} is given: the same name, or a folder of your own. */
+  readonly target: string;
+}
+
+/** The stages this run tests, from `NIBIRU_STAGES` / `NIBIRU_STAGE_DIR`, default all. */
+export function stagesUnderTest(env: NodeJS.ProcessEnv = process.env): StageUnderTest[] {
+  const all = listStages();
+  if (env.NIBIRU_STAGE_DIR) {
+    const as = all.find((s) => s.startsWith((env.NIBIRU_STAGE_AS ?? '').padStart(2, '0'))) ?? all.at(-1)!;
+    return [{ name: as, target: env.NIBIRU_STAGE_DIR }];
+  }
+  const wanted = env.NIBIRU_STAGES?.split(',').map((s) => s.trim().padStart(2, '0'));
+  return all.filter((s) => !wanted || wanted.some((w) => s.startsWith(w))).map((s) => ({ name: s, target: s }));
+}
+
+/** Whether `stage` is expected to pass specs that need `feature`. */
+export function expects(stage: string, feature: Feature): boolean {
+  return (EXPECTED[stage] ?? []).includes(feature);
+}
+
+/** What a spec body gets for one stage. */
+export interface StageContext {
+  /** The stage's name. */
+  readonly stage: string;
+  /** The running server (started before the first test of the stage). */
+  server(): StageProcess;
+  /** Declares a test that needs `feature`. */
+  spec(feature: Feature, title: string, fn: () => Promise<void> | void, timeoutMs?: number): void;
+}
+
+/**
+ * Runs `body` once per stage under test, each against its own server process.
+ *
+ * @param title the RFC section, e.g. `RFC 9112 §3 request-line`.
+ * @param options how to start the server (app, extra arguments).
+ */
+export function describeStages(title: string, body: (ctx: StageContext) => void, options: StartOptions = {}): void {
+  const runExpectedFailures = process.env.NIBIRU_SPEC_EXPECTED_FAILURES === '1';
+  for (const { name, target } of stagesUnderTest()) {
+    describe(`${title} [${name}]`, () => {
+      let proc: StageProcess | undefined;
+      let needed = false;
+      beforeAll(async () => {
+        if (!needed) return;
+        proc = await startStage(target, { ...options, args: [...(STAGE_ARGS[name] ?? []), ...(options.args ?? [])] });
+      }, 30_000);
+      afterAll(async () => {
+        await proc?.stop();
+      }, 15_000);
+      body({
+        stage: name,
+        server: () => {
+          if (!proc) throw new Error(`stage ${name} is not running`);
+          return proc;
+        },
+        spec: (feature, testTitle, fn, timeoutMs = 10_000) => {
+          if (expects(name, feature)) {
+            needed = true;
+            it(testTitle, fn, timeoutMs);
+          } else if (runExpectedFailures) {
+            needed = true;
+            it.fails(testTitle, fn, timeoutMs);
+          } else {
+            it.skip(testTitle, fn);
+          }
+        },
+      });
+    });
+  }
+}
