@@ -69,8 +69,15 @@ export interface StageProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
 }
 
-/** The command that runs `stage`: through `bin/stage.ts`, or a stage folder's own `src/main.ts`. */
+/**
+ * The command that runs `stage`: through `bin/stage.ts`, a stage folder's own `src/main.ts`
+ * (when `stage` is a path), or a reference server (`ref:node-http`, `ref:node-cluster`).
+ */
 export function stageCommand(stage: string): string[] {
+  if (stage.startsWith('ref:')) {
+    // a reference server from bench/reference/, e.g. ref:node-http, ref:node-cluster
+    return ['--import', 'tsx', path.join(ROOT, 'bench', 'reference', `${stage.slice(4)}.ts`)];
+  }
   const dir = stage.includes('/') ? path.resolve(stage) : undefined;
   if (dir !== undefined) {
     const main = path.join(dir, 'src', 'main.ts');
