@@ -12,6 +12,7 @@
  */
 
 import type { Environ, HeaderList, StartResponse } from '../stages/01-request-line/src/app.ts';
+import { isSitePath, site } from './site.ts';
 
 /** The body of `GET /`, the response the log's benchmarks measure. */
 export const BODY = 'Nibiru Docs';
@@ -38,9 +39,12 @@ function text(start: StartResponse, status: string, body: string, extra: HeaderL
  * - `GET /` (and `HEAD /`): 200 `Nibiru Docs`; other methods: 405 with `Allow`.
  * - `GET /slow?ms=N`: blocks for N ms (default 50, at most {@link MAX_SLOW_MS}).
  * - `GET /pid`: the pid of the process that answered.
+ * - `/docs/`, `/api/`, `/bench/`, `/files/`: the docs site (the workshop guide, the TypeDoc
+ *   site, the bench charts, the sources), see {@link site}. Checked after `/`, which stays
+ *   the first and cheapest test.
  * - anything else: 404.
  */
-export function app(environ: Environ, start: StartResponse): string[] {
+export function app(environ: Environ, start: StartResponse): Array<string | Uint8Array> {
   const method = environ.REQUEST_METHOD;
   const path = environ.PATH_INFO;
   const isRead = method === 'GET' || method === 'HEAD';
@@ -53,5 +57,6 @@ export function app(environ: Environ, start: StartResponse): string[] {
     blockFor(ms);
     return text(start, '200 OK', `slept ${ms} ms in ${process.pid}\n`);
   }
+  if (isSitePath(path)) return site(environ, start);
   return text(start, '404 Not Found', 'Not Found\n');
 }

@@ -1,0 +1,114 @@
+/**
+ * Markdown to HTML for the docs app, with `marked`.
+ *
+ * Strategy: lex the markdown, rewrite every relative link and image so that it points at the
+ * route that serves its target (a guide chapter at `/docs/…html`, a source file at `/files/…`,
+ * see {@link routeFor}), then render. Headings get GitHub-style ids, so `#fragment` links
+ * keep working. Raw HTML in the markdown is escaped and shown as text, and HTML comments
+ * (the guide's generated-section markers) are dropped: a page shows what its markdown says,
+ * never markup that slipped into it.
+ *
+ * What it will not do: syntax highlighting, or any rendering that needs a browser script.
+ *
+ * @module docs-markdown
+ */
+
+import path from 'node:path';
+import { Marked, type Token, type Tokens } from 'marked';
+
+/** Escapes text for use in HTML content and in attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The markdown files the guide serves as pages under `/docs/`, besides the chapters. */
+export const REFERENCE_PAGES: readonly string[] = ['wsgi', 'conformance', 'performance'];
+
+/**
+ * The URL path that serves the repository file `repoPath` (posix, relative to the repository
+ * root), e.g. `docs/guide/02-full-parser.md` → `/docs/02-full-parser.html`.
+ */
+export function routeFor(repoPath: string): string {
+  const p = repoPath.replace(/^\.\//, '');
+  if (p === 'docs/guide/README.md' || p === 'docs/guide' || p === 'docs/guide/') return '/docs/';
+  const chapter = /^docs\/guide\/([\w-]+)\.md$/.exec(p);
+  if (chapter) return `/docs/${chapter[1]}.html`;
+  const reference = /^docs\/([\w-]+)\.md$/.exec(p);
+  if (reference && REFERENCE_PAGES.includes(reference[1]!)) return `/docs/${reference[1]}.html`;
+  if (p === 'docs/api' || p.startsWith('docs/api/')) return `/api/${p.slice('docs/api/'.length)}`;
+  if (p === 'bench/results' || p.startsWith('bench/results/')) return `/bench/${p.slice('bench/results/'.length)}`;
+  return `/files/${p}`;
+}
+
+/**
+ * Rewrites a link found in the markdown file `fromRepoPath`: relative links become the route
+ * of their target; absolute URLs, `/`-rooted paths, fragments and links that leave the
+ * repository are left alone.
+ */
+export function rewriteHref(href: string, fromRepoPath: string): string {
+  if (href === '' || href.startsWith('#') || href.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(href)) return href;
+  const hash = href.indexOf('#');
+  const target = hash === -1 ? href : href.slice(0, hash);
+  const fragment = hash === -1 ? '' : href.slice(hash);
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(fromRepoPath), decodeURI(target)));
+  if (resolved === '..' || resolved.startsWith('../')) return href;
+  const route = routeFor(resolved === '.' ? '' : resolved);
+  return encodeURI(route) + fragment;
+}
+
+/** A GitHub-style heading id: lower case, punctuation dropped, spaces to `-`. */
+export function slugify(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/<[^>]*>/g, '')
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .trim()
+    .replace(/\s/g, '-');
+}
+
+/** A rendered markdown page. */
+export interface RenderedPage {
+  /** The text of the first level-1 heading (or the fallback title). */
+  readonly title: string;
+  /** The HTML of the page body. */
+  readonly html: string;
+}
+
+let ids = new Map<string, number>();
+
+const md = new Marked({
+  gfm: true,
+  renderer: {
+    html({ text }: Tokens.HTML | Tokens.Tag): string {
+      if (/^\s*<!--[\s\S]*-->\s*$/.test(text)) return '';
+      return escapeHtml(text);
+    },
+    heading({ tokens, depth, text }: Tokens.Heading): string {
+      const base = slugify(text) || 'section';
+      const seen = ids.get(base) ?? 0;
+      ids.set(base, seen + 1);
+      const id = seen === 0 ? base : `${base}-${seen}`;
+      return `<h${depth} id="${escapeHtml(id)}">${this.parser.parseInline(tokens)}</h${depth}>\n`;
+    },
+  },
+});
+
+/**
+ * Renders `markdown`, read from the repository file `fromRepoPath`, to HTML.
+ *
+ * @param fallbackTitle the title when the markdown has no level-1 heading.
+ */
+export function renderMarkdown(markdown: string, fromRepoPath: string, fallbackTitle = fromRepoPath): RenderedPage {
+  const tokens = md.lexer(markdown);
+  let title: string | undefined;
+  md.walkTokens(tokens, (token: Token) => {
+    if (token.type === 'link' || token.type === 'image') {
+      (token as Tokens.Link | Tokens.Image).href = rewriteHref((token as Tokens.Link).href, fromRepoPath);
+    } else if (token.type === 'heading' && (token as Tokens.Heading).depth === 1 && title === undefined) {
+      title = (token as Tokens.Heading).text;
+    }
+  });
+  ids = new Map();
+  const html = md.parser(tokens);
+  return { title: (title ?? fallbackTitle).replace(/`/g, ''), html };
+}

@@ -1,0 +1,44 @@
+/**
+ * `npm run check:stages`: fails when consecutive stages have drifted apart silently.
+ *
+ * Strategy: for each pair of consecutive stages (folders under `stages/` with `src/main.ts`;
+ * a stage still being written, without one, is not checked yet), every file the later stage
+ * added, removed or changed must be listed in the later stage's README under
+ * `## Changed files`. A shared file that differs without being listed is drift: usually a fix
+ * that went into one copy and not the others. A listed file that did not change is printed as
+ * a warning and does not fail. Exit code 1 on drift, 0 otherwise.
+ *
+ * Try it: `npm run check:stages`; to see what a stage changed, `npm run diff -- 01 02 --all --stat`.
+ */
+
+import { pathToFileURL } from 'node:url';
+import { listStages } from '../bin/stage.ts';
+import { checkStages, isError, type Drift } from './stage-tools.ts';
+
+/** The report for `drifts`, one line each, errors first. */
+export function report(drifts: readonly Drift[]): string {
+  const line = (d: Drift): string =>
+    d.problem === 'no Changed files section'
+      ? `  ${d.stage}/README.md has no "## Changed files" section`
+      : `  ${d.stage}: ${d.file} ${d.problem}`;
+  const errors = drifts.filter(isError);
+  const warnings = drifts.filter((d) => !isError(d));
+  const parts: string[] = [];
+  if (errors.length) parts.push(`drift (list these in the stage README's "## Changed files", or undo the change):`, ...errors.map(line));
+  if (warnings.length) parts.push(`warnings:`, ...warnings.map(line));
+  return parts.join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const stages = listStages();
+  const drifts = checkStages();
+  const text = report(drifts);
+  if (text) process.stdout.write(text + '\n');
+  const errors = drifts.filter(isError).length;
+  process.stdout.write(
+    errors === 0
+      ? `check:stages: ok, ${Math.max(0, stages.length - 1)} pair(s) of consecutive stages checked (${stages.join(', ')})\n`
+      : `check:stages: ${errors} problem(s)\n`,
+  );
+  process.exitCode = errors === 0 ? 0 : 1;
+}

@@ -1,0 +1,113 @@
+/**
+ * `npm run diff -- 03 04`: the lesson between two stages, as a summary and a unified diff.
+ *
+ * Strategy: compare the two stage folders' `src/` (add `--all` for every file but the
+ * README, tests included), print one summary line per file that was added, removed or
+ * changed, with its line counts, then the unified diff of each. `--stat` prints the summary
+ * only; `--markdown` prints it as a markdown table (what the guide chapters embed).
+ *
+ * A stage is named as `bin/stage.ts` names it (`03`, `3`, `03-fd-passing`) or by a folder
+ * path, so attendees can diff their own version: `npm run diff -- 02 ../my-stage-03`.
+ */
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compareStages, countChanges, stageDir, unifiedDiff } from './stage-tools.ts';
+
+/** One file's line of the summary. */
+export interface SummaryRow {
+  /** The file, relative to the stage folder. */
+  readonly file: string;
+  /** `added`, `removed` or `changed`. */
+  readonly status: 'added' | 'removed' | 'changed';
+  /** Lines added. */
+  readonly added: number;
+  /** Lines removed. */
+  readonly removed: number;
+}
+
+/** What changed between stage folders `a` and `b`, file by file, and how many files did not. */
+export function summarize(a: string, b: string, only: readonly string[] | undefined = ['src']): { rows: SummaryRow[]; same: number } {
+  const cmp = compareStages(a, b, only);
+  const read = (dir: string, f: string): string => readFileSync(path.join(dir, f), 'utf8');
+  const rows: SummaryRow[] = [
+    ...cmp.changed.map((file) => ({ file, status: 'changed' as const, ...countChanges(read(a, file), read(b, file)) })),
+    ...cmp.added.map((file) => ({ file, status: 'added' as const, ...countChanges('', read(b, file)) })),
+    ...cmp.removed.map((file) => ({ file, status: 'removed' as const, ...countChanges(read(a, file), '') })),
+  ].sort((x, y) => x.file.localeCompare(y.file));
+  return { rows, same: cmp.same.length };
+}
+
+/** The summary as plain text, one line per file and a total. */
+export function summaryText(nameA: string, nameB: string, rows: readonly SummaryRow[], same: number): string {
+  const width = Math.max(0, ...rows.map((r) => r.file.length));
+  const lines = rows.map((r) => `  ${r.status.padEnd(8)} ${r.file.padEnd(width)}  +${r.added} -${r.removed}`);
+  const plus = rows.reduce((s, r) => s + r.added, 0);
+  const minus = rows.reduce((s, r) => s + r.removed, 0);
+  return [
+    `${nameA} → ${nameB}`,
+    ...lines,
+    `  ${same} file${same === 1 ? '' : 's'} unchanged`,
+    `${rows.length} file${rows.length === 1 ? '' : 's'} changed, ${plus} insertion${plus === 1 ? '' : 's'}(+), ${minus} deletion${minus === 1 ? '' : 's'}(-)`,
+  ].join('\n');
+}
+
+/** The summary as a markdown table. */
+export function summaryMarkdown(rows: readonly SummaryRow[], same: number): string {
+  const plus = rows.reduce((s, r) => s + r.added, 0);
+  const minus = rows.reduce((s, r) => s + r.removed, 0);
+  return [
+    '| file | change | lines |',
+    '| --- | --- | --- |',
+    ...rows.map((r) => `| \`${r.file}\` | ${r.status} | +${r.added} −${r.removed} |`),
+    `| ${same} other file${same === 1 ? '' : 's'} | unchanged | |`,
+    `| **total** | ${rows.length} file${rows.length === 1 ? '' : 's'} | **+${plus} −${minus}** |`,
+  ].join('\n');
+}
+
+const USAGE = `usage: npm run diff -- <from-stage> <to-stage> [--stat] [--markdown] [--all]
+  a stage is 01, 1, 01-request-line, or a folder path (your own version)
+  --stat      the summary only
+  --markdown  the summary as a markdown table
+  --all       every file of the stage (tests too), not only src/
+`;
+
+function run(argv: readonly string[]): number {
+  const flags = new Set(argv.filter((a) => a.startsWith('--')));
+  const names = argv.filter((a) => !a.startsWith('--'));
+  if (flags.has('--help') || names.length !== 2 || [...flags].some((f) => !['--stat', '--markdown', '--all'].includes(f))) {
+    process.stderr.write(USAGE);
+    return flags.has('--help') ? 0 : 2;
+  }
+  let a: string;
+  let b: string;
+  try {
+    a = stageDir(names[0]!);
+    b = stageDir(names[1]!);
+  } catch (err) {
+    process.stderr.write(`diff: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const only = flags.has('--all') ? undefined : ['src'];
+  const { rows, same } = summarize(a, b, only);
+  const [nameA, nameB] = [path.basename(a), path.basename(b)];
+  if (flags.has('--markdown')) {
+    process.stdout.write(summaryMarkdown(rows, same) + '\n');
+    return 0;
+  }
+  process.stdout.write(summaryText(nameA, nameB, rows, same) + '\n');
+  if (flags.has('--stat')) return 0;
+  for (const r of rows) {
+    const left = r.status === 'added' ? '' : readFileSync(path.join(a, r.file), 'utf8');
+    const right = r.status === 'removed' ? '' : readFileSync(path.join(b, r.file), 'utf8');
+    const la = r.status === 'added' ? '/dev/null' : `${nameA}/${r.file}`;
+    const lb = r.status === 'removed' ? '/dev/null' : `${nameB}/${r.file}`;
+    process.stdout.write('\n' + unifiedDiff(la, lb, left, right));
+  }
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = run(process.argv.slice(2));
+}
