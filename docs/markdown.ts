@@ -4,9 +4,10 @@
  * Strategy: lex the markdown, rewrite every relative link and image so that it points at the
  * route that serves its target (a guide chapter at `/docs/…html`, a source file at `/files/…`,
  * see {@link routeFor}), then render. Headings get GitHub-style ids, so `#fragment` links
- * keep working. Raw HTML in the markdown is escaped and shown as text, and HTML comments
- * (the guide's generated-section markers) are dropped: a page shows what its markdown says,
- * never markup that slipped into it.
+ * keep working. Raw HTML in the markdown is escaped and shown as text, except bare
+ * `<details>` and `<summary>` tags (the exercises' folded hints), and HTML comments (the
+ * guide's generated-section markers) are dropped: a page shows what its markdown says, never
+ * markup that slipped into it.
  *
  * What it will not do: syntax highlighting, or any rendering that needs a browser script.
  *
@@ -81,7 +82,8 @@ const md = new Marked({
   renderer: {
     html({ text }: Tokens.HTML | Tokens.Tag): string {
       if (/^\s*<!--[\s\S]*-->\s*$/.test(text)) return '';
-      return escapeHtml(text);
+      // the one markup the guide uses on purpose: folded hints, attribute-free
+      return escapeHtml(text).replace(/&#60;(\/?)(details|summary)&#62;/g, '<$1$2>');
     },
     heading({ tokens, depth, text }: Tokens.Heading): string {
       const base = slugify(text) || 'section';

@@ -57,11 +57,19 @@ function firstHeading(file: string, fallback: string): string {
   return (m ? m[1]! : fallback).replace(/`/g, '').trim();
 }
 
+/** The guide's navigation, in two lists. */
+export interface GuideNav {
+  /** The index, then the chapters in order. */
+  readonly chapters: NavEntry[];
+  /** The reference pages that exist (`docs/wsgi.md`, …). */
+  readonly reference: NavEntry[];
+}
+
 /**
  * The guide's navigation, from the files that exist: the index, the chapters
  * (`docs/guide/NN-*.md`, in order), then the reference pages.
  */
-export function guideNav(root: string = REPO_ROOT): { chapters: NavEntry[]; reference: NavEntry[] } {
+export function guideNav(root: string = REPO_ROOT): GuideNav {
   const guideDir = path.join(root, 'docs', 'guide');
   const chapters: NavEntry[] = [];
   if (existsSync(path.join(guideDir, 'README.md'))) {

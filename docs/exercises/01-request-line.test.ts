@@ -1,0 +1,102 @@
+/**
+ * Exercises of chapter 01, the request-line server (docs/guide/01-request-line.md).
+ *
+ * Run against the reference: `npx vitest run docs/exercises/01-request-line.test.ts`;
+ * against yours: `NIBIRU_STAGE_DIR=path/to/your/stage npx vitest run docs/exercises/01-request-line.test.ts`.
+ */
+
+import net from 'node:net';
+import { expect, it } from 'vitest';
+import { exchange } from '../../spec/client.ts';
+import { describeExercise } from './exercise.ts';
+
+const STAGE = '01-request-line';
+
+/**
+ * Sends `head`, waits for the response and the server's FIN, then keeps writing `more` bytes
+ * the way a client still uploading a body would, and reports whether the server reset.
+ */
+function writeAfterResponse(port: number, head: string, more: number): Promise<{ response: string; reset: boolean; finReceived: boolean }> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let response = '';
+    let reset = false;
+    let finReceived = false;
+    const done = (): void => {
+      socket.destroy();
+      resolve({ response, reset, finReceived });
+    };
+    socket.on('data', (d: Buffer) => (response += d.toString('latin1')));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      reset = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+      done();
+    });
+    socket.on('end', () => {
+      finReceived = true;
+      // the server has answered and half-closed: go on sending what is left of the body
+      socket.write(Buffer.alloc(more, 0x78));
+      setTimeout(() => socket.write(Buffer.alloc(more, 0x78), () => setTimeout(done, 200)), 100);
+    });
+    socket.write(head);
+    setTimeout(done, 4000);
+  });
+}
+
+describeExercise(STAGE, 'exercise 1.1: the response survives the bytes the server never reads', (server) => {
+  it('the server half-closes and drains: a client still sending its body is not reset', async () => {
+    const head = 'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048576\r\n\r\n';
+    const r = await writeAfterResponse(server().port, head, 64 * 1024);
+    expect(r.response).toMatch(/^HTTP\/1\.1 405 /); // the app allows GET and HEAD on /
+    expect(r.response).toMatch(/\r\nconnection: close\r\n/i);
+    expect(r.finReceived).toBe(true);
+    expect(r.reset).toBe(false);
+  });
+
+  it('a request with a 256 KiB body in one write gets its whole response', async () => {
+    const body = 'x'.repeat(256 * 1024);
+    const r = await exchange(server().port, `POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${body.length}\r\n\r\n${body}`, { timeoutMs: 5000 });
+    expect(r.reset).toBe(false);
+    expect(r.responses.map((x) => x.status)).toEqual([405]);
+  });
+});
+
+describeExercise(
+  STAGE,
+  'exercise 1.2: the request-line limit is a command-line flag, counted without the CRLF',
+  (server) => {
+    const line = (length: number): string => {
+      const head = 'GET /?';
+      const tail = ' HTTP/1.1';
+      return head + 'p'.repeat(length - head.length - tail.length) + tail;
+    };
+    it('a request-line of exactly --max-request-line bytes is served', async () => {
+      expect(line(64)).toHaveLength(64);
+      const r = await exchange(server().port, `${line(64)}\r\nHost: localhost\r\n\r\n`);
+      expect(r.responses[0]!.status).toBe(200);
+    });
+    it('one byte more gets 414 URI Too Long', async () => {
+      const r = await exchange(server().port, `${line(65)}\r\nHost: localhost\r\n\r\n`);
+      expect(r.responses[0]!.status).toBe(414);
+    });
+    it('414 comes before the line ends, as soon as the limit is passed', async () => {
+      const r = await exchange(server().port, `${line(65)}`.slice(0, 66) + 'p'.repeat(100), { responses: 1, timeoutMs: 3000 });
+      expect(r.timedOut).toBe(false);
+      expect(r.responses[0]!.status).toBe(414);
+    });
+  },
+  { args: ['--max-request-line', '64'] },
+);
+
+describeExercise(STAGE, 'exercise 1.3: methods are case-sensitive tokens, versions are checked', (server) => {
+  it('lower-case "get" is an unknown method: 501', async () => {
+    const r = await exchange(server().port, 'get / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(r.responses[0]!.status).toBe(501);
+  });
+  it('HTTP/1.9 is answered (as HTTP/1.1), HTTP/2.0 gets 505, HTTP/1 gets 400', async () => {
+    const ask = async (version: string): Promise<number> =>
+      (await exchange(server().port, `GET / ${version}\r\nHost: localhost\r\n\r\n`)).responses[0]!.status;
+    expect(await ask('HTTP/1.9')).toBe(200);
+    expect(await ask('HTTP/2.0')).toBe(505);
+    expect(await ask('HTTP/1')).toBe(400);
+  });
+});

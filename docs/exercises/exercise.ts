@@ -1,0 +1,53 @@
+/**
+ * The harness of the guide's exercise specs: each exercise spec runs against the reference
+ * stage of its chapter, or against your own version of it.
+ *
+ * Strategy: {@link describeExercise} starts one real server process, the reference stage by
+ * default or the folder `NIBIRU_STAGE_DIR` names (a folder holding `src/main.ts` that prints
+ * the usual ready line), with the stage's usual spec arguments (`--workers 2` for 03 and 04)
+ * plus the exercise's own, and stops it afterwards. The reference stages pass every exercise
+ * spec; `npm test` runs them, which proves each exercise can be solved.
+ *
+ * ```sh
+ * npx vitest run docs/exercises/02-full-parser.test.ts                         # the reference
+ * NIBIRU_STAGE_DIR=../my-stage npx vitest run docs/exercises/02-full-parser.test.ts   # yours
+ * ```
+ */
+
+import { afterAll, beforeAll, describe } from 'vitest';
+import { startStage, type StageProcess, type StartOptions } from '../../spec/launcher.ts';
+import { STAGE_ARGS } from '../../spec/stages.ts';
+import { listStages } from '../../bin/stage.ts';
+
+/** What an exercise runs against: `NIBIRU_STAGE_DIR` when set, else the reference `stage`. */
+export function exerciseTarget(stage: string): string {
+  return process.env.NIBIRU_STAGE_DIR ?? stage;
+}
+
+/** Whether the reference `stage` exists in this checkout (a stage folder with `src/main.ts`). */
+export function stageExists(stage: string): boolean {
+  return process.env.NIBIRU_STAGE_DIR !== undefined || listStages().includes(stage);
+}
+
+/**
+ * Declares an exercise: `body` declares its tests, which reach the running server through
+ * `server()`. Skipped, with the reason in its title, when the reference stage does not exist.
+ */
+export function describeExercise(stage: string, title: string, body: (server: () => StageProcess) => void, options: StartOptions = {}): void {
+  const target = exerciseTarget(stage);
+  const suite = stageExists(stage) ? describe : describe.skip;
+  const label = stageExists(stage) ? `${title} [${target}]` : `${title} [skipped: stage ${stage} does not exist yet]`;
+  suite(label, () => {
+    let proc: StageProcess | undefined;
+    beforeAll(async () => {
+      proc = await startStage(target, { ...options, args: [...(STAGE_ARGS[stage] ?? []), ...(options.args ?? [])] });
+    }, 30_000);
+    afterAll(async () => {
+      await proc?.stop();
+    }, 15_000);
+    body(() => {
+      if (!proc) throw new Error(`${target} is not running`);
+      return proc;
+    });
+  });
+}

@@ -1,0 +1,169 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BufferInput, stderrStream, type Environ, type HeaderList } from '../stages/01-request-line/src/app.ts';
+import { app } from './app.ts';
+import { escapeHtml, renderMarkdown, rewriteHref, routeFor, slugify } from './markdown.ts';
+import { contentType, notModified, PathRefused, resolveInside, safeSegments } from './static-files.ts';
+
+function environ(pathInfo: string, headers: Record<string, string> = {}, method = 'GET'): Environ {
+  return {
+    REQUEST_METHOD: method,
+    SCRIPT_NAME: '',
+    PATH_INFO: pathInfo,
+    QUERY_STRING: '',
+    SERVER_NAME: 'localhost',
+    SERVER_PORT: '80',
+    SERVER_PROTOCOL: 'HTTP/1.1',
+    REMOTE_ADDR: '127.0.0.1',
+    REMOTE_PORT: '1',
+    'wsgi.version': [1, 0],
+    'wsgi.url_scheme': 'http',
+    'wsgi.input': new BufferInput(),
+    'wsgi.errors': stderrStream,
+    'wsgi.multithread': false,
+    'wsgi.multiprocess': false,
+    'wsgi.run_once': false,
+    ...headers,
+  };
+}
+
+function call(env: Environ): { status: string; headers: HeaderList; body: string } {
+  let status = '';
+  let headers: HeaderList = [];
+  const chunks = app(env, (s, h) => {
+    status = s;
+    headers = h;
+  });
+  const body = Buffer.concat([...chunks].map((c) => (typeof c === 'string' ? Buffer.from(c) : Buffer.from(c)))).toString();
+  return { status, headers, body };
+}
+
+const header = (h: HeaderList, name: string): string | undefined => h.find(([n]) => n.toLowerCase() === name)?.[1];
+
+describe('safeSegments', () => {
+  it.each(['/..', '/a/../b', '/./a', '/a/..', '..'])('refuses the dot segment in %j with 400', (p) => {
+    expect(() => safeSegments(p)).toThrow(expect.objectContaining({ status: 400, code: 'DOCS_PATH_TRAVERSAL' }));
+  });
+  it.each(['/a\\..\\b', '/\\etc', '/a\0b', '/a\nb'])('refuses the bad byte in %j with 400', (p) => {
+    expect(() => safeSegments(p)).toThrow(expect.objectContaining({ status: 400, code: 'DOCS_PATH_BAD_BYTE' }));
+  });
+  it('refuses hidden names with 404', () => {
+    expect(() => safeSegments('/.git/config')).toThrow(PathRefused);
+    expect(() => safeSegments('/.env')).toThrow(expect.objectContaining({ status: 404 }));
+  });
+  it('keeps ordinary names, drops empty segments, and does not decode again', () => {
+    expect(safeSegments('/a//b/c.txt/')).toEqual(['a', 'b', 'c.txt']);
+    expect(safeSegments('/%2e%2e/x')).toEqual(['%2e%2e', 'x']);
+    expect(safeSegments('/a..b')).toEqual(['a..b']);
+  });
+});
+
+describe('resolveInside', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'nibiru-docs-'));
+  const root = path.join(dir, 'root');
+  mkdirSync(root);
+  writeFileSync(path.join(root, 'in.txt'), 'in');
+  writeFileSync(path.join(dir, 'secret.txt'), 'secret');
+  symlinkSync(path.join(dir, 'secret.txt'), path.join(root, 'escape.txt'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds a file inside the root', () => {
+    expect(resolveInside(root, ['in.txt'])).toBe(path.join(root, 'in.txt'));
+  });
+  it('refuses a path that resolves outside, even when handed unchecked segments', () => {
+    expect(resolveInside(root, ['..', 'secret.txt'])).toBeUndefined();
+    expect(resolveInside(root, [path.join(dir, 'secret.txt')])).toBeUndefined();
+  });
+  it('refuses a symbolic link that points outside the root', () => {
+    expect(resolveInside(root, ['escape.txt'])).toBeUndefined();
+  });
+  it('answers undefined for a missing file', () => {
+    expect(resolveInside(root, ['nope'])).toBeUndefined();
+  });
+});
+
+describe('contentType', () => {
+  it.each([
+    ['a.html', 'text/html; charset=utf-8'],
+    ['chart.svg', 'image/svg+xml'],
+    ['x.css', 'text/css; charset=utf-8'],
+    ['x.js', 'text/javascript; charset=utf-8'],
+    ['x.json', 'application/json'],
+    ['x.PNG', 'image/png'],
+    ['x.bin', 'application/octet-stream'],
+  ])('%s is %s', (file, type) => expect(contentType(file)).toBe(type));
+});
+
+describe('notModified', () => {
+  const lm = new Date('2026-01-02T03:04:05.678Z');
+  it('matches If-None-Match weakly, in lists, and *', () => {
+    expect(notModified(environ('/', { HTTP_IF_NONE_MATCH: '"abc"' }), '"abc"', lm)).toBe(true);
+    expect(notModified(environ('/', { HTTP_IF_NONE_MATCH: 'W/"abc"' }), '"abc"', lm)).toBe(true);
+    expect(notModified(environ('/', { HTTP_IF_NONE_MATCH: '"x", "abc"' }), '"abc"', lm)).toBe(true);
+    expect(notModified(environ('/', { HTTP_IF_NONE_MATCH: '*' }), '"abc"', lm)).toBe(true);
+    expect(notModified(environ('/', { HTTP_IF_NONE_MATCH: '"abcd"' }), '"abc"', lm)).toBe(false);
+  });
+  it('compares If-Modified-Since to the second, and ignores invalid dates', () => {
+    expect(notModified(environ('/', { HTTP_IF_MODIFIED_SINCE: lm.toUTCString() }), '"a"', lm)).toBe(true);
+    expect(notModified(environ('/', { HTTP_IF_MODIFIED_SINCE: new Date(lm.getTime() - 1000).toUTCString() }), '"a"', lm)).toBe(false);
+    expect(notModified(environ('/', { HTTP_IF_MODIFIED_SINCE: 'soon' }), '"a"', lm)).toBe(false);
+  });
+  it('lets If-None-Match win over If-Modified-Since, and only for GET and HEAD', () => {
+    expect(notModified(environ('/', { HTTP_IF_NONE_MATCH: '"x"', HTTP_IF_MODIFIED_SINCE: lm.toUTCString() }), '"a"', lm)).toBe(false);
+    expect(notModified(environ('/', { HTTP_IF_NONE_MATCH: '"a"' }, 'POST'), '"a"', lm)).toBe(false);
+  });
+});
+
+describe('markdown', () => {
+  it('routes repository files to the site', () => {
+    expect(routeFor('docs/guide/README.md')).toBe('/docs/');
+    expect(routeFor('docs/guide/02-full-parser.md')).toBe('/docs/02-full-parser.html');
+    expect(routeFor('docs/wsgi.md')).toBe('/docs/wsgi.html');
+    expect(routeFor('docs/api/index.html')).toBe('/api/index.html');
+    expect(routeFor('bench/results/a.svg')).toBe('/bench/a.svg');
+    expect(routeFor('stages/01-request-line/src/app.ts')).toBe('/files/stages/01-request-line/src/app.ts');
+  });
+  it('rewrites relative links, keeps fragments, leaves absolute ones alone', () => {
+    expect(rewriteHref('02-full-parser.md#run-it', 'docs/guide/01-request-line.md')).toBe('/docs/02-full-parser.html#run-it');
+    expect(rewriteHref('../../spec/README.md', 'docs/guide/README.md')).toBe('/files/spec/README.md');
+    expect(rewriteHref('https://example.com/a.md', 'docs/guide/README.md')).toBe('https://example.com/a.md');
+    expect(rewriteHref('#x', 'docs/guide/README.md')).toBe('#x');
+    expect(rewriteHref('../../../etc/passwd', 'docs/guide/README.md')).toBe('../../../etc/passwd');
+  });
+  it('escapes raw HTML, drops comments, and gives headings ids', () => {
+    const page = renderMarkdown('# Hello `x`\n\n<script>alert(1)</script>\n\n<!-- gen -->\n\n## Run it\n\n## Run it\n', 'docs/guide/README.md');
+    expect(page.title).toBe('Hello x');
+    expect(page.html).not.toContain('<script>');
+    expect(page.html).toContain(escapeHtml('<script>'));
+    expect(page.html).not.toContain('gen');
+    expect(page.html).toContain('<h2 id="run-it">');
+    expect(page.html).toContain('<h2 id="run-it-1">');
+    expect(slugify('§9.6: Lingering close!')).toBe('96-lingering-close');
+    const hint = renderMarkdown('<details><summary>Hint</summary>\n\nText.\n\n</details>\n\n<details open onclick="x()">\n', 'docs/guide/README.md');
+    expect(hint.html).toContain('<details><summary>Hint</summary>');
+    expect(hint.html).toContain('</details>');
+    expect(hint.html).not.toContain('<details open');
+  });
+});
+
+describe('the docs app', () => {
+  it('still answers / with the tiny body the benchmarks measure', () => {
+    expect(call(environ('/'))).toMatchObject({ status: '200 OK', body: 'Nibiru Docs' });
+  });
+  it('serves the guide index with validators, and a 304 when they match', () => {
+    const first = call(environ('/docs/'));
+    expect(first.status).toBe('200 OK');
+    const etag = header(first.headers, 'etag')!;
+    const again = call(environ('/docs/', { HTTP_IF_NONE_MATCH: etag }));
+    expect(again.status).toBe('304 Not Modified');
+    expect(again.body).toBe('');
+    expect(header(again.headers, 'etag')).toBe(etag);
+  });
+  it('refuses traversal on every mount', () => {
+    for (const p of ['/docs/../package.json', '/files/stages/../package.json', '/api/../../package.json', '/bench/../../package.json']) {
+      expect(call(environ(p)).status).toMatch(/^40[04] /);
+    }
+  });
+});
