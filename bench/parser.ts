@@ -1,0 +1,355 @@
+/**
+ * Parser benchmark: stage 02's RequestParser against node:http's llhttp and http-parser-js.
+ *
+ * Strategy: one process, one corpus, three parsers, each fed the same buffers and made to hand
+ * over the same observable output (method, target, every header name and value, every body
+ * byte) to a sink, so no parser wins by doing less. Before timing, a check pass compares what
+ * the three parsers saw. Each row then runs for `--seconds` per parser, interleaved over
+ * `--rounds` rounds after a warm-up, and the table reports the median requests per second.
+ *
+ * llhttp is reached through `process.binding('http_parser')`, set up as node:http's
+ * `_http_common.js` does it (`initialize(REQUEST, {})`, then the kOnHeadersComplete / kOnBody /
+ * kOnMessageComplete callbacks). It is C, but every message crosses into JavaScript through
+ * those callbacks, with its strings made on the C++ side. What this does not measure: sockets,
+ * IncomingMessage objects and streams, which node:http adds on top (the end-to-end benchmark
+ * does that).
+ *
+ * Usage: `npm run bench:parser -- [--seconds 1] [--rounds 5] [--only name]`
+ */
+
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { NEED_DATA, RequestParser } from '../stages/02-full-parser/src/parser.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i !== -1 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
+}
+const SECONDS = Number(option('seconds', '1'));
+const ROUNDS = Number(option('rounds', '5'));
+const ONLY = option('only', '');
+
+// ---------------------------------------------------------------------------------------------
+// Corpus
+
+interface Row {
+  readonly name: string;
+  readonly bytes: Buffer;
+  /** How many requests `bytes` holds. */
+  readonly requests: number;
+}
+
+const SMALL_GET = 'GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n';
+
+const BROWSER_GET =
+  'GET /docs/guide/getting-started.html?lang=en&v=2 HTTP/1.1\r\n' +
+  'Host: localhost:8080\r\n' +
+  'Connection: keep-alive\r\n' +
+  'Cache-Control: max-age=0\r\n' +
+  'sec-ch-ua: "Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99"\r\n' +
+  'sec-ch-ua-mobile: ?0\r\n' +
+  'sec-ch-ua-platform: "Linux"\r\n' +
+  'Upgrade-Insecure-Requests: 1\r\n' +
+  'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n' +
+  'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8\r\n' +
+  'Sec-Fetch-Site: same-origin\r\n' +
+  'Sec-Fetch-Mode: navigate\r\n' +
+  'Accept-Encoding: gzip, deflate, br\r\n' +
+  'Accept-Language: en-US,en;q=0.9\r\n' +
+  'Cookie: session=4f1c2a9e8b7d6c5e; theme=dark\r\n' +
+  '\r\n';
+
+function chunkedPost(): string {
+  let body = '';
+  for (const size of [256, 300, 200, 268]) body += `${size.toString(16)}\r\n${'x'.repeat(size)}\r\n`;
+  return (
+    'POST /api/items HTTP/1.1\r\n' +
+    'Host: localhost:8080\r\n' +
+    'Content-Type: application/json\r\n' +
+    'Transfer-Encoding: chunked\r\n' +
+    '\r\n' +
+    body +
+    '0\r\n\r\n'
+  );
+}
+
+const ROWS: readonly Row[] = [
+  { name: 'small GET', bytes: Buffer.from(SMALL_GET, 'latin1'), requests: 1 },
+  { name: 'browser GET (14 headers)', bytes: Buffer.from(BROWSER_GET, 'latin1'), requests: 1 },
+  { name: 'chunked POST (1 KiB, 4 chunks)', bytes: Buffer.from(chunkedPost(), 'latin1'), requests: 1 },
+  { name: '16 pipelined small GETs', bytes: Buffer.from(SMALL_GET.repeat(16), 'latin1'), requests: 16 },
+].filter((row) => ONLY === '' || row.name.includes(ONLY));
+
+// ---------------------------------------------------------------------------------------------
+// The three parsers, each behind the same interface
+
+/** What a parser saw, for the check pass: one line per request. */
+type Seen = string[];
+
+interface Contender {
+  readonly name: string;
+  /** Parses `bytes` (whole requests), feeding the sink; returns the requests completed. */
+  parse(bytes: Buffer): number;
+  /** Parses `bytes` and describes what it saw. */
+  describe(bytes: Buffer): Seen;
+}
+
+let sink = 0;
+
+function nibiru(): Contender {
+  const parser = new RequestParser();
+  return {
+    name: 'nibiru-ts',
+    parse(bytes) {
+      let done = 0;
+      parser.receive(bytes);
+      for (let event = parser.next(); event !== NEED_DATA; event = parser.next()) {
+        if (event.type === 'request') {
+          sink += event.method.length + event.target.length;
+          const headers = event.headers;
+          for (let i = 0; i < headers.length; i++) {
+            const field = headers[i]!;
+            sink += field[0].length + field[1].length;
+          }
+        } else if (event.type === 'data') {
+          sink += event.chunk.length;
+        } else {
+          done++;
+        }
+      }
+      return done;
+    },
+    describe(bytes) {
+      const seen: Seen = [];
+      const p = new RequestParser();
+      p.receive(bytes);
+      let line = '';
+      for (let event = p.next(); event !== NEED_DATA; event = p.next()) {
+        if (event.type === 'request') {
+          line = `${event.method} ${event.target} ${event.headers.map(([n, v]) => `${n}=${v}`).join('|')} body:`;
+        } else if (event.type === 'data') {
+          line += event.chunk.toString('latin1');
+        } else {
+          seen.push(line);
+        }
+      }
+      return seen;
+    },
+  };
+}
+
+/** The callback shape both llhttp's binding and http-parser-js use. */
+interface CallbackParser {
+  [key: number]: unknown;
+  execute(bytes: Buffer): number | Error;
+}
+
+function llhttp(): Contender {
+  const { HTTPParser, methods } = internalHttpParser();
+  const make = (onHeaders: (method: string, url: string, headers: string[]) => void, onBody: (b: Buffer) => void, onEnd: () => void): CallbackParser => {
+    const parser = new HTTPParser() as CallbackParser & { initialize(type: number, resource: object): void };
+    let partialHeaders: string[] = [];
+    let partialUrl = '';
+    // As _http_common.js: kOnHeaders only runs when a header section spans execute() calls.
+    parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
+      partialHeaders = partialHeaders.concat(headers);
+      partialUrl += url;
+    };
+    parser[HTTPParser.kOnHeadersComplete] = (
+      _major: number, _minor: number, headers: string[] | undefined, method: number, url: string | undefined,
+    ) => {
+      if (headers === undefined) { headers = partialHeaders; partialHeaders = []; }
+      if (!url) { url = partialUrl; partialUrl = ''; }
+      onHeaders(methods[method]!, url, headers);
+      return 0;
+    };
+    parser[HTTPParser.kOnBody] = onBody;
+    parser[HTTPParser.kOnMessageComplete] = onEnd;
+    parser[HTTPParser.kOnExecute] = null;
+    parser.initialize(HTTPParser.REQUEST, {});
+    return parser;
+  };
+  return callbackContender('llhttp', make);
+}
+
+function httpParserJs(): Contender {
+  const require = createRequire(import.meta.url);
+  const { HTTPParser } = require('http-parser-js') as {
+    HTTPParser: {
+      new (type: number): CallbackParser;
+      REQUEST: number;
+      methods: string[];
+      kOnHeaders: number;
+      kOnHeadersComplete: number;
+      kOnBody: number;
+      kOnMessageComplete: number;
+    };
+  };
+  const make = (onHeaders: (method: string, url: string, headers: string[]) => void, onBody: (b: Buffer) => void, onEnd: () => void): CallbackParser => {
+    const parser = new HTTPParser(HTTPParser.REQUEST);
+    let partialHeaders: string[] = [];
+    let partialUrl = '';
+    parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
+      partialHeaders = partialHeaders.concat(headers);
+      partialUrl += url;
+    };
+    parser[HTTPParser.kOnHeadersComplete] = (info: { method: number; url: string; headers: string[] }) => {
+      let { headers, url } = info;
+      if (headers.length === 0 && partialHeaders.length !== 0) { headers = partialHeaders; partialHeaders = []; }
+      if (!url) { url = partialUrl; partialUrl = ''; }
+      onHeaders(HTTPParser.methods[info.method]!, url, headers);
+      return 0;
+    };
+    parser[HTTPParser.kOnBody] = (b: Buffer, start: number, len: number) => onBody(b.subarray(start, start + len));
+    parser[HTTPParser.kOnMessageComplete] = onEnd;
+    return parser;
+  };
+  return callbackContender('http-parser-js', make);
+}
+
+/** A contender for a callback parser; `make` builds a parser that calls the three hooks. */
+function callbackContender(
+  name: string,
+  make: (onHeaders: (method: string, url: string, headers: string[]) => void, onBody: (b: Buffer) => void, onEnd: () => void) => CallbackParser,
+): Contender {
+  let done = 0;
+  const timed = make(
+    (method, url, headers) => {
+      sink += method.length + url.length;
+      for (let i = 0; i < headers.length; i++) sink += headers[i]!.length;
+    },
+    (b) => {
+      sink += b.length;
+    },
+    () => {
+      done++;
+    },
+  );
+  return {
+    name,
+    parse(bytes) {
+      done = 0;
+      const result = timed.execute(bytes);
+      if (typeof result !== 'number') throw result;
+      return done;
+    },
+    describe(bytes) {
+      const seen: Seen = [];
+      let line = '';
+      const parser = make(
+        (method, url, headers) => {
+          const pairs: string[] = [];
+          for (let i = 0; i < headers.length; i += 2) pairs.push(`${headers[i]!.toLowerCase()}=${headers[i + 1]}`);
+          line = `${method} ${url} ${pairs.join('|')} body:`;
+        },
+        (b) => {
+          line += b.toString('latin1');
+        },
+        () => {
+          seen.push(line);
+        },
+      );
+      const result = parser.execute(bytes);
+      if (typeof result !== 'number') throw result;
+      return seen;
+    },
+  };
+}
+
+interface HttpParserBinding {
+  HTTPParser: {
+    new (): CallbackParser;
+    REQUEST: number;
+    kOnHeaders: number;
+    kOnHeadersComplete: number;
+    kOnBody: number;
+    kOnMessageComplete: number;
+    kOnExecute: number;
+  };
+  methods: string[];
+}
+
+/** node:http's own llhttp binding; `process.binding` is deprecated, so silence its warning. */
+function internalHttpParser(): HttpParserBinding {
+  const quiet = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    return (process as unknown as { binding(name: string): HttpParserBinding }).binding('http_parser');
+  } finally {
+    process.noDeprecation = quiet;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+/** Runs `contender` on `row` for about `seconds`; returns requests per second. */
+function measure(contender: Contender, row: Row, seconds: number): number {
+  const bytes = row.bytes;
+  const budget = seconds * 1e9;
+  const start = process.hrtime.bigint();
+  let requests = 0;
+  let elapsed = 0;
+  // Check the clock every `batch` buffers, so reading it costs nothing measurable.
+  const batch = 256;
+  do {
+    for (let i = 0; i < batch; i++) requests += contender.parse(bytes);
+    elapsed = Number(process.hrtime.bigint() - start);
+  } while (elapsed < budget);
+  return requests / (elapsed / 1e9);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function format(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function main(): void {
+  const contenders = [nibiru(), llhttp(), httpParserJs()];
+  console.log(`# Parser benchmark\n`);
+  console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} CPUs)`);
+  console.log(`${SECONDS} s per parser per round, ${ROUNDS} rounds, median requests/s\n`);
+
+  // Check: every parser sees the same requests, headers and bodies.
+  for (const row of ROWS) {
+    const [reference, ...others] = contenders.map((c) => c.describe(row.bytes));
+    if (reference!.length !== row.requests) throw new Error(`${row.name}: nibiru saw ${reference!.length} requests`);
+    for (const [k, other] of others.entries()) {
+      if (JSON.stringify(other) !== JSON.stringify(reference)) {
+        throw new Error(`${row.name}: ${contenders[k + 1]!.name} saw ${JSON.stringify(other)}, nibiru ${JSON.stringify(reference)}`);
+      }
+    }
+  }
+
+  const lines = [
+    '| row | nibiru-ts req/s | llhttp req/s | http-parser-js req/s | nibiru/llhttp |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of ROWS) {
+    // Warm-up: let every parser's code get optimized before anything counts.
+    for (const c of contenders) measure(c, row, Math.min(0.5, SECONDS / 2));
+    const rates: number[][] = contenders.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order so no parser always runs first (or last) in a round.
+      for (let k = 0; k < contenders.length; k++) {
+        const j = (k + round) % contenders.length;
+        rates[j]!.push(measure(contenders[j]!, row, SECONDS));
+      }
+    }
+    const [ours, theirs, js] = rates.map(median) as [number, number, number];
+    lines.push(`| ${row.name} | ${format(ours)} | ${format(theirs)} | ${format(js)} | ${(ours / theirs).toFixed(2)} |`);
+    process.stderr.write(`${lines[lines.length - 1]}\n`);
+  }
+  console.log(lines.join('\n'));
+  if (sink === -1) console.log(''); // keep the sink observable
+}
+
+main();
