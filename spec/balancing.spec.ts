@@ -1,0 +1,124 @@
+/**
+ * Least-connection balancing (stage 03): the master hands each new connection to the worker
+ * with the fewest open connections, as counted from its own hand-overs and the workers'
+ * completion notifications.
+ *
+ * Only stages with the `balancing` feature run this. In stage 04 the kernel, not the master,
+ * chooses which worker accepts, and the outcome of this scenario depends on which process the
+ * kernel wakes first, so it is neither expected to pass nor to fail there: it is skipped.
+ */
+
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { parseResponses, type RawResponse } from './client.ts';
+import { startStage } from './launcher.ts';
+import { expects, STAGE_ARGS, stagesUnderTest } from './stages.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A keep-alive connection that sends one request at a time. */
+class Client {
+  readonly socket: net.Socket;
+  #buf: Buffer = Buffer.alloc(0);
+  #waiter: (() => void) | undefined;
+  closed = false;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('data', (d: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, d]);
+      this.#waiter?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.#waiter?.();
+    });
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1' }, () => resolve(new Client(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  async get(path: string, timeoutMs = 10_000): Promise<RawResponse> {
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: spec\r\n\r\n`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { responses, rest } = parseResponses(this.#buf);
+      if (responses.length > 0) {
+        this.#buf = rest;
+        return responses[0]!;
+      }
+      if (this.closed) throw new Error(`connection closed before the response to ${path}`);
+      if (Date.now() > deadline) throw new Error(`no response to ${path} within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        this.#waiter = r;
+        setTimeout(r, 100);
+      });
+    }
+  }
+
+  /** Closes from this side and waits until the server has closed too. */
+  async close(): Promise<void> {
+    this.socket.end();
+    while (!this.closed) await sleep(10);
+  }
+}
+
+async function pidOf(c: Client): Promise<number> {
+  return Number((await c.get('/pid')).body.toString().trim());
+}
+
+for (const { name, target } of stagesUnderTest()) {
+  const test = expects(name, 'balancing') ? it : it.skip;
+
+  describe(`least-connection balancing [${name}]`, () => {
+    test('long-lived connections are spread evenly: 4 connections, 2 workers, 2 each', async () => {
+      const proc = await startStage(target, { args: [...(STAGE_ARGS[name] ?? []), '--workers', '2'] });
+      const clients: Client[] = [];
+      try {
+        for (let i = 0; i < 4; i++) clients.push(await Client.connect(proc.port));
+        const pids: number[] = [];
+        for (const c of clients) pids.push(await pidOf(c));
+        for (const w of proc.workerPids) expect(pids.filter((p) => p === w)).toHaveLength(2);
+      } finally {
+        for (const c of clients) c.socket.destroy();
+        await proc.stop();
+      }
+    }, 30_000);
+
+    test('with /slow requests held open on one worker, new connections go to the other', async () => {
+      const proc = await startStage(target, { args: [...(STAGE_ARGS[name] ?? []), '--workers', '2'] });
+      const clients: Client[] = [];
+      try {
+        // four long-lived connections, two on each worker (see the test above)
+        for (let i = 0; i < 4; i++) clients.push(await Client.connect(proc.port));
+        const pids: number[] = [];
+        for (const c of clients) pids.push(await pidOf(c));
+        const busy = pids[0]!;
+        const other = proc.workerPids.find((p) => p !== busy)!;
+        // close the other worker's connections; its completion notifications bring its count to 0
+        const held = clients.filter((_, i) => pids[i] === busy);
+        for (const [i, c] of clients.entries()) if (pids[i] !== busy) await c.close();
+        await sleep(300); // the notifications travel from the worker to the master
+        // the busy worker now holds 2 connections, each running a /slow request
+        const slow = held.map((c) => c.get('/slow?ms=2000'));
+        // least connections: 2 against 0, so the next two connections go to the other worker
+        const fresh = [await Client.connect(proc.port), await Client.connect(proc.port)];
+        clients.push(...fresh);
+        const freshPids = await Promise.all(fresh.map(pidOf));
+        expect(freshPids).toEqual([other, other]);
+        for (const res of await Promise.all(slow)) {
+          expect(res.status).toBe(200);
+          expect(res.body.toString()).toBe(`slept 2000 ms in ${busy}\n`);
+        }
+      } finally {
+        for (const c of clients) c.socket.destroy();
+        await proc.stop();
+      }
+    }, 30_000);
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * Supervision of a server made of several processes (stages 03 and 04): a worker that dies is
+ * replaced while the others keep serving, a worker that cannot load the application stops the
+ * server with the application's error, and SIGTERM lets the requests in flight finish.
+ *
+ * Each test starts its own server (it kills workers, or the server itself), with the stage's
+ * spec arguments (`--workers 2`). Nothing here measures time: the waits only give a signal or
+ * a request time to travel, and every assertion is about outcomes (responses, pids, exit codes).
+ */
+
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { parseResponses, type RawResponse } from './client.ts';
+import { runStage, startStage, type StageProcess, type StartOptions } from './launcher.ts';
+import { expects, STAGE_ARGS, stagesUnderTest } from './stages.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One keep-alive connection: send requests one at a time, read each response. */
+class Client {
+  readonly #socket: net.Socket;
+  #buf: Buffer = Buffer.alloc(0);
+  #waiter: (() => void) | undefined;
+  closed = false;
+
+  private constructor(socket: net.Socket) {
+    this.#socket = socket;
+    socket.on('data', (d: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, d]);
+      this.#waiter?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.#waiter?.();
+    });
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1' }, () => resolve(new Client(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Sends `GET path` and resolves with the response, or rejects if the connection closes first. */
+  async get(path: string, timeoutMs = 10_000): Promise<RawResponse> {
+    this.#socket.write(`GET ${path} HTTP/1.1\r\nHost: spec\r\n\r\n`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { responses, rest } = parseResponses(this.#buf);
+      if (responses.length > 0) {
+        this.#buf = rest;
+        return responses[0]!;
+      }
+      if (this.closed) throw new Error(`connection closed before the response to ${path}`);
+      if (Date.now() > deadline) throw new Error(`no response to ${path} within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        this.#waiter = r;
+        setTimeout(r, 100);
+      });
+    }
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+/** One request on a fresh connection; resolves with the body, or undefined when it failed. */
+async function once(port: number, path: string): Promise<string | undefined> {
+  try {
+    const c = await Client.connect(port);
+    try {
+      const res = await c.get(path, 5_000);
+      return res.status === 200 ? res.body.toString() : undefined;
+    } finally {
+      c.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until `pattern` appears on the server's stderr, and returns the match. */
+async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = pattern.exec(proc.stderr());
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`stderr never matched ${pattern}; stderr: ${proc.stderr()}`);
+    await sleep(50);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const runExpectedFailures = process.env.NIBIRU_SPEC_EXPECTED_FAILURES === '1';
+
+for (const { name, target } of stagesUnderTest()) {
+  const has = expects(name, 'workers');
+  const test = has ? it : runExpectedFailures ? it.fails : it.skip;
+  const start = (options: StartOptions = {}): Promise<StageProcess> =>
+    startStage(target, { ...options, args: [...(STAGE_ARGS[name] ?? []), ...(options.args ?? [])] });
+
+  describe(`supervision of workers [${name}]`, () => {
+    test('the ready line lists one pid per worker; they serve; nothing is printed per request', async () => {
+      const proc = await start({ args: ['--workers', '3'] });
+      try {
+        expect(proc.workerPids).toHaveLength(3);
+        expect(new Set([proc.pid, ...proc.workerPids]).size).toBe(4);
+        for (const pid of proc.workerPids) expect(alive(pid)).toBe(true);
+        const seen = new Set<string>();
+        for (let i = 0; i < 60 && seen.size < 2; i++) seen.add((await once(proc.port, '/pid'))!.trim());
+        // every answer comes from a worker, never from the master
+        for (const pid of seen) expect(proc.workerPids).toContain(Number(pid));
+        expect(seen.size).toBeGreaterThan(1);
+        expect(proc.stdout().trim().split('\n')).toEqual([proc.readyLine]);
+        expect(proc.stderr()).toBe('');
+      } finally {
+        await proc.stop();
+      }
+    }, 30_000);
+
+    test('kill -9 of a worker under a steady load: only requests in flight on it fail, and a new worker is up', async () => {
+      const proc = await start();
+      try {
+        const [victim, survivor] = proc.workerPids as [number, number];
+        const concurrency = 4;
+        const results: Array<{ ok: boolean; at: number }> = [];
+        let killedAt = Infinity;
+        const until = Date.now() + 3_000;
+        const loop = async (): Promise<void> => {
+          while (Date.now() < until) {
+            const body = await once(proc.port, '/');
+            results.push({ ok: body === 'Nibiru Docs', at: Date.now() });
+          }
+        };
+        const load = Promise.all(Array.from({ length: concurrency }, loop));
+        await sleep(800);
+        process.kill(victim, 'SIGKILL');
+        killedAt = Date.now();
+        await load;
+
+        const failures = results.filter((r) => !r.ok).length;
+        // each client has one request in flight at a time: at most `concurrency` were on the victim
+        expect(failures).toBeLessThanOrEqual(concurrency);
+        expect(results.filter((r) => r.ok && r.at > killedAt).length).toBeGreaterThan(10);
+        expect(results.slice(-10).every((r) => r.ok)).toBe(true);
+
+        expect(proc.stderr()).toContain(`worker ${victim} killed by SIGKILL`);
+        const replacement = Number((await stderrMatch(proc, /worker (\d+) started/))[1]);
+        expect([victim, survivor, proc.pid]).not.toContain(replacement);
+        expect(alive(replacement)).toBe(true);
+        // the replacement serves: some fresh connection reaches it
+        let served = false;
+        for (let i = 0; i < 100 && !served; i++) served = (await once(proc.port, '/pid'))?.trim() === String(replacement);
+        expect(served).toBe(true);
+        expect(await proc.stop()).toEqual({ code: 0, signal: null });
+      } finally {
+        await proc.stop();
+      }
+    }, 40_000);
+
+    test('a worker killed by an uncaught exception is replaced; the other keeps serving', async () => {
+      const proc = await start({ app: 'spec.apps.worker-crash:app' });
+      try {
+        const crash = await once(proc.port, '/crash');
+        const crashed = Number(/crashing (\d+)/.exec(crash ?? '')?.[1]);
+        expect(proc.workerPids).toContain(crashed);
+        await stderrMatch(proc, new RegExp(`worker ${crashed} exited with code 1; starting a replacement in \\d+ ms`));
+        expect(proc.stderr()).toContain('crashes on purpose');
+        const replacement = Number((await stderrMatch(proc, /worker (\d+) started/))[1]);
+        expect(alive(replacement)).toBe(true);
+        for (let i = 0; i < 10; i++) expect(await once(proc.port, '/')).toBe('Nibiru Docs');
+      } finally {
+        await proc.stop();
+      }
+    }, 30_000);
+
+    test('a crash loop is slowed down: each replacement waits twice as long as the one before', async () => {
+      const proc = await start({ app: 'spec.apps.worker-crash-loop:app', args: ['--workers', '1'] });
+      try {
+        await stderrMatch(proc, /(?:starting a replacement in (\d+) ms[\s\S]*){3}/, 25_000);
+        const delays = [...proc.stderr().matchAll(/starting a replacement in (\d+) ms/g)].map((m) => Number(m[1]));
+        expect(delays.slice(0, 3)).toEqual([100, 200, 400]);
+      } finally {
+        await proc.stop();
+      }
+    }, 40_000);
+
+    test('a worker that cannot load the application: the master exits 1 with the error, no respawn loop', async () => {
+      const r = await runStage(target, ['spec.apps.worker-broken:app', '--port', '0', ...(STAGE_ARGS[name] ?? [])]);
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^nibiru-ts: error: .*worker-broken: the database is unreachable/);
+      expect(r.stdout).not.toMatch(/listening on/);
+    }, 30_000);
+
+    test('SIGTERM during a /slow request: the request completes, then the server exits 0', async () => {
+      const proc = await start();
+      const c = await Client.connect(proc.port);
+      try {
+        // a first response proves the connection has reached a worker
+        const pid = (await c.get('/pid')).body.toString().trim();
+        const slow = c.get('/slow?ms=1500');
+        await sleep(300); // the request reaches the worker, which blocks in the app
+        const exited = proc.stop('SIGTERM', 15_000);
+        const res = await slow;
+        expect(res.status).toBe(200);
+        expect(res.body.toString()).toBe(`slept 1500 ms in ${pid}\n`);
+        expect(await exited).toEqual({ code: 0, signal: null });
+        for (const w of proc.workerPids) expect(alive(w)).toBe(false);
+        expect(proc.stderr()).toBe('');
+      } finally {
+        c.close();
+        await proc.stop();
+      }
+    }, 30_000);
+  });
+}
