@@ -161,6 +161,13 @@ describe('the docs app', () => {
     expect(again.body).toBe('');
     expect(header(again.headers, 'etag')).toBe(etag);
   });
+  it('lists the source folders at /files/, and serves a stage folder listing', () => {
+    const root = call(environ('/files/'));
+    expect(root.status).toBe('200 OK');
+    expect(root.body).toContain('href="/files/stages/"');
+    const stage = call(environ('/files/stages/01-request-line/src/'));
+    expect(stage.body).toContain('href="main.ts"');
+  });
   it('refuses traversal on every mount', () => {
     for (const p of ['/docs/../package.json', '/files/stages/../package.json', '/api/../../package.json', '/bench/../../package.json']) {
       expect(call(environ(p)).status).toMatch(/^40[04] /);

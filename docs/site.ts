@@ -261,7 +261,15 @@ function bench(environ: Environ, start: StartResponse, rest: string): Buffer[] {
 function files(environ: Environ, start: StartResponse, rest: string): Buffer[] {
   const segments = safeSegments(rest);
   const notFound = (): Buffer[] => errorPage(start, '404 Not Found', `No file at <code>${escapeHtml(environ.PATH_INFO)}</code>.`);
-  if (segments.length === 0 || !SOURCE_ROOTS.includes(segments[0]!) || segments.includes('node_modules')) return notFound();
+  if (segments.length === 0) {
+    const entries = SOURCE_ROOTS.filter((n) => existsSync(path.join(REPO_ROOT, n))).map((n) => {
+      const dir = statSync(path.join(REPO_ROOT, n)).isDirectory();
+      return `<li><a href="/files/${encodeURIComponent(n)}${dir ? '/' : ''}"><code>${escapeHtml(n)}${dir ? '/' : ''}</code></a></li>`;
+    });
+    const body = `<h1>The sources</h1>\n<p>The folders of the repository this site may show.</p>\n<ul>${entries.join('')}</ul>`;
+    return htmlPage(environ, start, layout('The sources', body, ''), statSync(REPO_ROOT).mtime);
+  }
+  if (!SOURCE_ROOTS.includes(segments[0]!) || segments.includes('node_modules')) return notFound();
   const file = resolveInside(REPO_ROOT, segments);
   if (file === undefined) return notFound();
   const repoPath = segments.join('/');
