@@ -1,0 +1,60 @@
+/**
+ * The entry point of stage 02: parse the command line, load the application, listen, and
+ * print one ready line.
+ *
+ * Strategy: everything that can go wrong before the server is up (a bad flag, a missing app,
+ * a port in use) ends the process with exit code 1 and one line on stderr, no stack trace.
+ * SIGINT and SIGTERM stop the listener, shut connections down gracefully (idle ones at once,
+ * busy ones after their response, the rest destroyed after `--grace`) and exit 0, which also
+ * lets coverage be written.
+ *
+ * Run it as `npm run stage 02 -- docs.app:app`, or directly as
+ * `node --import tsx stages/02-full-parser/src/main.ts docs.app:app`.
+ */
+
+import { pathToFileURL } from 'node:url';
+import { AppLoadError, loadApp } from './app.ts';
+import { parseCli, USAGE, UsageError } from './cli.ts';
+import { ListenError, startServer } from './server.ts';
+
+/** The name of this stage, as the ready line prints it. */
+export const STAGE = '02-full-parser';
+
+/**
+ * Runs the server until SIGINT or SIGTERM.
+ *
+ * @param argv the arguments after the stage name, e.g. `['docs.app:app', '8080']`.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    const config = parseCli(argv);
+    if (config === 'help') {
+      process.stdout.write(USAGE);
+      return;
+    }
+    const app = await loadApp(config.app);
+    const running = await startServer(config, app);
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      void running.close(config.graceMs).then(() => process.exit(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const url = `http://${running.host.includes(':') ? `[${running.host}]` : running.host}:${running.port}`;
+    process.stdout.write(
+      `nibiru-ts stage ${STAGE} listening on ${url} app=${config.app} pid=${process.pid} backlog=${config.backlog}\n`,
+    );
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof AppLoadError || err instanceof ListenError) {
+      process.stderr.write(`nibiru-ts: error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main(process.argv.slice(2));
+}
