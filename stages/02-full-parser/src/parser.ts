@@ -14,9 +14,12 @@
  *   reads. Body bytes are handed out as views of the received buffer (zero-copy).
  * - **Byte scans with lookup tables**, never regular expressions, and every line is scanned
  *   once: a line that is still incomplete remembers how far it was searched for its LF.
- * - **Two phases for field lines.** The scan records where names and values start and end; then
- *   one `latin1` decode covers the whole section and each value is a substring of it. Common
- *   field names are matched on bytes and returned as constant lowercase strings.
+ * - **Find first, decode once.** The scan checks the request-line's bytes are there and records
+ *   where each field name and value starts and ends; then one `latin1` decode covers the whole
+ *   head and every string is a substring of it (crossing into C++ costs more than decoding).
+ *   Common field names are matched on bytes and returned as constant lowercase strings. The
+ *   request-line is parsed (by `parseRequestLine`, whose errors come first) in the same
+ *   `next()` call that found it, so positions never outlive the buffer they point into.
  * - **Every limit is checked as bytes arrive**, before the end of what it limits: a request-line
  *   with no LF yet, a header section with no empty line yet, a chunk-size line, the body.
  *
@@ -634,7 +637,8 @@ export class RequestParser {
   /**
    * Appends bytes received from the client. The parser keeps a reference to `bytes` (body
    * {@link Data} are views of it), so the caller must not modify it afterwards. Bytes received
-   * after an error are dropped.
+   * after an error are dropped; bytes received when `done` are kept (see {@link buffered}) but
+   * never parsed.
    */
   receive(bytes: Buffer): void {
     const n = bytes.length;
