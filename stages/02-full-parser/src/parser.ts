@@ -740,6 +740,14 @@ export class RequestParser {
     }
   }
 
+  /** The index of the next LF at or after `from` among the received bytes, or -1. */
+  private findLf(from: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    // A buffer of our own has room past `end`: keep the search (a memchr) out of it.
+    return findLineEnd(end < buf.length ? buf.subarray(0, end) : buf, from, end);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Request-line
 
@@ -778,7 +786,7 @@ export class RequestParser {
       }
     }
     this.pos = pos;
-    const lf = findLineEnd(buf, pos + this.scanned, end);
+    const lf = this.findLf(pos + this.scanned);
     if (lf === -1) {
       // The line so far, less a CR that may turn out to be its terminator.
       const length = end - pos - (buf[end - 1] === CR ? 1 : 0);
@@ -823,7 +831,7 @@ export class RequestParser {
 
     if (this.scanned !== 0) {
       // The line at pos was incomplete: look for its LF in the new bytes only.
-      if (findLineEnd(buf, pos + this.scanned, end) === -1) return this.fieldsNeedData(pos, into);
+      if (this.findLf(pos + this.scanned) === -1) return this.fieldsNeedData(pos, into);
       this.scanned = 0;
     }
 
@@ -1037,7 +1045,7 @@ export class RequestParser {
    * crosses the limit (as it would have before it was complete), else 400; until then, returns.
    */
   private rejectLine(ls: number, at: number, message: string): void {
-    const lf = findLineEnd(this.buf, at, this.end);
+    const lf = this.findLf(at);
     if (lf === -1) return;
     if (this.fieldBytes + (lf + 1 - ls) > this.maxHeaderBytes) throw this.tooLarge();
     throw new BadRequest(message);
@@ -1144,7 +1152,7 @@ export class RequestParser {
     const buf = this.buf;
     const end = this.end;
     const ls = this.pos;
-    const lf = findLineEnd(buf, ls + this.scanned, end);
+    const lf = this.findLf(ls + this.scanned);
     if (lf === -1) {
       if (end - ls > MAX_CHUNK_LINE_BYTES) throw new BadRequest('chunk-size line too long');
       this.scanned = end - ls;
