@@ -87,11 +87,17 @@ export interface StageContext {
  * Runs `body` once per stage under test, each against its own server process.
  *
  * @param title the RFC section, e.g. `RFC 9112 §3 request-line`.
- * @param options how to start the server (app, extra arguments).
+ * @param options how to start the server (app, extra arguments), or a function of the stage's
+ * name that says so (e.g. to give flags only to the stages that know them).
  */
-export function describeStages(title: string, body: (ctx: StageContext) => void, options: StartOptions = {}): void {
+export function describeStages(
+  title: string,
+  body: (ctx: StageContext) => void,
+  startOptions: StartOptions | ((stage: string) => StartOptions) = {},
+): void {
   const runExpectedFailures = process.env.NIBIRU_SPEC_EXPECTED_FAILURES === '1';
   for (const { name, target } of stagesUnderTest()) {
+    const options = typeof startOptions === 'function' ? startOptions(name) : startOptions;
     describe(`${title} [${name}]`, () => {
       let proc: StageProcess | undefined;
       let needed = false;

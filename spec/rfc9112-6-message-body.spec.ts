@@ -1,0 +1,195 @@
+/**
+ * RFC 9112 §6, the message body: how its length is determined, on requests (what reaches
+ * `wsgi.input`, and what is refused as a smuggling attempt) and on responses (Content-Length,
+ * chunked, close-delimited) — over real TCP against every stage.
+ */
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import { exchange } from './client.ts';
+import { curl, get, HAS_CURL, message, post } from './messages.ts';
+import { describeStages } from './stages.ts';
+
+const APP = 'spec.apps.probe:app';
+const echoed = (body: Buffer): Record<string, unknown> => JSON.parse(body.toString()) as Record<string, unknown>;
+
+describeStages(
+  'RFC 9112 §6 message body',
+  ({ server, spec, stage }) => {
+    // --- request framing (§6.1, §6.2, §6.3)
+
+    spec('body', '§6.2: a Content-Length body reaches wsgi.input whole, with CONTENT_LENGTH', async () => {
+      const body = 'a=1&b=' + 'x'.repeat(3000);
+      const r = await exchange(server().port, post('/echo', body, 'Content-Type: application/x-www-form-urlencoded', 'Connection: close'));
+      const seen = echoed(r.responses[0]!.body);
+      expect(seen.body).toBe(body);
+      expect(seen.CONTENT_LENGTH).toBe(String(body.length));
+      expect(seen.CONTENT_TYPE).toBe('application/x-www-form-urlencoded');
+    });
+
+    spec('body', '§6.2: a body split across many writes is still read whole before the app is called', async () => {
+      const head = message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 10', 'Connection: close']);
+      const r = await exchange(server().port, [head, '01234', '567', '89'], { pauseMs: 40 });
+      expect(echoed(r.responses[0]!.body).body).toBe('0123456789');
+    });
+
+    spec('body', '§6.3 item 7: a request with neither Content-Length nor Transfer-Encoding has no body', async () => {
+      const r = await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost']) + get('/echo', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(echoed(r.responses[0]!.body).bodyLength).toBe(0);
+      expect(echoed(r.responses[0]!.body).CONTENT_LENGTH).toBeUndefined();
+    });
+
+    spec('body', '§6.3 item 3: Content-Length together with Transfer-Encoding gets 400, and nothing behind it is served', async () => {
+      const smuggle = message('POST /ignore HTTP/1.1', ['Host: localhost', 'Content-Length: 5', 'Transfer-Encoding: chunked'], '0\r\n\r\n') + get('/echo');
+      const r = await exchange(server().port, smuggle);
+      expect(r.responses.map((x) => x.status)).toEqual([400]);
+      expect(r.responses[0]!.header('connection')).toBe('close');
+      expect(r.closed).toBe(true);
+    });
+
+    spec('body', '§6.3 item 5: two different Content-Length values get 400 and close', async () => {
+      const r = await exchange(server().port, message('POST /ignore HTTP/1.1', ['Host: localhost', 'Content-Length: 5', 'Content-Length: 6'], 'hello!'));
+      expect(r.responses.map((x) => x.status)).toEqual([400]);
+      expect(r.closed).toBe(true);
+    });
+
+    spec('body', '§6.3 item 5: a Content-Length list of one repeated value is that length', async () => {
+      const r = await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 5, 5', 'Connection: close'], 'hello'));
+      expect(echoed(r.responses[0]!.body).body).toBe('hello');
+    });
+
+    for (const [why, value] of [['a sign', '+5'], ['a negative number', '-1'], ['letters', 'five'], ['a hex number', '0x5'], ['a list of different values', '5, 6']] as const) {
+      spec('body', `§6.3 item 5: a Content-Length with ${why} gets 400`, async () => {
+        const r = await exchange(server().port, message('POST /ignore HTTP/1.1', ['Host: localhost', `Content-Length: ${value}`], 'hello'));
+        expect(r.responses.map((x) => x.status)).toEqual([400]);
+        expect(r.closed).toBe(true);
+      });
+    }
+
+    spec('body', '§6.1: Transfer-Encoding in an HTTP/1.0 request gets 400', async () => {
+      const r = await exchange(server().port, message('POST /ignore HTTP/1.0', ['Transfer-Encoding: chunked'], '0\r\n\r\n'));
+      expect(r.responses.map((x) => x.status)).toEqual([400]);
+    });
+
+    spec('body', '§6.3 item 4: a Transfer-Encoding whose final coding is not chunked gets 400', async () => {
+      const r = await exchange(server().port, message('POST /ignore HTTP/1.1', ['Host: localhost', 'Transfer-Encoding: gzip'], 'xx'));
+      expect(r.responses.map((x) => x.status)).toEqual([400]);
+      expect(r.closed).toBe(true);
+    });
+
+    spec('body', '§6.1: a transfer coding the server does not know, before chunked, gets 501', async () => {
+      const r = await exchange(server().port, message('POST /ignore HTTP/1.1', ['Host: localhost', 'Transfer-Encoding: gzip, chunked'], '0\r\n\r\n'));
+      expect(r.responses.map((x) => x.status)).toEqual([501]);
+      expect(r.closed).toBe(true);
+    });
+
+    spec('body', 'RFC 9110 §10.1.1: Expect: 100-continue gets 100 Continue before the body is sent, then the response', async () => {
+      const head = message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 5', 'Expect: 100-continue', 'Connection: close']);
+      const r = await exchange(server().port, [head, 'hello'], { pauseMs: 300 });
+      const text = r.raw.toString('latin1');
+      expect(text.startsWith('HTTP/1.1 100 Continue\r\n\r\n')).toBe(true);
+      expect(r.responses.map((x) => x.status)).toEqual([100, 200]);
+      expect(echoed(r.responses[1]!.body).body).toBe('hello');
+    });
+
+    spec('body', 'RFC 9110 §10.1.1: a client that sends its body without waiting gets no 100, just the response', async () => {
+      const r = await exchange(server().port, post('/echo', 'hello', 'Expect: 100-continue', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(r.raw.toString('latin1')).not.toContain('100 Continue');
+      expect(echoed(r.responses[0]!.body).body).toBe('hello');
+    });
+
+    if (HAS_CURL) {
+      spec('body', 'RFC 9110 §10.1.1: curl posting 200 KB with Expect: 100-continue gets its body echoed', async () => {
+        const file = path.join(mkdtempSync(path.join(tmpdir(), 'nibiru-spec-')), 'body');
+        writeFileSync(file, 'y'.repeat(200_000));
+        const r = await curl(['-H', 'Expect: 100-continue', '--data-binary', `@${file}`, server().url + '/echo']);
+        expect(r.code).toBe(0);
+        expect(JSON.parse(r.stdout).bodyLength).toBe(200_000);
+      });
+    } else {
+      it.skip(`RFC 9110 §10.1.1: curl with Expect: 100-continue [${stage}] (curl is not installed)`);
+    }
+
+    // --- response framing (§6.3 from the client's side)
+
+    spec('request-line', '§6.3: a response whose length the app gave as a list carries Content-Length', async () => {
+      const r = await exchange(server().port, get('/ignore', 'Connection: close'));
+      expect(r.responses[0]!.header('content-length')).toBe('7');
+      expect(r.responses[0]!.body.toString()).toBe('ignored');
+    });
+
+    spec('body', '§7: an HTTP/1.1 app that streams without Content-Length is sent chunked', async () => {
+      const r = await exchange(server().port, get('/stream?n=4', 'Connection: close'));
+      expect(r.responses[0]!.chunked).toBe(true);
+      expect(r.responses[0]!.header('content-length')).toBeUndefined();
+      expect(r.responses[0]!.body.toString()).toBe('chunk 0\nchunk 1\nchunk 2\nchunk 3\n');
+    });
+
+    spec('body', '§6.3 item 8: to an HTTP/1.0 client a streamed body is close-delimited', async () => {
+      const r = await exchange(server().port, message('GET /stream?n=3 HTTP/1.0', ['Connection: keep-alive']));
+      expect(r.responses[0]!.chunked).toBe(false);
+      expect(r.responses[0]!.header('transfer-encoding')).toBeUndefined();
+      expect(r.responses[0]!.header('content-length')).toBeUndefined();
+      expect(r.responses[0]!.header('connection')).toBe('close');
+      expect(r.closed).toBe(true);
+      expect(r.responses[0]!.body.toString()).toBe('chunk 0\nchunk 1\nchunk 2\n');
+    });
+
+    spec('body', '§6.3: a streamed body with a right Content-Length is sent with it, and the connection kept', async () => {
+      const r = await exchange(server().port, get('/stream-declared?n=2&declared=16') + get('/ignore', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(r.responses[0]!.header('content-length')).toBe('16');
+      expect(r.responses[0]!.body.toString()).toBe('chunk 0\nchunk 1\n');
+    });
+
+    spec('body', 'RFC 9110 §8.6: a streamed body longer than its Content-Length is cut there and the connection closed', async () => {
+      const r = await exchange(server().port, get('/stream-declared?n=3&declared=10') + get('/ignore'));
+      expect(r.responses).toHaveLength(1);
+      expect(r.responses[0]!.body.toString()).toBe('chunk 0\nch');
+      expect(r.raw.toString('latin1').endsWith('chunk 0\nch')).toBe(true);
+      expect(r.closed).toBe(true);
+    });
+
+    spec('body', 'RFC 9110 §8.6: a streamed body shorter than its Content-Length ends in a closed connection, not a hang', async () => {
+      const r = await exchange(server().port, get('/stream-declared?n=1&declared=100'));
+      expect(r.closed).toBe(true);
+      expect(r.timedOut).toBe(false);
+      expect(r.responses).toHaveLength(0); // the body never completed
+    });
+
+    spec('request-line', 'RFC 9110 §9.3.2: HEAD gets the headers GET would get and no body', async () => {
+      const r = await exchange(server().port, message('HEAD /ignore HTTP/1.1', ['Host: localhost', 'Connection: close']), { head: [0] });
+      expect(r.responses[0]!.header('content-length')).toBe('7');
+      expect(r.raw.toString('latin1').endsWith('\r\n\r\n')).toBe(true);
+    });
+
+    spec('body', 'RFC 9110 §9.3.2: HEAD of a streamed response says chunked, as GET would, and sends nothing', async () => {
+      const r = await exchange(server().port, message('HEAD /stream HTTP/1.1', ['Host: localhost']) + get('/ignore', 'Connection: close'), { head: [0] });
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(r.responses[0]!.header('transfer-encoding')).toBe('chunked');
+      expect(r.responses[1]!.body.toString()).toBe('ignored');
+    });
+
+    spec('body', 'RFC 9110 §15.3.5: a 204 has no body and no Content-Length, and the connection stays in step', async () => {
+      const r = await exchange(server().port, get('/no-content') + get('/ignore', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([204, 200]);
+      expect(r.responses[0]!.header('content-length')).toBeUndefined();
+    });
+
+    spec('request-line', '§6: a 1 MB response reaches a slow reader whole (the server waits for the socket to drain)', async () => {
+      const r = await exchange(server().port, get('/big?bytes=1000000', 'Connection: close'), { timeoutMs: 10_000 });
+      expect(r.responses[0]!.body.length).toBe(1_000_000);
+    });
+
+    spec('body', 'fetch reads a chunked, streamed response', async () => {
+      const res = await fetch(server().url + '/stream?n=5');
+      expect(res.headers.get('transfer-encoding')).toBe('chunked');
+      expect((await res.text()).split('\n')).toHaveLength(6);
+    });
+  },
+  { app: APP },
+);

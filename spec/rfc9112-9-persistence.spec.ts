@@ -1,0 +1,199 @@
+/**
+ * RFC 9112 §9, connection management: persistence, pipelining, closing — over real TCP against
+ * every stage, with raw bytes, Node's `fetch` and (when installed) curl.
+ */
+
+import http from 'node:http';
+import { expect, it } from 'vitest';
+import { exchange } from './client.ts';
+import { startStage } from './launcher.ts';
+import { curl, get, HAS_CURL, message, post } from './messages.ts';
+import { describeStages } from './stages.ts';
+
+const APP = 'spec.apps.probe:app';
+
+describeStages(
+  'RFC 9112 §9 persistence',
+  ({ server, spec, stage }) => {
+    spec('persistence', '§9.3: an HTTP/1.1 connection stays open after a response (keep-alive is the default)', async () => {
+      const r = await exchange(server().port, get('/ignore'), { responses: 1, timeoutMs: 1000 });
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(r.responses[0]!.header('connection')).toBeUndefined();
+      // one response arrived and the exchange stopped there, before any close
+      expect(r.closed).toBe(false);
+    });
+
+    spec('persistence', '§9.3: a second request on the same connection is answered', async () => {
+      const r = await exchange(server().port, [get('/ignore'), get('/echo', 'Connection: close')], { pauseMs: 150 });
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(r.closed).toBe(true);
+    });
+
+    spec('request-line', '§9.6: a client\'s Connection: close is honoured: the response says close and the server closes', async () => {
+      const r = await exchange(server().port, get('/ignore', 'Connection: close'));
+      expect(r.responses[0]!.header('connection')).toBe('close');
+      expect(r.closed).toBe(true);
+      expect(r.timedOut).toBe(false);
+    });
+
+    spec('persistence', '§9.6: Connection: close on the second of two requests: both answered, then closed', async () => {
+      const r = await exchange(server().port, get('/ignore') + get('/ignore', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(r.responses[0]!.header('connection')).toBeUndefined();
+      expect(r.responses[1]!.header('connection')).toBe('close');
+      expect(r.closed).toBe(true);
+    });
+
+    spec('request-line', '§9.3: an HTTP/1.0 request without keep-alive is answered, with Connection: close, then closed', async () => {
+      const r = await exchange(server().port, message('GET /ignore HTTP/1.0'));
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(r.responses[0]!.version).toBe('HTTP/1.1');
+      expect(r.responses[0]!.header('connection')).toBe('close');
+      expect(r.closed).toBe(true);
+    });
+
+    spec('persistence', '§9.3: an HTTP/1.0 request with Connection: keep-alive gets keep-alive and the connection stays open', async () => {
+      const ka = message('GET /ignore HTTP/1.0', ['Connection: keep-alive']);
+      const r = await exchange(server().port, [ka, message('GET /echo HTTP/1.0')], { pauseMs: 150 });
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(r.responses[0]!.header('connection')).toBe('keep-alive');
+      expect(r.responses[1]!.header('connection')).toBe('close');
+      expect(r.closed).toBe(true);
+    });
+
+    spec('persistence', '§9.3.2: pipelined requests sent in one write are answered in order', async () => {
+      const targets = ['/echo?i=0', '/ignore', '/echo?i=2', '/nope', '/echo?i=4'];
+      const r = await exchange(server().port, targets.map((t) => get(t)).join(''), { responses: targets.length });
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200, 200, 404, 200]);
+      const queries = [0, 2, 4].map((i) => JSON.parse(r.responses[i]!.body.toString()).QUERY_STRING);
+      expect(queries).toEqual(['i=0', 'i=2', 'i=4']);
+      expect(r.responses[1]!.body.toString()).toBe('ignored');
+    });
+
+    spec('persistence', '§9.3.2: a pipeline split across writes at awkward places is still answered in order', async () => {
+      const bytes = get('/echo?i=0') + post('/echo?i=1', 'hello') + get('/echo?i=2', 'Connection: close');
+      const pieces = [bytes.slice(0, 20), bytes.slice(20, 61), bytes.slice(61, 90), bytes.slice(90)];
+      const r = await exchange(server().port, pieces, { pauseMs: 20 });
+      expect(r.responses.map((x) => JSON.parse(x.body.toString()).QUERY_STRING)).toEqual(['i=0', 'i=1', 'i=2']);
+      expect(JSON.parse(r.responses[1]!.body.toString()).body).toBe('hello');
+    });
+
+    spec('persistence', '§9.3: a body the app did not read is drained, so the next request on the connection parses right', async () => {
+      const body = 'GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(50);
+      const r = await exchange(server().port, post('/ignore', body) + get('/echo?after=1', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(JSON.parse(r.responses[1]!.body.toString()).QUERY_STRING).toBe('after=1');
+    });
+
+    spec('persistence', 'RFC 9110 §9.3.2: HEAD gets no body, and the request after it on the connection parses right', async () => {
+      const r = await exchange(server().port, message('HEAD /big?bytes=5000 HTTP/1.1', ['Host: localhost']) + get('/echo', 'Connection: close'), { head: [0] });
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(r.responses[0]!.header('content-length')).toBe('5000');
+      expect(r.responses[1]!.header('content-type')).toBe('application/json');
+    });
+
+    spec('persistence', 'an app that throws gets a 500 and the next request on the same connection is served', async () => {
+      const r = await exchange(server().port, get('/throw') + get('/ignore', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([500, 200]);
+      expect(server().stderr()).toContain('probe: thrown on purpose');
+    });
+
+    spec('persistence', '§9.3: fetch reuses one connection for sequential requests', async () => {
+      const agentPorts = new Set<string>();
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(server().url + '/echo');
+        agentPorts.add(((await res.json()) as { REMOTE_PORT: string }).REMOTE_PORT);
+        // let fetch put the connection back in its pool before the next request
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(agentPorts.size).toBe(1);
+    });
+
+    spec('persistence', '§9.3: node:http with a keep-alive agent gets every response on one socket', async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const ports = await Promise.all(
+          [0, 1, 2, 3].map(
+            () =>
+              new Promise<string>((resolve, reject) => {
+                http.get(server().url + '/echo', { agent }, (res) => {
+                  let text = '';
+                  res.on('data', (d: Buffer) => (text += d.toString()));
+                  res.on('end', () => resolve(JSON.parse(text).REMOTE_PORT));
+                }).on('error', reject);
+              }),
+          ),
+        );
+        expect(new Set(ports).size).toBe(1);
+      } finally {
+        agent.destroy();
+      }
+    });
+
+    if (HAS_CURL) {
+      spec('persistence', '§9.3: curl re-uses the connection for two URLs', async () => {
+        const r = await curl(['-v', server().url + '/ignore', server().url + '/echo']);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toMatch(/Re-using existing connection|Reusing existing connection/i);
+        expect(r.stdout).toMatch(/^ignored\{/);
+      });
+    } else {
+      it.skip(`§9.3: curl re-uses the connection for two URLs [${stage}] (curl is not installed)`);
+    }
+  },
+  { app: APP },
+);
+
+describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage }) => {
+  spec('request-line', 'SIGTERM while the app is running: the response is still delivered, then exit 0', async () => {
+    const proc = await startStage(stage, { app: 'docs.app:app' });
+    try {
+      const pending = exchange(proc.port, get('/slow?ms=600'), { timeoutMs: 5000 });
+      await new Promise((r) => setTimeout(r, 250));
+      proc.child.kill('SIGTERM');
+      const r = await pending;
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(r.closed).toBe(true);
+      expect(await proc.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await proc.stop();
+    }
+  });
+
+
+  spec('persistence', 'SIGTERM while a request is in flight: its response is completed with Connection: close, then exit 0', async () => {
+    const proc = await startStage(stage, { app: APP });
+    try {
+      // The header section now, the body after the signal: the request is in flight when it comes.
+      const head = message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 5']);
+      const pending = exchange(proc.port, [head, 'hello'], { pauseMs: 400, timeoutMs: 5000 });
+      await new Promise((r) => setTimeout(r, 200));
+      proc.child.kill('SIGTERM');
+      const r = await pending;
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(JSON.parse(r.responses[0]!.body.toString()).body).toBe('hello');
+      expect(r.responses[0]!.header('connection')).toBe('close');
+      expect(r.closed).toBe(true);
+      expect(await proc.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await proc.stop();
+    }
+  });
+
+  spec('persistence', 'SIGTERM closes idle keep-alive connections at once and exits 0', async () => {
+    const proc = await startStage(stage, { app: 'docs.app:app' });
+    try {
+      const idle = exchange(proc.port, get('/'), { timeoutMs: 4000 });
+      await new Promise((r) => setTimeout(r, 250));
+      proc.child.kill('SIGTERM');
+      const r = await idle;
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(r.responses[0]!.header('connection')).toBeUndefined(); // it was kept open...
+      expect(r.closed).toBe(true); // ...until the shutdown closed it
+      expect(r.timedOut).toBe(false);
+      expect(await proc.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await proc.stop();
+    }
+  });
+});
