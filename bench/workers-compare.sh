@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Stages 04 and 03 against node:cluster + node:http, same number of workers, side by side in one
+# run (issue 4, item 6). Minimal on purpose; the full bench suite lives in bench/run.ts.
+#
+#   bench/workers-compare.sh [duration=10s] [connections="100"] [workers=2] [rounds=2]
+#
+# Starts stage 04, stage 03 (docs.app:app) and bench/reference/node-cluster.ts, each with
+# --workers N, then runs `wrk -t1 -c<N> -d<duration>` against `GET /` of each in turn, `rounds`
+# times, under the shared lock /tmp/nibiru-bench.lock. For every run it prints wrk's summary,
+# the CPU the generator used (user+sys over wall time, from /usr/bin/time) and the CPU the
+# server used, master and workers together (from /proc/<pid>/stat). It ends with the best
+# requests/s of each server and the ratios stage/node:cluster.
+# On a 2-core machine the generator and the 2 workers share the same 2 cores: say so beside
+# any figure. Needs wrk (Debian: apt-get install wrk); exits 0 with a message when it is missing.
+set -euo pipefail
+
+DURATION=${1:-10s}
+CONNECTIONS=${2:-100}
+WORKERS=${3:-2}
+ROUNDS=${4:-2}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+if ! command -v wrk >/dev/null; then
+  echo "wrk is not installed (apt-get install wrk); skipping" >&2
+  exit 0
+fi
+
+exec 9>/tmp/nibiru-bench.lock
+flock 9
+
+cd "$ROOT"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+start() { # start <command...>: prints "<url> <pid> <worker pids, comma-separated>" once ready
+  local log
+  log=$(mktemp)
+  "$@" >"$log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 400); do
+    if grep -q 'listening on' "$log"; then break; fi
+    sleep 0.05
+  done
+  local url pid workers
+  url=$(grep -o 'http://[0-9.]*:[0-9]*' "$log" | head -1)
+  pid=$(grep -o ' pid=[0-9]*' "$log" | head -1 | cut -d= -f2)
+  workers=$(grep -o 'workers=[0-9,]*' "$log" | head -1 | cut -d= -f2)
+  [ -n "$url" ] || { echo "did not start: $*" >&2; cat "$log" >&2; exit 1; }
+  echo "$url $pid $workers"
+}
+
+cpu_ticks() { # total user+sys ticks of the given pids
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
+}
+
+declare -A URL PROCS
+read -r u p w < <(start node --import tsx bin/stage.ts 04 docs.app:app --port 0 --workers "$WORKERS")
+URL[stage04]=$u; PROCS[stage04]="$p ${w//,/ }"
+read -r u p w < <(start node --import tsx bin/stage.ts 03 docs.app:app --port 0 --workers "$WORKERS")
+URL[stage03]=$u; PROCS[stage03]="$p ${w//,/ }"
+read -r u p w < <(start node --import tsx bench/reference/node-cluster.ts --port 0 --workers "$WORKERS")
+URL[cluster]=$u; PROCS[cluster]="$p ${w//,/ }"
+HZ=$(getconf CLK_TCK)
+TARGETS="stage04 stage03 cluster"
+
+echo "# stage 04 ${URL[stage04]}, stage 03 ${URL[stage03]}, node:cluster ${URL[cluster]}: $WORKERS workers each"
+echo "# wrk -t1 -c<N> -d$DURATION GET /; generator and servers share $(nproc) cores; node $(node --version); $(date -u +%FT%TZ)"
+for t in $TARGETS; do wrk -t1 -c50 -d2s "${URL[$t]}/" >/dev/null; done # warm-up (JIT), not measured
+
+declare -A BEST
+for c in $CONNECTIONS; do
+  for r in $(seq 1 "$ROUNDS"); do
+    for t in $TARGETS; do
+      # shellcheck disable=SC2086
+      before=$(cpu_ticks ${PROCS[$t]})
+      out=$( { /usr/bin/time -f 'wrk-cpu %U %S %e' wrk -t1 -c"$c" -d"$DURATION" "${URL[$t]}/"; } 2>&1 )
+      # shellcheck disable=SC2086
+      after=$(cpu_ticks ${PROCS[$t]})
+      rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+      read -r _ us sy el < <(echo "$out" | grep '^wrk-cpu')
+      echo "## $t round $r: wrk -t1 -c$c -d$DURATION ${URL[$t]}/"
+      echo "$out" | grep -v '^wrk-cpu' | grep -E 'Latency|Req/Sec|requests in|Socket errors|Non-2xx|Requests/sec'
+      echo "generator CPU $(awk -v u="$us" -v s="$sy" -v e="$el" 'BEGIN{printf "%.0f%%", 100*(u+s)/e}') of one core;" \
+        "server CPU (master+workers) $(awk -v a="$after" -v b="$before" -v hz="$HZ" -v e="$el" 'BEGIN{printf "%.0f%%", 100*(a-b)/hz/e}') of one core"
+      prev=${BEST[$t,$c]:-0}
+      BEST[$t,$c]=$(awk -v a="$rps" -v b="$prev" 'BEGIN{print (a > b) ? a : b}')
+    done
+  done
+  echo "## c=$c best of $ROUNDS: stage 04 ${BEST[stage04,$c]} req/s, stage 03 ${BEST[stage03,$c]} req/s, node:cluster ${BEST[cluster,$c]} req/s"
+  echo "## c=$c ratios: 04/cluster $(awk -v a="${BEST[stage04,$c]}" -v b="${BEST[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')," \
+    "03/cluster $(awk -v a="${BEST[stage03,$c]}" -v b="${BEST[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')," \
+    "04/03 $(awk -v a="${BEST[stage04,$c]}" -v b="${BEST[stage03,$c]}" 'BEGIN{printf "%.2f", a/b}')"
+done

@@ -1,0 +1,70 @@
+/**
+ * The entry point of stage 03: parse the command line, start the master and its workers, and
+ * print one ready line once every worker has loaded the application.
+ *
+ * Strategy: everything that can go wrong before the server is up (a bad flag, an application
+ * a worker cannot load, a port in use) ends the process with exit code 1 and one line on
+ * stderr, no stack trace. So does a replacement worker that cannot load the application
+ * later. SIGINT and SIGTERM stop accepting, let the workers finish their requests in flight
+ * within `--grace`, and exit 0.
+ *
+ * Run it as `npm run stage 03 -- docs.app:app`, or directly as
+ * `node --import tsx stages/03-fd-passing/src/main.ts docs.app:app`.
+ */
+
+import { pathToFileURL } from 'node:url';
+import { AppLoadError } from './app.ts';
+import { parseCli, USAGE, UsageError } from './cli.ts';
+import { startMaster, WorkerStartError } from './master.ts';
+import { ListenError } from './server.ts';
+
+/** The name of this stage, as the ready line prints it. */
+export const STAGE = '03-fd-passing';
+
+function isExpected(err: unknown): err is Error {
+  return err instanceof UsageError || err instanceof AppLoadError || err instanceof ListenError || err instanceof WorkerStartError;
+}
+
+/**
+ * Runs the server until SIGINT or SIGTERM.
+ *
+ * @param argv the arguments after the stage name, e.g. `['docs.app:app', '8080', '--workers', '2']`.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    const config = parseCli(argv);
+    if (config === 'help') {
+      process.stdout.write(USAGE);
+      return;
+    }
+    const master = await startMaster(config);
+    let stopping = false;
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      void master.shutdown(config.graceMs).then(() => process.exit(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    void master.failed.then(async (err) => {
+      process.stderr.write(`nibiru-ts: error: ${err.message}\n`);
+      stopping = true;
+      await master.shutdown(0);
+      process.exit(1);
+    });
+    const url = `http://${master.host.includes(':') ? `[${master.host}]` : master.host}:${master.port}`;
+    process.stdout.write(
+      `nibiru-ts stage ${STAGE} listening on ${url} app=${config.app} pid=${process.pid} backlog=${config.backlog} workers=${master.workerPids().join(',')}\n`,
+    );
+  } catch (err) {
+    if (isExpected(err)) {
+      process.stderr.write(`nibiru-ts: error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main(process.argv.slice(2));
+}

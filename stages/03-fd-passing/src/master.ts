@@ -1,0 +1,249 @@
+/**
+ * The master process of stage 03: it accepts every connection and passes it, still unread,
+ * to the worker with the fewest open connections.
+ *
+ * Strategy:
+ *
+ * - **Accept, never read.** The listening server is created with `pauseOnConnect`, so the
+ *   master's event loop never reads a byte from a connection. It hands the socket to a worker
+ *   with `child.send({ type: 'connection' }, socket)`: Node sends the socket's file descriptor
+ *   over the IPC channel (a UNIX socket pair) as `SCM_RIGHTS` ancillary data, and the master
+ *   closes its own copy once the descriptor is in the channel. The master never parses HTTP.
+ * - **Least connections.** {@link LeastConnections} counts, per worker, the connections
+ *   handed over and not yet reported closed; each worker sends `closed` when one of its
+ *   sockets closes (the log's "completion notifications").
+ * - **Supervision.** A worker that dies (an uncaught exception, `kill -9`) loses the
+ *   connections it held, and only those: its count is dropped, new connections go to the
+ *   others (or wait in a queue when there is none), and a replacement is forked after a
+ *   {@link Backoff} delay. One line on stderr per death and per replacement; nothing per
+ *   request. A worker that cannot load the application is not replaced: that is fatal, and
+ *   the master reports the application's error and exits 1.
+ * - **Shutdown.** Stop accepting (close the listener), tell every worker to finish its
+ *   requests in flight within the grace period and exit, wait for them (SIGKILL after the
+ *   grace period and a margin), and resolve.
+ *
+ * What it will not do: look at requests, so it cannot balance by request, only by connection.
+ */
+
+import { fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { AppLoadError } from './app.ts';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { LeastConnections } from './balancer.ts';
+import type { Config } from './cli.ts';
+import type { MasterMessage, WorkerInit, WorkerMessage } from './messages.ts';
+import { listen } from './server.ts';
+
+/** The file every worker process runs. */
+export const WORKER_FILE = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/** How long past the grace period the master waits for a worker before it SIGKILLs it, in ms. */
+export const KILL_MARGIN_MS = 2_000;
+
+/** A worker failed to start: it exited (or was killed) before it was ready. */
+export class WorkerStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerStartError';
+  }
+}
+
+/** How to run the master. */
+export interface MasterOptions {
+  /** Where supervision events go, one line each (default: stderr). */
+  readonly log?: (line: string) => void;
+  /** The restart delays (default {@link DEFAULT_BACKOFF}). */
+  readonly backoff?: BackoffOptions;
+}
+
+/** A running master and its workers. */
+export interface Master {
+  /** The address it listens on. */
+  readonly host: string;
+  /** The port it listens on (the real one when 0 was asked for). */
+  readonly port: number;
+  /** The pids of the live workers, in slot order. */
+  workerPids(): number[];
+  /**
+   * Settles only if the server cannot go on: a replacement worker could not load the
+   * application. `main` prints the error and exits 1.
+   */
+  readonly failed: Promise<Error>;
+  /** Stops accepting, lets the workers finish within `graceMs`, and resolves when all exited. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** One worker slot: the process in it now, and its restart history. */
+interface Slot {
+  readonly index: number;
+  readonly backoff: Backoff;
+  child: ChildProcess | undefined;
+  ready: boolean;
+  startedAt: number;
+  restart: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Listens, forks `config.workers` workers, and resolves once every worker has loaded the
+ * application.
+ *
+ * @throws `ListenError` when the address cannot be bound, {@link AppLoadError} when a
+ * worker cannot load the application, {@link WorkerStartError} when a worker dies on start.
+ */
+export async function startMaster(config: Config, options: MasterOptions = {}): Promise<Master> {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  // pauseOnConnect: the master never reads from a connection, it only passes it on
+  const server = net.createServer({ pauseOnConnect: true });
+  await listen(server, config.host, config.port, config.backlog);
+  const port = (server.address() as net.AddressInfo).port;
+
+  const balancer = new LeastConnections<number>();
+  const children = new Map<number, ChildProcess>();
+  /** Per worker, the connections handed to `send` whose descriptor is not yet in the channel. */
+  const inFlight = new Map<number, Set<net.Socket>>();
+  const slots: Slot[] = [];
+  const waiting: net.Socket[] = [];
+  let stopping = false;
+  let starting = true;
+  let fail!: (err: Error) => void;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
+  let startupFailed: ((err: Error) => void) | undefined;
+  let allReady: (() => void) | undefined;
+
+  const init: WorkerInit = { config, port };
+
+  function spawn(slot: Slot): void {
+    slot.restart = undefined;
+    slot.ready = false;
+    slot.startedAt = Date.now();
+    const child = fork(WORKER_FILE, [JSON.stringify(init)], {
+      // --import tsx (and any inspector or coverage flags) carry over to the worker
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    slot.child = child;
+    const pid = child.pid!;
+    children.set(pid, child);
+    inFlight.set(pid, new Set());
+    child.on('error', () => {}); // a send to a worker that just died; its 'exit' follows
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'closed') {
+        balancer.closed(pid);
+      } else if (message.type === 'ready') {
+        slot.ready = true;
+        balancer.add(pid);
+        if (!starting) log(`nibiru-ts: worker ${pid} started`);
+        if (starting && slots.every((s) => s.ready)) allReady?.();
+        drain();
+      } else if (message.type === 'start-error') {
+        fatal(new AppLoadError(message.message));
+      }
+    });
+    child.on('exit', (code, signal) => {
+      children.delete(pid);
+      balancer.remove(pid);
+      // connections still queued for the dead worker die with it (the client sees a close)
+      for (const socket of inFlight.get(pid)!) socket.destroy();
+      inFlight.delete(pid);
+      if (slot.child === child) slot.child = undefined;
+      if (stopping) return;
+      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      if (starting && !slot.ready) {
+        fatal(new WorkerStartError(`worker ${pid} ${how} before it was ready`));
+        return;
+      }
+      const delay = slot.backoff.delay(Date.now() - slot.startedAt);
+      log(`nibiru-ts: worker ${pid} ${how}; starting a replacement in ${delay} ms`);
+      slot.restart = setTimeout(() => spawn(slot), delay);
+    });
+  }
+
+  /** Hands one accepted connection to the least loaded worker, or queues it. */
+  function dispatch(socket: net.Socket): void {
+    const pid = balancer.pick();
+    const child = pid === undefined ? undefined : children.get(pid);
+    if (pid === undefined || child === undefined || !child.connected) {
+      if (pid !== undefined) balancer.remove(pid);
+      if (balancer.ids.length > 0) return dispatch(socket);
+      // no worker can take it now (all died at once): hold it until a replacement is ready
+      waiting.push(socket);
+      socket.once('close', () => waiting.splice(waiting.indexOf(socket) >>> 0, 1));
+      return;
+    }
+    balancer.opened(pid);
+    const sending = inFlight.get(pid)!;
+    sending.add(socket);
+    const message: MasterMessage = { type: 'connection' };
+    // keepOpen: the master closes its copy itself, as soon as the descriptor is written into
+    // the channel (by default Node would wait for the worker's acknowledgement, and a worker
+    // that died before sending it would leave the connection open, and its client hanging)
+    child.send(message, socket, { keepOpen: true }, () => {
+      sending.delete(socket);
+      socket.destroy();
+    });
+  }
+
+  function drain(): void {
+    while (waiting.length > 0 && balancer.ids.length > 0) dispatch(waiting.shift()!);
+  }
+
+  function fatal(err: Error): void {
+    if (stopping) return;
+    startupFailed?.(err);
+    fail(err);
+  }
+
+  async function shutdown(graceMs: number): Promise<void> {
+    stopping = true;
+    server.close();
+    for (const socket of waiting.splice(0)) socket.destroy();
+    const exits: Promise<void>[] = [];
+    for (const slot of slots) {
+      clearTimeout(slot.restart);
+      const child = slot.child;
+      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
+      exits.push(
+        new Promise<void>((resolve) => {
+          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + KILL_MARGIN_MS);
+          child.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+        }),
+      );
+      const message: MasterMessage = { type: 'shutdown', graceMs };
+      if (child.connected) child.send(message);
+      else child.kill('SIGTERM');
+    }
+    await Promise.all(exits);
+  }
+
+  server.on('connection', dispatch);
+  for (let index = 0; index < config.workers; index++) {
+    const slot: Slot = { index, backoff: new Backoff(options.backoff ?? DEFAULT_BACKOFF), child: undefined, ready: false, startedAt: 0, restart: undefined };
+    slots.push(slot);
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      allReady = resolve;
+      startupFailed = reject;
+      for (const slot of slots) spawn(slot);
+    });
+  } catch (err) {
+    await shutdown(0);
+    throw err;
+  } finally {
+    starting = false;
+    allReady = undefined;
+    startupFailed = undefined;
+  }
+
+  return {
+    host: config.host,
+    port,
+    workerPids: () => slots.flatMap((s) => (s.child?.pid === undefined ? [] : [s.child.pid])),
+    failed,
+    shutdown,
+  };
+}

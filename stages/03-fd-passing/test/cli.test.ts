@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, parseCli, UsageError } from '../src/cli.ts';
+
+describe('parseCli', () => {
+  it('takes the app and a positional port, as in the log', () => {
+    expect(parseCli(['docs.app:app', '8081'])).toMatchObject({ app: 'docs.app:app', port: 8081, backlog: 128, host: '127.0.0.1' });
+  });
+  it('takes --port, --host and --backlog', () => {
+    expect(parseCli(['docs.app', '--port', '0', '--host', '::1', '--backlog', '32'])).toMatchObject({ port: 0, host: '::1', backlog: 32 });
+  });
+  it('has documented defaults', () => {
+    expect(parseCli(['docs.app'])).toEqual({ app: 'docs.app', ...DEFAULTS });
+  });
+  it('takes every limit and timeout as a flag', () => {
+    const argv = ['docs.app', '--max-header-size', '1024', '--max-headers', '5', '--max-body-size', '0', '--header-timeout', '300',
+      '--body-timeout', '400', '--keep-alive-timeout', '500', '--grace', '0'];
+    expect(parseCli(argv)).toMatchObject({
+      maxHeaderBytes: 1024, maxHeaderCount: 5, maxBodyBytes: 0, headerTimeoutMs: 300, bodyTimeoutMs: 400, keepAliveTimeoutMs: 500, graceMs: 0,
+    });
+  });
+  it('answers help', () => {
+    expect(parseCli(['--help'])).toBe('help');
+    expect(parseCli(['-h'])).toBe('help');
+  });
+  it.each([
+    [[], /missing application/],
+    [['a', '99999'], /bad port '99999'/],
+    [['a', 'x'], /bad port 'x'/],
+    [['a', '--backlog', '0'], /bad backlog '0'/],
+    [['a', '--backlog', '1.5'], /bad backlog/],
+    [['a', '1', '2'], /unexpected argument: 2/],
+    [['a', '1', '--port', '2'], /given twice/],
+    [['a', '--nope'], /nope/],
+    [['a', '--max-request-line', '1'], /bad max-request-line/],
+    [['a', '--max-headers', '0'], /bad max-headers/],
+    [['a', '--keep-alive-timeout', 'x'], /bad keep-alive-timeout/],
+  ] as const)('refuses %j', (argv, message) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+    expect(() => parseCli(argv)).toThrow(message);
+  });
+});

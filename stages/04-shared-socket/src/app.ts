@@ -1,0 +1,220 @@
+/**
+ * The application interface: PEP 3333 (WSGI) adapted to TypeScript, the way nibiru adapts it
+ * to Lua. See `docs/wsgi.md` for every deviation and the reason for it.
+ *
+ * Strategy: an application is a synchronous function `app(environ, startResponse)` that
+ * calls `startResponse(status, headers)` once and returns an iterable of body chunks. The
+ * server builds `environ`, calls the app, and serializes what it gets back (`response.ts`).
+ * This file also loads an application named Gunicorn-style, `module.path[:callable]`.
+ *
+ * What it will not do: there is no `write` callable (PEP 3333 keeps it only for legacy
+ * frameworks; nibiru drops it too), and apps cannot be asynchronous: blocking the process is
+ * the WSGI model whose cost the later stages measure.
+ */
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** One chunk of a response body: text (sent as UTF-8) or bytes. */
+export type Chunk = string | Uint8Array;
+
+/**
+ * Response headers as `[name, value]` pairs, in order. Pairs rather than an object so that a
+ * name may repeat (`Set-Cookie`), as PEP 3333's list of tuples allows.
+ */
+export type HeaderList = Array<readonly [name: string, value: string]>;
+
+/**
+ * PEP 3333's `start_response`. `status` is a status line such as `"200 OK"`. Calling it a
+ * second time is an error unless `excInfo` is given, in which case (and only while no byte
+ * has been sent) it replaces the first call, as PEP 3333 describes for error handlers.
+ */
+export type StartResponse = (status: string, headers: HeaderList, excInfo?: unknown) => void;
+
+/**
+ * PEP 3333's `wsgi.input`: the request body, read synchronously.
+ */
+export interface InputStream {
+  /** Reads up to `size` bytes (all that remain when `size` is omitted or negative). */
+  read(size?: number): Buffer;
+  /** Reads one line, up to and including its `\n` (or up to `size` bytes). */
+  readline(size?: number): Buffer;
+  /** Reads the remaining lines. */
+  readlines(): Buffer[];
+  /** Iterates over the remaining lines. */
+  [Symbol.iterator](): Iterator<Buffer>;
+}
+
+/** PEP 3333's `wsgi.errors`: a text stream for the application's error output. */
+export interface ErrorStream {
+  /** Writes text to the error stream. */
+  write(text: string): void;
+  /** A no-op kept for PEP 3333's shape: the stream is unbuffered. */
+  flush(): void;
+}
+
+/**
+ * PEP 3333's `environ`: CGI-style request variables plus the `wsgi.*` keys.
+ * Request header fields appear as `HTTP_*` keys from stage 02 on.
+ */
+export interface Environ {
+  /** The method, e.g. `GET`. */
+  REQUEST_METHOD: string;
+  /** Where the application is mounted; always empty here (the app is mounted at the root). */
+  SCRIPT_NAME: string;
+  /** The percent-decoded path of the request-target. */
+  PATH_INFO: string;
+  /** The query string, still encoded, without its `?`. */
+  QUERY_STRING: string;
+  /** The server's host name, from `Host` when the request has one, else the listen address. */
+  SERVER_NAME: string;
+  /** The server's port, as a string. */
+  SERVER_PORT: string;
+  /** The protocol version of the request, e.g. `HTTP/1.1`. */
+  SERVER_PROTOCOL: string;
+  /** The client's IP address. */
+  REMOTE_ADDR: string;
+  /** The client's port, as a string. */
+  REMOTE_PORT: string;
+  /** The body's media type, when the request has one. */
+  CONTENT_TYPE?: string;
+  /** The body's length in bytes, when known. */
+  CONTENT_LENGTH?: string;
+  /** The WSGI version, `[1, 0]`. */
+  'wsgi.version': readonly [1, 0];
+  /** `http`: this server does not terminate TLS. */
+  'wsgi.url_scheme': 'http';
+  /** The request body. */
+  'wsgi.input': InputStream;
+  /** The error stream (the process's stderr). */
+  'wsgi.errors': ErrorStream;
+  /** Always false: one request at a time per process. */
+  'wsgi.multithread': false;
+  /** True when several processes serve the same app (stages 03 and 04). */
+  'wsgi.multiprocess': boolean;
+  /** Always false: the process serves many requests. */
+  'wsgi.run_once': false;
+  /** Request header fields, from stage 02 on. */
+  [header: `HTTP_${string}`]: string;
+}
+
+/** A WSGI-style application. */
+export type App = (environ: Environ, startResponse: StartResponse) => Iterable<Chunk>;
+
+/** Why an application could not be loaded; `main` prints the message and exits 1. */
+export class AppLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AppLoadError';
+  }
+}
+
+/** An {@link InputStream} over a buffer that has been read in full. */
+export class BufferInput implements InputStream {
+  #buf: Buffer;
+  #pos = 0;
+
+  constructor(body: Buffer = Buffer.alloc(0)) {
+    this.#buf = body;
+  }
+
+  read(size = -1): Buffer {
+    const end = size < 0 ? this.#buf.length : Math.min(this.#buf.length, this.#pos + size);
+    const out = this.#buf.subarray(this.#pos, end);
+    this.#pos = end;
+    return out;
+  }
+
+  readline(size = -1): Buffer {
+    const nl = this.#buf.indexOf(0x0a, this.#pos);
+    let end = nl === -1 ? this.#buf.length : nl + 1;
+    if (size >= 0) end = Math.min(end, this.#pos + size);
+    return this.read(end - this.#pos);
+  }
+
+  readlines(): Buffer[] {
+    return [...this];
+  }
+
+  *[Symbol.iterator](): Iterator<Buffer> {
+    while (this.#pos < this.#buf.length) yield this.readline();
+  }
+}
+
+/** `wsgi.errors` for this process: writes straight to stderr. */
+export const stderrStream: ErrorStream = {
+  write: (text) => void process.stderr.write(text),
+  flush: () => {},
+};
+
+/** The parts of an app spec `module.path[:callable]`. */
+export interface AppSpec {
+  /** Dotted module path, e.g. `docs.app`. */
+  readonly module: string;
+  /** Name of the exported callable; `app` when the spec names none. */
+  readonly callable: string;
+}
+
+/**
+ * Parses a Gunicorn-style app spec, `module.path[:callable]`.
+ *
+ * @throws {@link AppLoadError} when the spec is not of that shape.
+ */
+export function parseAppSpec(spec: string): AppSpec {
+  const m = /^([A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)*)(?::([A-Za-z_$][\w$]*))?$/.exec(spec);
+  if (!m) {
+    throw new AppLoadError(`bad app spec '${spec}': expected module.path[:callable], e.g. docs.app:app`);
+  }
+  return { module: m[1]!, callable: m[2] ?? 'app' };
+}
+
+/**
+ * Finds the file of a dotted module path: `docs.app` is `docs/app.ts` (or `.js`, `.mjs`)
+ * relative to `cwd`.
+ *
+ * @throws {@link AppLoadError} when no such file exists.
+ */
+export function resolveAppModule(modulePath: string, cwd: string): string {
+  const base = path.resolve(cwd, ...modulePath.split('.'));
+  const candidates = ['.ts', '.js', '.mjs'].map((ext) => base + ext);
+  const found = candidates.find((file) => existsSync(file));
+  if (!found) {
+    const tried = candidates.map((c) => path.relative(cwd, c)).join(', ');
+    throw new AppLoadError(`module not found: ${modulePath} (looked for ${tried} in ${cwd})`);
+  }
+  return found;
+}
+
+/**
+ * Loads the application named by `spec`, relative to `cwd`.
+ *
+ * @throws {@link AppLoadError} when the module is missing or fails to load, or when the
+ * callable is missing or not a function.
+ */
+export async function loadApp(spec: string, cwd: string = process.cwd()): Promise<App> {
+  const { module: modulePath, callable } = parseAppSpec(spec);
+  const file = resolveAppModule(modulePath, cwd);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    throw new AppLoadError(`error loading ${modulePath} (${path.relative(cwd, file)}): ${reason}`);
+  }
+  if (!(callable in mod)) {
+    const names = Object.keys(mod).join(', ') || 'none';
+    throw new AppLoadError(`${modulePath} has no export '${callable}' (its exports: ${names})`);
+  }
+  const app = mod[callable];
+  if (typeof app !== 'function') {
+    throw new AppLoadError(`${modulePath}:${callable} is not callable (it is ${describe(app)})`);
+  }
+  return app as App;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a value of type ${typeof value}`;
+}

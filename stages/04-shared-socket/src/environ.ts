@@ -1,0 +1,118 @@
+/**
+ * From a parsed request to the application's `environ` (PEP 3333, adapted: see `docs/wsgi.md`).
+ *
+ * Strategy: one object literal of the same shape for every request (so V8 keeps one hidden
+ * class for the common keys), then one `HTTP_*` key per distinct field name. The header fields
+ * arrive from the parser already lowercased and in order; a name that repeats is combined into
+ * one value, as RFC 9110 §5.3 allows a recipient to do: the values joined with `, `, in order.
+ * `Cookie` is the exception: its values are joined with `; ` (RFC 6265 §5.4), since a cookie
+ * value may itself hold a comma. `Content-Type` and `Content-Length` become `CONTENT_TYPE` and
+ * `CONTENT_LENGTH` (CGI's names, RFC 3875 §4.1), never `HTTP_CONTENT_*`.
+ *
+ * `SERVER_NAME` and `SERVER_PORT` come from `Host` when the request has one (the parser has
+ * already checked there is exactly one, and that it is well formed), else from the listen
+ * address; `CONTENT_LENGTH` is the length of the decoded body the application will read, so
+ * a chunked request gets one too.
+ *
+ * What it will not do: percent-decode the query string (PEP 3333 leaves that to the app), or
+ * trust `Host` for anything but these two keys.
+ */
+
+import { BufferInput, stderrStream, type Environ } from './app.ts';
+import type { Request } from './parser.ts';
+import { decodePath, splitTarget } from './request-line.ts';
+
+/** What the environ needs to know about the connection and the server. */
+export interface EnvironContext {
+  /** `SERVER_NAME` when the request has no `Host`. */
+  readonly serverName: string;
+  /** `SERVER_PORT` when the request has no `Host` (or a `Host` without a port). */
+  readonly serverPort: string;
+  /** `REMOTE_ADDR`. */
+  readonly remoteAddr: string;
+  /** `REMOTE_PORT`. */
+  readonly remotePort: string;
+  /** `wsgi.multiprocess`. */
+  readonly multiprocess: boolean;
+}
+
+// A request without a body shares this one: reading an empty input changes nothing.
+const NO_BODY = new BufferInput(Buffer.alloc(0));
+
+const SERVER_PROTOCOL = { '1.0': 'HTTP/1.0', '1.1': 'HTTP/1.1' } as const;
+
+// `HTTP_` names of the fields browsers send most, computed once.
+const KEY_CACHE = new Map<string, string>();
+
+/** The environ key of a (lowercased) field name: `user-agent` is `HTTP_USER_AGENT`. */
+export function environKey(name: string): string {
+  let key = KEY_CACHE.get(name);
+  if (key === undefined) {
+    key = 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
+    if (KEY_CACHE.size < 512) KEY_CACHE.set(name, key);
+  }
+  return key;
+}
+
+/**
+ * Builds the environ for one request.
+ *
+ * @param body the decoded body, read in full (`null` when the request has none).
+ * @throws {@link BadRequest} when the path holds a malformed percent-escape.
+ * @see PEP 3333 "environ Variables"; RFC 3875 §4.1; RFC 9110 §5.3 (combining field lines)
+ */
+export function buildEnviron(request: Request, body: Buffer | null, ctx: EnvironContext): Environ {
+  const { path, query } = splitTarget(request.target, request.form);
+  const environ: Environ = {
+    REQUEST_METHOD: request.method,
+    SCRIPT_NAME: '',
+    PATH_INFO: request.form === 'asterisk' ? '*' : decodePath(path),
+    QUERY_STRING: query,
+    SERVER_NAME: ctx.serverName,
+    SERVER_PORT: ctx.serverPort,
+    SERVER_PROTOCOL: SERVER_PROTOCOL[request.version],
+    REMOTE_ADDR: ctx.remoteAddr,
+    REMOTE_PORT: ctx.remotePort,
+    'wsgi.version': [1, 0],
+    'wsgi.url_scheme': 'http',
+    'wsgi.input': body === null || body.length === 0 ? NO_BODY : new BufferInput(body),
+    'wsgi.errors': stderrStream,
+    'wsgi.multithread': false,
+    'wsgi.multiprocess': ctx.multiprocess,
+    'wsgi.run_once': false,
+  };
+  const env = environ as unknown as Record<string, string>;
+  const headers = request.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    if (name === 'host') {
+      setServerFromHost(environ, value);
+      env.HTTP_HOST = value;
+    } else if (name === 'content-type') {
+      environ.CONTENT_TYPE = environ.CONTENT_TYPE === undefined ? value : `${environ.CONTENT_TYPE}, ${value}`;
+    } else if (name === 'content-length') {
+      // the parser has checked it; the decoded length is set below
+    } else {
+      const key = environKey(name);
+      const before = env[key];
+      env[key] = before === undefined ? value : `${before}${name === 'cookie' ? '; ' : ', '}${value}`;
+    }
+  }
+  if (request.body !== 'none') environ.CONTENT_LENGTH = String(body === null ? 0 : body.length);
+  return environ;
+}
+
+/** `Host: name[:port]`, where name may be an IP-literal in brackets (RFC 9110 §7.2). */
+function setServerFromHost(environ: Environ, host: string): void {
+  if (host === '') return; // allowed when the target carries no authority (RFC 9112 §3.2)
+  const colon = host.lastIndexOf(':');
+  const bracket = host.lastIndexOf(']');
+  if (colon > bracket) {
+    environ.SERVER_NAME = host.slice(0, colon);
+    if (colon + 1 < host.length) environ.SERVER_PORT = host.slice(colon + 1);
+  } else {
+    environ.SERVER_NAME = host;
+    // RFC 9110 §4.2.1: no port means the scheme's default
+    environ.SERVER_PORT = '80';
+  }
+}
