@@ -1,0 +1,150 @@
+/**
+ * Limits: every part of a request has a bound, a documented default and a flag, and crossing
+ * it gets its status and `Connection: close` (RFC 9112 §3 for 414, RFC 6585 §5 for 431, RFC
+ * 9110 §15.5.14 for 413, §15.5.9 for 408). Timeouts close idle and slow connections, while a
+ * client that is slow but within them is still served. Over real TCP against every stage.
+ *
+ * The servers here run with small limits and short timeouts, given as flags, to the stages
+ * that have them (stage 01 knows only `--max-request-line` and `--header-timeout`).
+ */
+
+import { expect } from 'vitest';
+import { exchange } from './client.ts';
+import { get, message, post } from './messages.ts';
+import { describeStages, expects } from './stages.ts';
+
+const APP = 'spec.apps.probe:app';
+const SMALL = ['--max-request-line', '256', '--max-header-size', '1024', '--max-headers', '20', '--max-body-size', '4096'];
+const SHORT = ['--header-timeout', '500', '--body-timeout', '500', '--keep-alive-timeout', '500'];
+const small = (stage: string) => ({ app: APP, args: expects(stage, 'limits') ? SMALL : ['--max-request-line', '256'] });
+const short = (stage: string) => ({ app: APP, args: expects(stage, 'limits') ? SHORT : [] });
+const expectRefused = (r: Awaited<ReturnType<typeof exchange>>, status: number): void => {
+  expect(r.responses.map((x) => x.status)).toEqual([status]);
+  expect(r.responses[0]!.header('connection')).toBe('close');
+  expect(r.closed).toBe(true);
+};
+
+describeStages(
+  'limits: sizes',
+  ({ server, spec }) => {
+    spec('request-line', '--max-request-line 256: a 300-byte request-line gets 414 and close', async () => {
+      expectRefused(await exchange(server().port, get(`/${'a'.repeat(300)}`)), 414);
+    });
+
+    spec('limits', '--max-header-size 1024: a header section over it gets 431 and close', async () => {
+      expectRefused(await exchange(server().port, get('/echo', `X-Big: ${'b'.repeat(1100)}`)), 431);
+    });
+
+    spec('limits', '--max-header-size 1024: 431 comes before the end of an endless header section', async () => {
+      const r = await exchange(server().port, `GET /echo HTTP/1.1\r\nHost: localhost\r\nX-Endless: ${'e'.repeat(2000)}`);
+      expectRefused(r, 431);
+    });
+
+    spec('limits', '--max-header-size 1024: a header section just under it is served', async () => {
+      const r = await exchange(server().port, get('/echo', `X-Big: ${'b'.repeat(900)}`, 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(JSON.parse(r.responses[0]!.body.toString()).HTTP_X_BIG).toHaveLength(900);
+    });
+
+    spec('limits', '--max-headers 20: 21 field lines get 431 and close', async () => {
+      const fields = Array.from({ length: 20 }, (_, i) => `X-F${i}: ${i}`);
+      expectRefused(await exchange(server().port, get('/echo', ...fields)), 431);
+    });
+
+    spec('limits', '--max-headers 20: 20 field lines are served', async () => {
+      const fields = Array.from({ length: 18 }, (_, i) => `X-F${i}: ${i}`);
+      const r = await exchange(server().port, get('/echo', ...fields, 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(JSON.parse(r.responses[0]!.body.toString()).HTTP_X_F17).toBe('17');
+    });
+
+    spec('limits', '--max-body-size 4096: a Content-Length over it gets 413 and close, before the body is sent', async () => {
+      const r = await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 5000']));
+      expectRefused(r, 413);
+    });
+
+    spec('limits', '--max-body-size 4096: Expect: 100-continue with a body over it gets 413, not 100', async () => {
+      const r = await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 5000', 'Expect: 100-continue']));
+      expectRefused(r, 413);
+      expect(r.raw.toString('latin1')).not.toContain('100 Continue');
+    });
+
+    spec('limits', '--max-body-size 4096: a chunked body that grows over it gets 413 and close', async () => {
+      const chunk = `800\r\n${'c'.repeat(0x800)}\r\n`;
+      const r = await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost', 'Transfer-Encoding: chunked'], chunk.repeat(3)));
+      expectRefused(r, 413);
+    });
+
+    spec('limits', '--max-body-size 4096: a body of exactly 4096 bytes is served', async () => {
+      const r = await exchange(server().port, post('/echo', 'd'.repeat(4096), 'Connection: close'));
+      expect(JSON.parse(r.responses[0]!.body.toString()).bodyLength).toBe(4096);
+    });
+  },
+  small,
+);
+
+describeStages(
+  'limits: default sizes',
+  ({ server, spec }) => {
+    spec('limits', 'the default header section limit (16 KiB) gets 431 for 20 KB of fields', async () => {
+      expectRefused(await exchange(server().port, get('/echo', `X-Big: ${'b'.repeat(20_000)}`)), 431);
+    });
+
+    spec('limits', 'the default body limit (1 MiB) gets 413 for a 2 MB Content-Length', async () => {
+      expectRefused(await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 2000000'])), 413);
+    });
+
+    spec('body', 'a client that sends a request one byte at a time, within the timeouts, is still served', async () => {
+      const bytes = post('/echo', 'one byte at a time', 'X-Slow: yes', 'Connection: close');
+      const r = await exchange(server().port, bytes.split(''), { pauseMs: 2, timeoutMs: 10_000 });
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(JSON.parse(r.responses[0]!.body.toString()).body).toBe('one byte at a time');
+    }, 15_000);
+  },
+  { app: APP },
+);
+
+describeStages(
+  'limits: timeouts',
+  ({ server, spec }) => {
+    spec('limits', '--header-timeout 500: a header section not complete in time gets 408 and close', async () => {
+      const r = await exchange(server().port, 'GET /echo HTTP/1.1\r\nHost: localhost\r\n', { timeoutMs: 3000 });
+      expectRefused(r, 408);
+      expect(r.timedOut).toBe(false);
+    });
+
+    spec('limits', '--header-timeout 500: trickling bytes does not extend it (slowloris)', async () => {
+      const pieces = ['GET /echo HTTP/1.1\r\n', 'Host: localhost\r\n', ...Array.from({ length: 20 }, (_, i) => `X-${i}: ${i}\r\n`)];
+      const r = await exchange(server().port, pieces, { pauseMs: 100, timeoutMs: 4000 });
+      expectRefused(r, 408);
+    });
+
+    spec('limits', '--body-timeout 500: a body not complete in time gets 408 and close', async () => {
+      const r = await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 10'], 'only5'), { timeoutMs: 3000 });
+      expectRefused(r, 408);
+    });
+
+    spec('limits', '--keep-alive-timeout 500: an idle connection is closed silently', async () => {
+      const r = await exchange(server().port, get('/ignore'), { timeoutMs: 3000 });
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(r.responses[0]!.header('connection')).toBeUndefined();
+      expect(r.closed).toBe(true);
+      expect(r.timedOut).toBe(false);
+      // nothing after the response: no 408 for a connection that had no request in progress
+      expect(r.raw.toString('latin1').match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    });
+
+    spec('limits', '--keep-alive-timeout 500: a connection that never sends a byte is closed silently', async () => {
+      const r = await exchange(server().port, [], { timeoutMs: 3000 });
+      expect(r.raw.length).toBe(0);
+      expect(r.closed).toBe(true);
+      expect(r.timedOut).toBe(false);
+    });
+
+    spec('limits', 'requests spaced within the keep-alive timeout keep one connection open', async () => {
+      const r = await exchange(server().port, [get('/ignore'), get('/ignore'), get('/ignore', 'Connection: close')], { pauseMs: 300, timeoutMs: 4000 });
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200, 200]);
+    });
+  },
+  short,
+);

@@ -1,0 +1,92 @@
+/**
+ * The application interface (PEP 3333 adapted, `docs/wsgi.md`) as seen from the wire: what
+ * `environ` holds, how an app's response is checked and framed, and what happens when an app
+ * fails — over real TCP against every stage.
+ */
+
+import { expect } from 'vitest';
+import { exchange } from './client.ts';
+import { get, message, post } from './messages.ts';
+import { describeStages } from './stages.ts';
+
+const APP = 'spec.apps.probe:app';
+const echoed = (body: Buffer): Record<string, unknown> => JSON.parse(body.toString()) as Record<string, unknown>;
+
+describeStages(
+  'WSGI application interface',
+  ({ server, spec }) => {
+    spec('request-line', 'environ: REQUEST_METHOD, PATH_INFO (decoded), QUERY_STRING (not decoded), SCRIPT_NAME', async () => {
+      const r = await exchange(server().port, get('/ec%68o?q=a%20b&x=1', 'Connection: close'));
+      const seen = echoed(r.responses[0]!.body);
+      expect(seen.REQUEST_METHOD).toBe('GET');
+      expect(seen.PATH_INFO).toBe('/echo');
+      expect(seen.QUERY_STRING).toBe('q=a%20b&x=1');
+      expect(seen.SCRIPT_NAME).toBe('');
+    });
+
+    spec('request-line', 'environ: SERVER_PROTOCOL is the version of the request, REMOTE_ADDR the client', async () => {
+      const r = await exchange(server().port, message('GET /echo?x=1 HTTP/1.0'));
+      const seen = echoed(r.responses[0]!.body);
+      expect(seen.SERVER_PROTOCOL).toBe('HTTP/1.0');
+      expect(seen.QUERY_STRING).toBe('x=1');
+      expect(seen.REMOTE_ADDR).toBe('127.0.0.1');
+      expect(seen.multiprocess).toBe(false);
+    });
+
+    spec('fields', 'environ: every request field as HTTP_*, and SERVER_NAME/SERVER_PORT from Host', async () => {
+      const r = await exchange(server().port, message('GET /echo HTTP/1.1', ['Host: example.test:81', 'Accept-Language: en', 'X-Request-Id: 42', 'Connection: close']));
+      const seen = echoed(r.responses[0]!.body);
+      expect(seen).toMatchObject({ HTTP_ACCEPT_LANGUAGE: 'en', HTTP_X_REQUEST_ID: '42', HTTP_CONNECTION: 'close', SERVER_NAME: 'example.test', SERVER_PORT: '81' });
+    });
+
+    spec('body', 'wsgi.input: the decoded body, chunked or not, and empty when there is none', async () => {
+      const plain = echoed((await exchange(server().port, post('/echo', 'plain body', 'Connection: close'))).responses[0]!.body);
+      const none = echoed((await exchange(server().port, get('/echo', 'Connection: close'))).responses[0]!.body);
+      expect(plain.body).toBe('plain body');
+      expect(none.bodyLength).toBe(0);
+    });
+
+    spec('body', 'wsgi.input: binary bodies arrive byte for byte', async () => {
+      const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const head = message('POST /echo HTTP/1.1', ['Host: localhost', `Content-Length: ${bytes.length}`, 'Connection: close']);
+      const r = await exchange(server().port, Buffer.concat([Buffer.from(head, 'latin1'), bytes]));
+      expect(Buffer.from(echoed(r.responses[0]!.body).body as string, 'latin1').equals(bytes)).toBe(true);
+    });
+
+    spec('request-line', 'an app that throws before responding gets a 500, its stack goes to stderr, and the process keeps serving', async () => {
+      const r = await exchange(server().port, get('/throw', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([500]);
+      expect(server().stderr()).toMatch(/Error: probe: thrown on purpose\n\s+at /);
+      const after = await exchange(server().port, get('/ignore', 'Connection: close'));
+      expect(after.responses.map((x) => x.status)).toEqual([200]);
+    });
+
+    spec('body', 'an app that throws after its first chunk was sent: the connection is closed, the body left incomplete', async () => {
+      const r = await exchange(server().port, get('/throw-late') + get('/ignore'));
+      expect(r.closed).toBe(true);
+      expect(r.timedOut).toBe(false);
+      expect(r.raw.toString('latin1')).toContain('first chunk');
+      expect(r.raw.toString('latin1')).not.toContain('0\r\n\r\n'); // no last-chunk: the client knows it is cut
+      expect(r.responses).toHaveLength(0);
+      expect(server().stderr()).toContain('thrown on purpose after the first chunk');
+    });
+
+    spec('request-line', 'response splitting: a header value holding CR LF gets a 500, never the injected header', async () => {
+      const r = await exchange(server().port, get('/bad-header', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([500]);
+      expect(r.raw.toString('latin1')).not.toMatch(/Set-Cookie: evil/i);
+    });
+
+    spec('request-line', 'an array body that disagrees with its Content-Length gets a 500', async () => {
+      const r = await exchange(server().port, get('/wrong-length', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([500]);
+    });
+
+    spec('body', 'a generator body is streamed to an HTTP/1.1 client chunked', async () => {
+      const r = await exchange(server().port, get('/stream?n=2', 'Connection: close'));
+      expect(r.responses[0]!.header('transfer-encoding')).toBe('chunked');
+      expect(r.raw.toString('latin1')).toMatch(/\r\n8\r\nchunk 0\n\r\n8\r\nchunk 1\n\r\n0\r\n\r\n$/);
+    });
+  },
+  { app: APP },
+);
