@@ -32,11 +32,13 @@ cd "$ROOT"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM # run the cleanup on a signal too
 
 start() { # start <command...>: prints "<url> <pid> <worker pids, comma-separated>" once ready
   local log
   log=$(mktemp)
-  "$@" >"$log" 2>&1 &
+  # 9>&-: the servers must not inherit the lock; one left running would hold it for good
+  "$@" >"$log" 2>&1 9>&- &
   PIDS+=($!)
   for _ in $(seq 1 400); do
     if grep -q 'listening on' "$log"; then break; fi

@@ -8,7 +8,10 @@
  * a request time to travel, and every assertion is about outcomes (responses, pids, exit codes).
  */
 
+import { rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseResponses, type RawResponse } from './client.ts';
 import { runStage, startStage, type StageProcess, type StartOptions } from './launcher.ts';
@@ -203,6 +206,25 @@ for (const { name, target } of stagesUnderTest()) {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^nibiru-ts: error: .*worker-broken: the database is unreachable/);
       expect(r.stdout).not.toMatch(/listening on/);
+    }, 30_000);
+
+    test('a replacement worker that cannot load the application: the master exits 1 with the error', async () => {
+      const marker = path.join(os.tmpdir(), `nibiru-spec-break-${process.pid}-${name}`);
+      rmSync(marker, { force: true });
+      const proc = await start({ app: 'spec.apps.worker-load-fails-later:app', env: { NIBIRU_SPEC_BREAK_FILE: marker } });
+      try {
+        writeFileSync(marker, 'broken\n');
+        process.kill(proc.workerPids[0]!, 'SIGKILL');
+        expect(await proc.exited).toEqual({ code: 1, signal: null });
+        const lines = proc.stderr().trim().split('\n');
+        expect(lines[0]).toContain(`worker ${proc.workerPids[0]} killed by SIGKILL`);
+        expect(lines.at(-1)).toMatch(/^nibiru-ts: error: .*worker-load-fails-later: .* exists, the app is broken$/);
+        expect(proc.stderr()).not.toMatch(/\n\s+at /);
+        for (const w of proc.workerPids) expect(alive(w)).toBe(false);
+      } finally {
+        rmSync(marker, { force: true });
+        await proc.stop();
+      }
     }, 30_000);
 
     test('SIGTERM during a /slow request: the request completes, then the server exits 0', async () => {
