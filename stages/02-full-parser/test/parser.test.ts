@@ -722,7 +722,7 @@ describe('limits on the header section', () => {
     expect(err.code).toBe('NIB_ERR_HEADER_FIELDS_TOO_LARGE');
   });
 
-  it('§5: more field lines than one decode batch of field lines (100 by default) are all returned, in order', () => {
+  it('§5: more field lines than one decode batch (up to the default 100) are all returned, in order', () => {
     const fields = Array.from({ length: 99 }, (_, i) => `X-${i}: v${i}`);
     const headers = one(withHeaders(...fields)).request.headers;
     expect(headers).toHaveLength(100);
