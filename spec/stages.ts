@@ -35,6 +35,12 @@ export type Feature =
 
 const HTTP_1_1: readonly Feature[] = ['request-line', 'fields', 'body', 'persistence', 'limits'];
 
+/**
+ * What the title of a test run as `it.fails` carries (followed by the feature and `)`), so
+ * that a report such as `npm run spec:matrix` can tell an expected failure from a pass.
+ */
+export const EXPECTED_FAILURE_MARK = '(expected to fail: needs ';
+
 /** Which features each stage is expected to pass. */
 export const EXPECTED: Readonly<Record<string, readonly Feature[]>> = {
   '01-request-line': ['request-line'],
@@ -120,7 +126,7 @@ export function describeStages(
             it(testTitle, fn, timeoutMs);
           } else if (runExpectedFailures) {
             needed = true;
-            it.fails(testTitle, fn, timeoutMs);
+            it.fails(`${testTitle} ${EXPECTED_FAILURE_MARK}${feature})`, fn, timeoutMs);
           } else {
             it.skip(testTitle, fn);
           }
