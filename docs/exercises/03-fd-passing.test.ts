@@ -1,0 +1,87 @@
+/**
+ * Exercises of chapter 03, passing file descriptors (docs/guide/03-fd-passing.md).
+ *
+ * Run against the reference: `npx vitest run docs/exercises/03-fd-passing.test.ts`;
+ * against yours: `NIBIRU_STAGE_DIR=path/to/your/stage npx vitest run docs/exercises/03-fd-passing.test.ts`
+ * (your stage is started with `--workers 2`).
+ */
+
+import { describe, expect, it } from 'vitest';
+import { exchange } from '../../spec/client.ts';
+import { describeExercise } from './exercise.ts';
+import { KeepAliveClient, sleep } from './keep-alive-client.ts';
+
+const STAGE = '03-fd-passing';
+
+describeExercise(STAGE, 'chapter 03 exercises (one server; 3.3 kills a worker, so it runs last)', (server) => {
+  describe('exercise 3.1: least connections, counted from hand-overs and close reports', () => {
+    it('a worker whose connection closed gets the next one, where round-robin would not', async () => {
+      const held = await KeepAliveClient.connect(server().port);
+      const second = await KeepAliveClient.connect(server().port);
+      try {
+        const busy = await held.pid();
+        const other = await second.pid();
+        expect(other).not.toBe(busy); // 1 open connection on `busy`, 0 on the other: least wins
+        await second.close();
+        await sleep(300); // the worker's close report travels to the master
+        // counts are now busy 1, other 0: least connections picks `other` again;
+        // round-robin, which would alternate busy, other, busy, would not
+        const third = await KeepAliveClient.connect(server().port);
+        try {
+          expect(await third.pid()).toBe(other);
+        } finally {
+          third.socket.destroy();
+        }
+      } finally {
+        held.socket.destroy();
+        second.socket.destroy();
+      }
+    });
+  });
+
+  describe('exercise 3.2: the master hands over connections without reading a byte', () => {
+    it('a request whose first bytes arrive while the master holds the connection is served whole', async () => {
+      // the first piece goes out the moment the connection is up, before any worker has it
+      const pieces = ['GE', 'T /pid HTTP/1.1\r\nHost: exercise\r\n', 'Connection: close\r\n\r\n'];
+      for (let i = 0; i < 10; i++) {
+        const r = await exchange(server().port, pieces, { pauseMs: 20 });
+        expect(r.responses.map((x) => x.status)).toEqual([200]);
+        expect(server().workerPids).toContain(Number(r.responses[0]!.body.toString().trim()));
+      }
+    });
+
+    it('the master never answers: every response names a worker', async () => {
+      for (let i = 0; i < 10; i++) {
+        const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n');
+        const pid = Number(r.responses[0]!.body.toString().trim());
+        expect(pid).not.toBe(server().pid);
+        expect(server().workerPids).toContain(pid);
+      }
+    });
+  });
+
+  describe('exercise 3.3: a worker dies, the server lives', () => {
+    it('after kill -9 of a worker (and the moment the master needs to notice), every new connection is served, and a replacement appears', async () => {
+      const [victim] = server().workerPids as [number, number];
+      process.kill(victim, 'SIGKILL');
+      // a connection handed over before the master learns of the death is lost with the
+      // worker; give the master the moment it needs to see the exit
+      await sleep(300);
+      const seen = new Set<number>();
+      const deadline = Date.now() + 10_000;
+      let replaced = false;
+      while (!replaced && Date.now() < deadline) {
+        const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n');
+        expect(r.responses.map((x) => x.status)).toEqual([200]);
+        const pid = Number(r.responses[0]!.body.toString().trim());
+        expect(pid).not.toBe(victim);
+        seen.add(pid);
+        replaced = [...seen].some((p) => !server().workerPids.includes(p));
+        await sleep(50);
+      }
+      expect(replaced).toBe(true);
+    }, 20_000);
+  });
+});
+
+
