@@ -44,9 +44,17 @@ export function specTitles(specDir: string = path.join(ROOT, 'spec')): SpecTitle
   const out: SpecTitle[] = [];
   for (const name of readdirSync(specDir).filter((n) => n.endsWith('.spec.ts')).sort()) {
     const text = readFileSync(path.join(specDir, name), 'utf8');
-    const suite = /describeStages\(\s*(['"`])((?:\\.|(?!\1).)*)\1/.exec(text)?.[2] ?? name;
+    const clean = (title: string): string => title.replace(/\$\{[^}]*\}/g, '…').replace(/\\(.)/g, '$1');
+    const suite = /describe(?:Stages)?\(\s*(['"`])((?:\\.|(?!\1).)*)\1/.exec(text)?.[2]?.replace(/\s*\[\$\{[^}]*\}\]$/, '') ?? name;
     for (const m of text.matchAll(/\bspec\(\s*'([\w-]+)'\s*,\s*(['"`])((?:\\.|(?!\2).)*)\2/g)) {
-      out.push({ file: `spec/${name}`, suite, feature: m[1] as Feature, title: m[3]!.replace(/\$\{[^}]*\}/g, '…').replace(/\\(.)/g, '$1') });
+      out.push({ file: `spec/${name}`, suite, feature: m[1] as Feature, title: clean(m[3]!) });
+    }
+    // files that gate plain tests on one feature: `const test = expects(name, 'balancing') ? it : it.skip`
+    const gate = /\bexpects\(\s*name\s*,\s*'([\w-]+)'\s*\)/.exec(text);
+    if (gate) {
+      for (const m of text.matchAll(/\btest\(\s*(['"`])((?:\\.|(?!\1).)*)\1/g)) {
+        out.push({ file: `spec/${name}`, suite, feature: gate[1] as Feature, title: clean(m[2]!) });
+      }
     }
   }
   return out;
@@ -73,8 +81,10 @@ export function specsSection(stage: string, previous: string | undefined, titles
   const files = [...new Set(mine.map((t) => t.file))];
   for (const file of files) {
     const inFile = mine.filter((t) => t.file === file);
-    lines.push('', `**${inFile[0]!.suite}** ([\`${file}\`](../../${file})):`, '');
+    lines.push('', `**${inFile[0]!.suite}** ([\`${file}\`](../../${file})): ${inFile.length} spec${inFile.length === 1 ? '' : 's'}`, '');
+    lines.push('<details><summary>the titles</summary>', '');
     for (const t of inFile) lines.push(`- ${t.title.replace(/([*_[\]<>|])/g, '\\$1')} *(${t.feature})*`);
+    lines.push('', '</details>');
   }
   lines.push('', `Run them: \`NIBIRU_STAGES=${nn} npx vitest run spec\`.`);
   return lines.join('\n');
