@@ -18,9 +18,9 @@
  *   {@link Backoff} delay. One line on stderr per death and per replacement; nothing per
  *   request. A worker that cannot load the application is not replaced: that is fatal, and
  *   the master reports the application's error and exits 1.
- * - **Shutdown.** Stop accepting (close the listener), tell every worker to finish its
- *   requests in flight within the grace period and exit, wait for them (SIGKILL after the
- *   grace period and a margin), and resolve.
+ * - **Shutdown.** Stop accepting (close the listener), send every worker SIGTERM (each
+ *   finishes its requests in flight within the grace period and exits 0), wait for them
+ *   (SIGKILL after the grace period and a margin), and resolve.
  *
  * What it will not do: look at requests, so it cannot balance by request, only by connection.
  */
@@ -168,7 +168,10 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       if (balancer.ids.length > 0) return dispatch(socket);
       // no worker can take it now (all died at once): hold it until a replacement is ready
       waiting.push(socket);
-      socket.once('close', () => waiting.splice(waiting.indexOf(socket) >>> 0, 1));
+      socket.once('close', () => {
+        const i = waiting.indexOf(socket);
+        if (i !== -1) waiting.splice(i, 1);
+      });
       return;
     }
     balancer.opened(pid);
@@ -212,9 +215,9 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
           });
         }),
       );
-      const message: MasterMessage = { type: 'shutdown', graceMs };
-      if (child.connected) child.send(message);
-      else child.kill('SIGTERM');
+      // a signal rather than a message: a worker still importing its modules has no message
+      // listener yet, and would miss a message, never a signal
+      child.kill('SIGTERM');
     }
     await Promise.all(exits);
   }

@@ -14,12 +14,11 @@
 
 import type { Config } from './cli.ts';
 
-/** What the master sends a worker. */
-export type MasterMessage =
-  /** Here is a connection; its socket travels as the message's handle. */
-  | { readonly type: 'connection' }
-  /** Stop taking connections, finish the requests in flight within `graceMs`, and exit 0. */
-  | { readonly type: 'shutdown'; readonly graceMs: number };
+/**
+ * What the master sends a worker: a connection, whose socket travels as the message's handle.
+ * (To stop a worker, the master sends it SIGTERM.)
+ */
+export type MasterMessage = { readonly type: 'connection' };
 
 /** What a worker sends the master. */
 export type WorkerMessage =

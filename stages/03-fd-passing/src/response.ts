@@ -200,10 +200,11 @@ export function serializeHead(version: string, status: string, headers: HeaderLi
 
 /**
  * A minimal response the server sends on its own, for an error: plain text, framed by
- * `Content-Length`, with `Connection: close` (a connection is never reused after a protocol
- * error or a timeout).
+ * `Content-Length`, with `Connection: close` by default (a connection is never reused after a
+ * protocol error or a timeout). A 500 for an application error, whose request was read in
+ * full, may keep the connection: pass `connection` as the request allows.
  */
-export function errorResponse(status: number, version = '1.1'): Buffer {
+export function errorResponse(status: number, version = '1.1', connection: ConnectionHeader = 'close'): Buffer {
   const reason = STATUS_TEXT[status] ?? 'Error';
   const body = `${status} ${reason}\n`;
   return Buffer.from(
@@ -211,7 +212,8 @@ export function errorResponse(status: number, version = '1.1'): Buffer {
       `Date: ${httpDate()}\r\n` +
       'Content-Type: text/plain; charset=utf-8\r\n' +
       `Content-Length: ${body.length}\r\n` +
-      'Connection: close\r\n\r\n' +
+      (connection === 'close' ? 'Connection: close\r\n' : connection === 'keep-alive' ? 'Connection: keep-alive\r\n' : '') +
+      '\r\n' +
       body,
     'latin1',
   );

@@ -8,8 +8,8 @@
  * connection handling, unchanged, and when the socket closes it tells the master (`closed`,
  * the completion notification that keeps the least-connection counts true).
  *
- * Stopping: on a `shutdown` message, on SIGTERM/SIGINT (a terminal's Ctrl-C reaches every
- * process of the group), or when the master disappears (the IPC channel disconnects), the
+ * Stopping: on SIGTERM (from the master, which is shutting down), on SIGINT (a terminal's
+ * Ctrl-C reaches every process of the group), or when the master disappears (the IPC channel disconnects), the
  * worker refuses new connections, lets the requests in flight finish within the grace period
  * (`ConnectionSet.shutdown`), and exits 0. An application that cannot be loaded is reported
  * (`load-error`) and the worker exits 1; the master then gives up rather than respawn it.
@@ -74,8 +74,6 @@ export async function runWorker(init: WorkerInit): Promise<void> {
       handle.allowHalfOpen = true;
       if (stopping) handle.destroy();
       else connections.add(handleConnection(handle, options));
-    } else if (message.type === 'shutdown') {
-      stop(message.graceMs);
     }
   });
   tell({ type: 'ready' });

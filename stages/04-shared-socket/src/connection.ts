@@ -275,9 +275,12 @@ class ServedConnection implements Connection {
       if (err instanceof HttpError) {
         this.#fail(err); // e.g. a malformed percent-escape in the path
       } else {
+        // The request was read in full, so the connection is still in step: keep it if allowed.
         logAppError(request, err);
-        this.#write(errorResponse(500));
-        this.#close();
+        const close = !request.keepAlive || this.#shutdown;
+        this.#write(errorResponse(500, '1.1', close ? 'close' : request.version === '1.0' ? 'keep-alive' : 'none'));
+        if (close) this.#close();
+        else this.#state = 'idle';
       }
       return;
     }

@@ -17,9 +17,9 @@
  *   One line on stderr per death and per replacement; nothing per request. A worker that
  *   cannot load the application is not replaced: that is fatal, and the master reports the
  *   application's error and exits 1.
- * - **Shutdown.** Close the master's descriptor, tell every worker to close its listener and
- *   finish its requests in flight within the grace period, wait for them (SIGKILL after the
- *   grace period and a margin), and resolve. Once the last descriptor is closed the kernel
+ * - **Shutdown.** Close the master's descriptor, send every worker SIGTERM (each closes its
+ *   listener, finishes its requests in flight within the grace period and exits 0), wait for
+ *   them (SIGKILL after the grace period and a margin), and resolve. Once the last descriptor is closed the kernel
  *   closes the socket.
  *
  * What it will not do: choose which worker gets a connection. The kernel wakes whichever
@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { AppLoadError } from './app.ts';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import type { Config } from './cli.ts';
-import { SHARED_SOCKET_FD, type MasterMessage, type WorkerInit, type WorkerMessage } from './messages.ts';
+import { SHARED_SOCKET_FD, type WorkerInit, type WorkerMessage } from './messages.ts';
 import { bindShared } from './server.ts';
 
 /** The file every worker process runs. */
@@ -166,9 +166,9 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
           });
         }),
       );
-      const message: MasterMessage = { type: 'shutdown', graceMs };
-      if (child.connected) child.send(message);
-      else child.kill('SIGTERM');
+      // a signal rather than a message: a worker still importing its modules has no message
+      // listener yet, and would miss a message, never a signal
+      child.kill('SIGTERM');
     }
     await Promise.all(exits);
   }

@@ -8,17 +8,13 @@
  * it.
  *
  * No message crosses per connection: the workers inherit the listening socket when they are
- * forked and accept on it themselves. What is left is the life cycle: `ready`, `start-error`,
- * `shutdown`. (Stage 03 also had `connection`, carrying each connection's descriptor, and
- * `closed`, the completion notification its least-connection count needed.)
+ * forked and accept on it themselves. What is left is the life cycle, from the workers:
+ * `ready` and `start-error`; the master sends nothing (it stops a worker with SIGTERM). Stage
+ * 03 also had `connection`, carrying each connection's descriptor to a worker, and `closed`,
+ * the completion notification its least-connection count needed.
  */
 
 import type { Config } from './cli.ts';
-
-/** What the master sends a worker. */
-export type MasterMessage =
-  /** Stop taking connections, finish the requests in flight within `graceMs`, and exit 0. */
-  | { readonly type: 'shutdown'; readonly graceMs: number };
 
 /** What a worker sends the master. */
 export type WorkerMessage =
@@ -26,8 +22,8 @@ export type WorkerMessage =
   | { readonly type: 'ready' }
   /**
    * The worker cannot serve: the application could not be loaded, or the inherited socket
-   * could not be listened on. `message` says why, and
-   * the worker exits 1. The master takes it as fatal, since a replacement would fail alike.
+   * could not be listened on. `message` says why, and the worker exits 1. The master takes it
+   * as fatal, since a replacement would fail alike.
    */
   | { readonly type: 'start-error'; readonly message: string };
 

@@ -17,9 +17,10 @@
  * - **Find first, decode once.** The scan checks the request-line's bytes are there and records
  *   where each field name and value starts and ends; then one `latin1` decode covers the whole
  *   head and every string is a substring of it (crossing into C++ costs more than decoding).
- *   Common field names are matched on bytes and returned as constant lowercase strings. The
- *   request-line is parsed (by `parseRequestLine`, whose errors come first) in the same
- *   `next()` call that found it, so positions never outlive the buffer they point into.
+ *   Common field names are recognized by a trie, compiled to a table, while they are scanned,
+ *   and come out as constant lowercase strings. The request-line is parsed (by
+ *   `parseRequestLine`, whose errors come first) in the same `next()` call that found it, so
+ *   positions never outlive the buffer they point into.
  * - **Every limit is checked as bytes arrive**, before the end of what it limits: a request-line
  *   with no LF yet, a header section with no empty line yet, a chunk-size line, the body.
  *
@@ -196,14 +197,6 @@ const SEMICOLON = 0x3b;
 const EQUALS = 0x3d;
 const BACKSLASH = 0x5c;
 
-/** 0: not a tchar; 1: a tchar; 3: an uppercase letter (a tchar that lowercasing changes). */
-const TOKEN_CLASS: Uint8Array = (() => {
-  const table = new Uint8Array(256);
-  for (let b = 0; b < 256; b++) table[b] = TCHAR[b]!;
-  for (let b = 0x41; b <= 0x5a; b++) table[b] = 3;
-  return table;
-})();
-
 /**
  * `FIELD_CONTENT[b]` is 1 when `b` may appear in a field value: VCHAR, obs-text, SP, HTAB.
  * Everything else (CR, LF, NUL, the other CTLs, DEL) is an error.
@@ -273,16 +266,13 @@ const K_CONTENT_LENGTH = 3;
 const K_TRANSFER_ENCODING = 4;
 const K_EXPECT = 5;
 
-/** A field name common enough to match on bytes; `lower` holds its bytes. */
+/** A field name common enough to be recognized while it is scanned. */
 interface CommonName {
   readonly name: string;
-  readonly lower: Uint8Array;
   readonly kind: number;
-  readonly index: number;
 }
 
-// The names the parser acts on, then the ones browsers and tools send on most requests. A hit
-// costs one byte comparison per character and allocates nothing.
+// The names the parser acts on, then the ones browsers and tools send on most requests.
 const COMMON_NAMES: readonly CommonName[] = (
   [
     ['host', K_HOST],
@@ -299,36 +289,51 @@ const COMMON_NAMES: readonly CommonName[] = (
       'x-forwarded-for', 'x-forwarded-proto', 'x-real-ip', 'x-requested-with',
     ].map((name): [string, number] => [name, K_OTHER]),
   ] as [string, number][]
-).map(([name, kind], index) => ({ name, lower: Buffer.from(name, 'latin1'), kind, index }));
+).map(([name, kind]) => ({ name, kind }));
 
-const MAX_COMMON_LENGTH = 31;
-
-// Buckets keyed by (length, first byte | 0x20). OR-ing 0x20 lowercases a letter and leaves
-// digits and `-` alone; no other tchar maps onto a letter, digit or `-` that way, so matching
-// bytes OR 0x20 against the lowercase name is a correct case-insensitive comparison.
-const NAME_BUCKETS: (CommonName[] | undefined)[] = (() => {
-  const buckets: (CommonName[] | undefined)[] = new Array((MAX_COMMON_LENGTH + 1) << 7).fill(undefined);
-  for (const common of COMMON_NAMES) {
-    const key = (common.lower.length << 7) | common.lower[0]!;
-    (buckets[key] ??= []).push(common);
+/**
+ * `NAME_SYMBOL[b]`: 0 when `b` is not a tchar; else the symbol the name trie reads, the same
+ * for both cases of a letter (1-26), plus 0x40 for an uppercase letter; digits are 27-36, `-`
+ * is 37, and the other tchars, which no common name has, are 38.
+ */
+const NAME_SYMBOL: Uint8Array = (() => {
+  const table = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) if (TCHAR[b] === 1) table[b] = 38;
+  for (let k = 0; k < 26; k++) {
+    table[0x61 + k] = 1 + k;
+    table[0x41 + k] = (1 + k) | 0x40;
   }
-  return buckets;
+  for (let d = 0; d < 10; d++) table[0x30 + d] = 27 + d;
+  table[0x2d] = 37;
+  return table;
 })();
 
-/** The index in {@link COMMON_NAMES} of the field name in `buf[s, e)`, or -1. */
-function commonNameIndex(buf: Buffer, s: number, e: number): number {
-  const len = e - s;
-  if (len > MAX_COMMON_LENGTH) return -1;
-  const bucket = NAME_BUCKETS[(len << 7) | (buf[s]! | 0x20)];
-  if (bucket === undefined) return -1;
-  next: for (let k = 0; k < bucket.length; k++) {
-    const common = bucket[k]!;
-    const lower = common.lower;
-    for (let j = 1; j < len; j++) if ((buf[s + j]! | 0x20) !== lower[j]) continue next;
-    return common.index;
-  }
-  return -1;
-}
+// The common names as a trie compiled to a table: NAME_TRIE[state << 6 | symbol] is the next
+// state. State 1 is the root; state 0 means "no common name", and stays 0. NAME_ACCEPT[state]
+// is the index in COMMON_NAMES of the name that ends there, or -1. Scanning a name thus
+// validates it, notes its case, and recognizes it, in one pass with two table reads a byte.
+const { NAME_TRIE, NAME_ACCEPT } = (() => {
+  const rows: number[][] = [[], []];
+  const accept: number[] = [-1, -1];
+  COMMON_NAMES.forEach(({ name }, index) => {
+    let state = 1;
+    for (const ch of Buffer.from(name, 'latin1')) {
+      const symbol = NAME_SYMBOL[ch]! & 63;
+      let next = rows[state]![symbol];
+      if (next === undefined) {
+        next = rows.length;
+        rows.push([]);
+        accept.push(-1);
+        rows[state]![symbol] = next;
+      }
+      state = next;
+    }
+    accept[state] = index;
+  });
+  const trie = new Uint16Array(rows.length << 6);
+  rows.forEach((row, state) => row.forEach((next, symbol) => (trie[(state << 6) | symbol] = next)));
+  return { NAME_TRIE: trie, NAME_ACCEPT: Int16Array.from(accept) };
+})();
 
 // ---------------------------------------------------------------------------------------------
 // Field value grammars
@@ -740,6 +745,14 @@ export class RequestParser {
     }
   }
 
+  /** The index of the next LF at or after `from` among the received bytes, or -1. */
+  private findLf(from: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    // A buffer of our own has room past `end`: keep the search (a memchr) out of it.
+    return findLineEnd(end < buf.length ? buf.subarray(0, end) : buf, from, end);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Request-line
 
@@ -778,7 +791,7 @@ export class RequestParser {
       }
     }
     this.pos = pos;
-    const lf = findLineEnd(buf, pos + this.scanned, end);
+    const lf = this.findLf(pos + this.scanned);
     if (lf === -1) {
       // The line so far, less a CR that may turn out to be its terminator.
       const length = end - pos - (buf[end - 1] === CR ? 1 : 0);
@@ -823,7 +836,7 @@ export class RequestParser {
 
     if (this.scanned !== 0) {
       // The line at pos was incomplete: look for its LF in the new bytes only.
-      if (findLineEnd(buf, pos + this.scanned, end) === -1) return this.fieldsNeedData(pos, into);
+      if (this.findLf(pos + this.scanned) === -1) return this.fieldsNeedData(pos, into);
       this.scanned = 0;
     }
 
@@ -852,11 +865,21 @@ export class RequestParser {
 
       // field-name ":"
       let i = ls;
-      let cls = 0;
-      let c: number;
-      while (i < end && (c = TOKEN_CLASS[buf[i]!]!) !== 0) {
-        cls |= c;
+      let symbols = 0;
+      let state = 1;
+      let symbol: number;
+      while (i < end && (symbol = NAME_SYMBOL[buf[i]!]!) !== 0) {
+        symbols |= symbol;
         i++;
+        state = NAME_TRIE[(state << 6) | (symbol & 63)]!;
+        if (state === 0) {
+          // Not a common name: the rest only needs checking.
+          while (i < end && (symbol = NAME_SYMBOL[buf[i]!]!) !== 0) {
+            symbols |= symbol;
+            i++;
+          }
+          break;
+        }
       }
       if (i === end) return this.fieldsNeedData(ls, into);
       if (buf[i] !== COLON || i === ls) {
@@ -907,25 +930,21 @@ export class RequestParser {
         throw new HeaderFieldsTooLarge(`more than ${this.maxHeaderCount} field lines`);
       }
 
-      let id = cls === 1 ? -1 : -2;
-      if (ne - ls <= MAX_COMMON_LENGTH) {
-        const common = commonNameIndex(buf, ls, ne);
-        if (common !== -1) {
-          id = common;
-          if (inHead) {
-            const kind = COMMON_NAMES[common]!.kind;
-            if (kind === K_HOST) {
-              // RFC 9112 §3.2: exactly one Host, and a valid one.
-              if (++this.hostCount > 1) throw new BadRequest('more than one Host field');
-              if (!isValidHost(buf, vs, ve)) throw new BadRequest('invalid Host');
-            } else if (kind === K_CONTENT_LENGTH) {
-              const length = parseContentLength(buf, vs, ve);
-              if (this.contentLength !== -1 && this.contentLength !== length) {
-                throw new BadRequest('differing Content-Length values');
-              }
-              this.contentLength = length;
-            }
+      let id = NAME_ACCEPT[state]!;
+      if (id < 0) {
+        id = (symbols & 0x40) === 0 ? -1 : -2;
+      } else if (inHead) {
+        const kind = COMMON_NAMES[id]!.kind;
+        if (kind === K_HOST) {
+          // RFC 9112 §3.2: exactly one Host, and a valid one.
+          if (++this.hostCount > 1) throw new BadRequest('more than one Host field');
+          if (!isValidHost(buf, vs, ve)) throw new BadRequest('invalid Host');
+        } else if (kind === K_CONTENT_LENGTH) {
+          const length = parseContentLength(buf, vs, ve);
+          if (this.contentLength !== -1 && this.contentLength !== length) {
+            throw new BadRequest('differing Content-Length values');
           }
+          this.contentLength = length;
         }
       }
 
@@ -1037,7 +1056,7 @@ export class RequestParser {
    * crosses the limit (as it would have before it was complete), else 400; until then, returns.
    */
   private rejectLine(ls: number, at: number, message: string): void {
-    const lf = findLineEnd(this.buf, at, this.end);
+    const lf = this.findLf(at);
     if (lf === -1) return;
     if (this.fieldBytes + (lf + 1 - ls) > this.maxHeaderBytes) throw this.tooLarge();
     throw new BadRequest(message);
@@ -1144,7 +1163,7 @@ export class RequestParser {
     const buf = this.buf;
     const end = this.end;
     const ls = this.pos;
-    const lf = findLineEnd(buf, ls + this.scanned, end);
+    const lf = this.findLf(ls + this.scanned);
     if (lf === -1) {
       if (end - ls > MAX_CHUNK_LINE_BYTES) throw new BadRequest('chunk-size line too long');
       this.scanned = end - ls;

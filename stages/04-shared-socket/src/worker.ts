@@ -9,8 +9,8 @@
  * them. No message crosses per connection; the master does not even know a connection exists.
  * Each connection is served with stage 02's connection handling, unchanged.
  *
- * Stopping: on a `shutdown` message, on SIGTERM/SIGINT (a terminal's Ctrl-C reaches every
- * process of the group), or when the master disappears (the IPC channel disconnects), the
+ * Stopping: on SIGTERM (from the master, which is shutting down), on SIGINT (a terminal's
+ * Ctrl-C reaches every process of the group), or when the master disappears (the IPC channel disconnects), the
  * worker closes its listener, lets the requests in flight finish within the grace period
  * (`ConnectionSet.shutdown`), and exits 0. An application that cannot be loaded is reported
  * (`start-error`) and the worker exits 1; the master then gives up rather than respawn it.
@@ -20,7 +20,7 @@ import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { AppLoadError, loadApp } from './app.ts';
 import { handleConnection } from './connection.ts';
-import { SHARED_SOCKET_FD, type MasterMessage, type WorkerInit, type WorkerMessage } from './messages.ts';
+import { SHARED_SOCKET_FD, type WorkerInit, type WorkerMessage } from './messages.ts';
 import { ConnectionSet, connectionOptions } from './server.ts';
 
 /**
@@ -55,9 +55,6 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   process.once('SIGTERM', () => stop(config.graceMs));
   process.once('SIGINT', () => stop(config.graceMs));
   process.once('disconnect', () => stop(config.graceMs));
-  process.on('message', (message: MasterMessage) => {
-    if (message.type === 'shutdown') stop(message.graceMs);
-  });
   const fail = (message: string): void => tell({ type: 'start-error', message }, () => process.exit(1));
 
   let app;

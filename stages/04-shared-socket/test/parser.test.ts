@@ -175,7 +175,7 @@ describe('the parser interface', () => {
     expect(parser.next()).toBe(NEED_DATA);
   });
 
-  it('NEED_DATA is an answer, not an exception, until the bytes complete an event', () => {
+  it('API: NEED_DATA is an answer, not an exception, until the bytes complete an event', () => {
     const parser = new RequestParser();
     expect(parser.next()).toBe(NEED_DATA);
     parser.receive(bytes('GET / HTTP/1.1\r\nHost: exa'));
@@ -187,7 +187,7 @@ describe('the parser interface', () => {
     expect(parser.next()).toMatchObject({ type: 'request', headers: [['host', 'example.com']] });
   });
 
-  it('state and buffered tell idle, headers and body apart', () => {
+  it('API: state and buffered tell idle, headers and body apart', () => {
     const parser = new RequestParser();
     expect(parser.state).toBe('idle');
     expect(parser.buffered).toBe(0);
@@ -221,7 +221,7 @@ describe('the parser interface', () => {
     expect(parser.buffered).toBe(second.length);
   });
 
-  it('after an error the parser is dead: state is error and next() throws the same error again', () => {
+  it('API: after an error the parser is dead: state is error and next() throws the same error again', () => {
     const parser = new RequestParser();
     parser.receive(bytes('GET / HTTP/1.1\r\nBad Name: x\r\n\r\n'));
     let first: unknown;
@@ -237,7 +237,7 @@ describe('the parser interface', () => {
     expect(() => parser.next()).toThrow(first as Error);
   });
 
-  it('body Data are views of the received buffer, not copies', () => {
+  it('API: body Data are views of the received buffer, not copies', () => {
     const parser = new RequestParser();
     const input = bytes(post(['Content-Length: 5'], 'hello'));
     parser.receive(input);
@@ -249,7 +249,7 @@ describe('the parser interface', () => {
     expect(data.chunk.toString()).toBe('hello');
   });
 
-  it('Data handed out earlier stay intact while later reads are appended', () => {
+  it('API: Data handed out earlier stay intact while later reads are appended', () => {
     const parser = new RequestParser();
     const chunks: Buffer[] = [];
     const input = chunked('5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n');
@@ -262,7 +262,7 @@ describe('the parser interface', () => {
     expect(chunks.map((c) => c.toString()).join('')).toBe('helloworld');
   });
 
-  it('receive() of an empty buffer changes nothing', () => {
+  it('API: receive() of an empty buffer changes nothing', () => {
     const parser = new RequestParser();
     parser.receive(Buffer.alloc(0));
     expect(parser.buffered).toBe(0);
@@ -271,7 +271,7 @@ describe('the parser interface', () => {
     expect(parser.next()).toMatchObject({ type: 'request' });
   });
 
-  it('any split of the bytes, down to one byte at a time, gives the same events', () => {
+  it('API: any split of the bytes, down to one byte at a time, gives the same events', () => {
     const input =
       '\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\n' +
       chunked('3;x=y\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nT: v\r\n\r\n') +
@@ -290,7 +290,7 @@ describe('the parser interface', () => {
     }
   });
 
-  it('limits default to DEFAULT_LIMITS, and a partial set overrides only what it names', () => {
+  it('API: limits default to DEFAULT_LIMITS, and a partial set overrides only what it names', () => {
     expect(DEFAULT_LIMITS).toEqual({
       maxRequestLine: 8192,
       maxHeaderBytes: 16384,
@@ -673,7 +673,7 @@ describe('§7.1 chunked transfer coding', () => {
 });
 
 describe('limits on the header section', () => {
-  it('maxHeaderBytes: a header section over the limit gets 431', () => {
+  it('RFC 6585 §5: maxHeaderBytes: a header section over the limit gets 431', () => {
     // Field lines "Host: h\r\n" (9) and "X: 12345\r\n" (10) and the empty line (2): 21 bytes.
     const input = 'GET / HTTP/1.1\r\nHost: h\r\nX: 12345\r\n\r\n';
     expect(one(input, { maxHeaderBytes: 21 }).request.headers).toHaveLength(2);
@@ -683,7 +683,7 @@ describe('limits on the header section', () => {
     expect(err.code).toBe('NIB_ERR_HEADER_FIELDS_TOO_LARGE');
   });
 
-  it('maxHeaderBytes: 431 as soon as the bytes cannot fit, before the end of the section arrives', () => {
+  it('RFC 6585 §5: maxHeaderBytes: 431 as soon as the bytes cannot fit, before the end of the section arrives', () => {
     const parser = new RequestParser({ maxHeaderBytes: 100 });
     parser.receive(bytes('GET / HTTP/1.1\r\nHost: h\r\n'));
     expect(parser.next()).toBe(NEED_DATA);
@@ -693,7 +693,7 @@ describe('limits on the header section', () => {
     expect(() => parser.next()).toThrow(HeaderFieldsTooLarge);
   });
 
-  it('maxHeaderBytes: a single endless field line gets 431, never unbounded buffering', () => {
+  it('RFC 6585 §5: maxHeaderBytes: a single endless field line gets 431, never unbounded buffering', () => {
     const parser = new RequestParser();
     parser.receive(bytes('GET / HTTP/1.1\r\nX: '));
     let error: unknown = null;
@@ -709,12 +709,12 @@ describe('limits on the header section', () => {
     expect(parser.buffered).toBeLessThanOrEqual(DEFAULT_LIMITS.maxHeaderBytes + 1024);
   });
 
-  it('maxHeaderBytes: a line that crosses the limit gets 431 even when it is also malformed', () => {
+  it('RFC 6585 §5: maxHeaderBytes: a line that crosses the limit gets 431 even when it is also malformed', () => {
     expect(rejected(`GET / HTTP/1.1\r\nHost: h\r\nBad Name: ${'a'.repeat(200)}\r\n\r\n`, { maxHeaderBytes: 100 }).status).toBe(431);
     expect(rejected('GET / HTTP/1.1\r\nHost: h\r\nBad Name: a\r\n\r\n', { maxHeaderBytes: 100 }).status).toBe(400);
   });
 
-  it('maxHeaderCount: more field lines than the limit get 431', () => {
+  it('RFC 6585 §5: maxHeaderCount: more field lines than the limit get 431', () => {
     const fields = Array.from({ length: 9 }, (_, i) => `X-${i}: ${i}`);
     expect(one(withHeaders(...fields), { maxHeaderCount: 10 }).request.headers).toHaveLength(10);
     const err = rejected(withHeaders(...fields, 'X-9: 9'), { maxHeaderCount: 10 });
@@ -722,7 +722,7 @@ describe('limits on the header section', () => {
     expect(err.code).toBe('NIB_ERR_HEADER_FIELDS_TOO_LARGE');
   });
 
-  it('maxHeaderCount: more than a batch of field lines (100 by default) are all returned, in order', () => {
+  it('§5: more field lines than one decode batch (up to the default 100) are all returned, in order', () => {
     const fields = Array.from({ length: 99 }, (_, i) => `X-${i}: v${i}`);
     const headers = one(withHeaders(...fields)).request.headers;
     expect(headers).toHaveLength(100);
