@@ -72,6 +72,12 @@ describe.skipIf(CHROMIUM === undefined)(title, () => {
     // and the chapter's exercises are there, with their hints folded
     expect(await page.locator('main details summary').count()).toBeGreaterThanOrEqual(2);
 
+    // the pager at the foot of a chapter leads on to the next one
+    await Promise.all([page.waitForURL('**/docs/02-full-parser.html'), page.locator('main a[rel="next"]').click()]);
+    expect(await page.locator('main h1').first().textContent()).toMatch(/^02 /);
+    await page.goBack();
+    expect(await page.locator('main h1').first().textContent()).toMatch(/01 — The request-line server/);
+
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: false });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
