@@ -7,14 +7,14 @@
 import { expect } from 'vitest';
 import { exchange } from './client.ts';
 import { get, message, post } from './messages.ts';
-import { describeStages } from './stages.ts';
+import { describeStages, expects } from './stages.ts';
 
 const APP = 'spec.apps.probe:app';
 const echoed = (body: Buffer): Record<string, unknown> => JSON.parse(body.toString()) as Record<string, unknown>;
 
 describeStages(
   'WSGI application interface',
-  ({ server, spec }) => {
+  ({ server, spec, stage }) => {
     spec('request-line', 'environ: REQUEST_METHOD, PATH_INFO (decoded), QUERY_STRING (not decoded), SCRIPT_NAME', async () => {
       const r = await exchange(server().port, get('/ec%68o?q=a%20b&x=1', 'Connection: close'));
       const seen = echoed(r.responses[0]!.body);
@@ -30,7 +30,7 @@ describeStages(
       expect(seen.SERVER_PROTOCOL).toBe('HTTP/1.0');
       expect(seen.QUERY_STRING).toBe('x=1');
       expect(seen.REMOTE_ADDR).toBe('127.0.0.1');
-      expect(seen.multiprocess).toBe(false);
+      expect(seen.multiprocess).toBe(expects(stage, 'workers')); // wsgi.multiprocess
     });
 
     spec('fields', 'environ: every request field as HTTP_*, and SERVER_NAME/SERVER_PORT from Host', async () => {
