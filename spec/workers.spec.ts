@@ -8,7 +8,7 @@
  * a request time to travel, and every assertion is about outcomes (responses, pids, exit codes).
  */
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +94,27 @@ async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs = 15_0
     if (Date.now() > deadline) throw new Error(`stderr never matched ${pattern}; stderr: ${proc.stderr()}`);
     await sleep(50);
   }
+}
+
+/**
+ * Waits until the main thread of `pid` sleeps in a futex, as `/slow` does (`Atomics.wait`);
+ * an idle Node process sleeps in `epoll_wait` instead. Linux's `/proc/<pid>/wchan` tells; where
+ * there is no such file, a pause has to do.
+ */
+async function blockedInApp(pid: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    let wchan: string;
+    try {
+      wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    } catch {
+      await sleep(300);
+      return;
+    }
+    if (wchan.includes('futex')) return;
+    await sleep(10);
+  }
+  throw new Error(`process ${pid} never blocked in the app`);
 }
 
 function alive(pid: number): boolean {
@@ -234,7 +255,7 @@ for (const { name, target } of stagesUnderTest()) {
         // a first response proves the connection has reached a worker
         const pid = (await c.get('/pid')).body.toString().trim();
         const slow = c.get('/slow?ms=1500');
-        await sleep(300); // the request reaches the worker, which blocks in the app
+        await blockedInApp(Number(pid));
         const exited = proc.stop('SIGTERM', 15_000);
         const res = await slow;
         expect(res.status).toBe(200);
