@@ -30,25 +30,27 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-start() { # start <name> <command...>: prints the URL once the ready line is out
-  local log
-  log=$(mktemp)
-  "${@:2}" >"$log" 2>&1 &
+start() { # start <log> <command...>: runs the server in the background (its pid lands in PIDS)
+  "${@:2}" >"$1" 2>&1 9>&- &
   PIDS+=($!)
+}
+
+ready() { # ready <log>: waits for the ready line, then prints "URL PID"
   for _ in $(seq 1 200); do
-    if grep -q 'listening on' "$log"; then break; fi
+    if grep -q 'listening on' "$1"; then break; fi
     sleep 0.05
   done
-  local url pid
-  url=$(grep -o 'http://[0-9.]*:[0-9]*' "$log" | head -1)
-  pid=$(grep -o 'pid=[0-9]*' "$log" | head -1 | cut -d= -f2)
-  echo "$url $pid"
+  echo "$(grep -o 'http://[0-9.]*:[0-9]*' "$1" | head -1) $(grep -o 'pid=[0-9]*' "$1" | head -1 | cut -d= -f2)"
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-read -r STAGE_URL STAGE_PID < <(start stage node --import tsx bin/stage.ts "$STAGE" docs.app:app --port 0)
-read -r NODE_URL NODE_PID < <(start node-http node --import tsx bench/reference/node-http.ts --port 0)
+STAGE_LOG=$(mktemp)
+NODE_LOG=$(mktemp)
+start "$STAGE_LOG" node --import tsx bin/stage.ts "$STAGE" docs.app:app --port 0 ${STAGE_FLAGS:-}
+start "$NODE_LOG" node --import tsx bench/reference/node-http.ts --port 0
+read -r STAGE_URL STAGE_PID < <(ready "$STAGE_LOG")
+read -r NODE_URL NODE_PID < <(ready "$NODE_LOG")
 HZ=$(getconf CLK_TCK)
 
 echo "# stage $STAGE ($STAGE_URL pid $STAGE_PID) vs node:http ($NODE_URL pid $NODE_PID)"
