@@ -175,8 +175,10 @@ describe('the docs app', () => {
       expect(call(environ(p)).status).toMatch(/^40[04] /);
     }
   });
-  it('every link of the guide leads somewhere (a reference page not written yet is the one exception)', () => {
+  it('every link of the guide leads somewhere (but a reference page not written yet, or /api/ not built yet)', () => {
     const pending = REFERENCE_PAGES.filter((n) => !existsSync(path.join(REPO_ROOT, 'docs', `${n}.md`))).map((n) => `/docs/${n}.html`);
+    // the API site exists once `npm run docs` has run; until then /api/ is a helpful 404
+    if (!existsSync(path.join(REPO_ROOT, 'docs', 'api', 'index.html'))) pending.push('/api/');
     const seen = new Set<string>();
     const queue = ['/docs/'];
     const broken: string[] = [];
