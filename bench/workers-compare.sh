@@ -52,6 +52,16 @@ start() { # start <command...>: prints "<url> <pid> <worker pids, comma-separate
   echo "$url $pid $workers"
 }
 
+spread() { # spread <port> <pid>...: established connections on <port> held by each pid
+  local port=$1 p out=()
+  shift
+  for p in "$@"; do
+    out+=("$(ss -tnpH state established "( sport = :$port )" 2>/dev/null | grep -c "pid=$p," || true)")
+  done
+  echo "${out[*]}"
+}
+SPREAD=$(mktemp)
+
 cpu_ticks() { # total user+sys ticks of the given pids
   local t=0 p
   for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
@@ -70,6 +80,7 @@ TARGETS="stage04 stage03 cluster"
 
 echo "# stage 04 ${URL[stage04]}, stage 03 ${URL[stage03]}, node:cluster ${URL[cluster]}: $WORKERS workers each"
 echo "# wrk -t1 -c<N> -d$DURATION GET /; generator and servers share $(nproc) cores; node $(node --version); $(date -u +%FT%TZ)"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 for t in $TARGETS; do wrk -t1 -c50 -d2s "${URL[$t]}/" >/dev/null; done # warm-up (JIT), not measured
 
 declare -A BEST
@@ -78,13 +89,17 @@ for c in $CONNECTIONS; do
     for t in $TARGETS; do
       # shellcheck disable=SC2086
       before=$(cpu_ticks ${PROCS[$t]})
+      # how the connections are spread over the workers, sampled 2 s into the run
+      ( sleep 2; spread "${URL[$t]##*:}" ${PROCS[$t]} >"$SPREAD" ) &
       out=$( { /usr/bin/time -f 'wrk-cpu %U %S %e' wrk -t1 -c"$c" -d"$DURATION" "${URL[$t]}/"; } 2>&1 )
+      wait
       # shellcheck disable=SC2086
       after=$(cpu_ticks ${PROCS[$t]})
       rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
       read -r _ us sy el < <(echo "$out" | grep '^wrk-cpu')
       echo "## $t round $r: wrk -t1 -c$c -d$DURATION ${URL[$t]}/"
       echo "$out" | grep -v '^wrk-cpu' | grep -E 'Latency|Req/Sec|requests in|Socket errors|Non-2xx|Requests/sec'
+      echo "connections per process (master first): $(cat "$SPREAD")"
       echo "generator CPU $(awk -v u="$us" -v s="$sy" -v e="$el" 'BEGIN{printf "%.0f%%", 100*(u+s)/e}') of one core;" \
         "server CPU (master+workers) $(awk -v a="$after" -v b="$before" -v hz="$HZ" -v e="$el" 'BEGIN{printf "%.0f%%", 100*(a-b)/hz/e}') of one core"
       prev=${BEST[$t,$c]:-0}
@@ -96,3 +111,4 @@ for c in $CONNECTIONS; do
     "03/cluster $(awk -v a="${BEST[stage03,$c]}" -v b="${BEST[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')," \
     "04/03 $(awk -v a="${BEST[stage04,$c]}" -v b="${BEST[stage03,$c]}" 'BEGIN{printf "%.2f", a/b}')"
 done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
