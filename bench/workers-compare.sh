@@ -8,8 +8,8 @@
 # --workers N, then runs `wrk -t1 -c<N> -d<duration>` against `GET /` of each in turn, `rounds`
 # times, under the shared lock /tmp/nibiru-bench.lock. For every run it prints wrk's summary,
 # the CPU the generator used (user+sys over wall time, from /usr/bin/time) and the CPU the
-# server used, master and workers together (from /proc/<pid>/stat). It ends with the best
-# requests/s of each server and the ratios stage/node:cluster.
+# server used, master and workers together (from /proc/<pid>/stat), and requests per server
+# CPU-second. It ends with the best requests/s of each server and the ratios stage/node:cluster.
 # On a 2-core machine the generator and the 2 workers share the same 2 cores: say so beside
 # any figure. Needs wrk (Debian: apt-get install wrk); exits 0 with a message when it is missing.
 set -euo pipefail
@@ -83,7 +83,7 @@ echo "# wrk -t1 -c<N> -d$DURATION GET /; generator and servers share $(nproc) co
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 for t in $TARGETS; do wrk -t1 -c50 -d2s "${URL[$t]}/" >/dev/null; done # warm-up (JIT), not measured
 
-declare -A BEST
+declare -A BEST EFF
 for c in $CONNECTIONS; do
   for r in $(seq 1 "$ROUNDS"); do
     for t in $TARGETS; do
@@ -104,11 +104,19 @@ for c in $CONNECTIONS; do
         "server CPU (master+workers) $(awk -v a="$after" -v b="$before" -v hz="$HZ" -v e="$el" 'BEGIN{printf "%.0f%%", 100*(a-b)/hz/e}') of one core"
       prev=${BEST[$t,$c]:-0}
       BEST[$t,$c]=$(awk -v a="$rps" -v b="$prev" 'BEGIN{print (a > b) ? a : b}')
+      # requests per second of server CPU: less sensitive than requests/s to other load on the machine
+      reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+      eff=$(awk -v n="$reqs" -v a="$after" -v b="$before" -v hz="$HZ" 'BEGIN{printf "%.0f", n/((a-b)/hz)}')
+      echo "requests per server CPU-second: $eff"
+      prev=${EFF[$t,$c]:-0}
+      EFF[$t,$c]=$(awk -v a="$eff" -v b="$prev" 'BEGIN{print (a > b) ? a : b}')
     done
   done
   echo "## c=$c best of $ROUNDS: stage 04 ${BEST[stage04,$c]} req/s, stage 03 ${BEST[stage03,$c]} req/s, node:cluster ${BEST[cluster,$c]} req/s"
   echo "## c=$c ratios: 04/cluster $(awk -v a="${BEST[stage04,$c]}" -v b="${BEST[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')," \
     "03/cluster $(awk -v a="${BEST[stage03,$c]}" -v b="${BEST[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')," \
     "04/03 $(awk -v a="${BEST[stage04,$c]}" -v b="${BEST[stage03,$c]}" 'BEGIN{printf "%.2f", a/b}')"
+  echo "## c=$c requests per server CPU-second, best of $ROUNDS: stage 04 ${EFF[stage04,$c]}, stage 03 ${EFF[stage03,$c]}, node:cluster ${EFF[cluster,$c]};" \
+    "04/cluster $(awk -v a="${EFF[stage04,$c]}" -v b="${EFF[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')"
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
