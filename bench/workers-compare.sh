@@ -2,7 +2,10 @@
 # Stages 04 and 03 against node:cluster + node:http, same number of workers, side by side in one
 # run (issue 4, item 6). Minimal on purpose; the full bench suite lives in bench/run.ts.
 #
-#   bench/workers-compare.sh [duration=10s] [connections="100"] [workers=2] [rounds=2]
+#   bench/workers-compare.sh [duration=10s] [connections="100"] [workers=2] [rounds=2] [close]
+#
+# With `close` as the fifth argument every request carries `Connection: close`, so every request
+# is a new connection: what stage 03 passes to a worker over IPC, and stage 04 does not.
 #
 # Starts stage 04, stage 03 (docs.app:app) and bench/reference/node-cluster.ts, each with
 # --workers N, then runs `wrk -t1 -c<N> -d<duration>` against `GET /` of each in turn, `rounds`
@@ -18,6 +21,9 @@ DURATION=${1:-10s}
 CONNECTIONS=${2:-100}
 WORKERS=${3:-2}
 ROUNDS=${4:-2}
+CLOSE=${5:-}
+WRK_EXTRA=()
+if [ "$CLOSE" = close ]; then WRK_EXTRA=(-H 'Connection: close'); fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 if ! command -v wrk >/dev/null; then
@@ -79,7 +85,7 @@ HZ=$(getconf CLK_TCK)
 TARGETS="stage04 stage03 cluster"
 
 echo "# stage 04 ${URL[stage04]}, stage 03 ${URL[stage03]}, node:cluster ${URL[cluster]}: $WORKERS workers each"
-echo "# wrk -t1 -c<N> -d$DURATION GET /; generator and servers share $(nproc) cores; node $(node --version); $(date -u +%FT%TZ)"
+echo "# wrk -t1 -c<N> -d$DURATION ${WRK_EXTRA[*]} GET /; generator and servers share $(nproc) cores; node $(node --version); $(date -u +%FT%TZ)"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 for t in $TARGETS; do wrk -t1 -c50 -d2s "${URL[$t]}/" >/dev/null; done # warm-up (JIT), not measured
 
@@ -91,13 +97,13 @@ for c in $CONNECTIONS; do
       before=$(cpu_ticks ${PROCS[$t]})
       # how the connections are spread over the workers, sampled 2 s into the run
       ( sleep 2; spread "${URL[$t]##*:}" ${PROCS[$t]} >"$SPREAD" ) &
-      out=$( { /usr/bin/time -f 'wrk-cpu %U %S %e' wrk -t1 -c"$c" -d"$DURATION" "${URL[$t]}/"; } 2>&1 )
+      out=$( { /usr/bin/time -f 'wrk-cpu %U %S %e' wrk -t1 -c"$c" -d"$DURATION" "${WRK_EXTRA[@]}" "${URL[$t]}/"; } 2>&1 )
       wait
       # shellcheck disable=SC2086
       after=$(cpu_ticks ${PROCS[$t]})
       rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
       read -r _ us sy el < <(echo "$out" | grep '^wrk-cpu')
-      echo "## $t round $r: wrk -t1 -c$c -d$DURATION ${URL[$t]}/"
+      echo "## $t round $r: wrk -t1 -c$c -d$DURATION ${WRK_EXTRA[*]} ${URL[$t]}/"
       echo "$out" | grep -v '^wrk-cpu' | grep -E 'Latency|Req/Sec|requests in|Socket errors|Non-2xx|Requests/sec'
       echo "connections per process (master first): $(cat "$SPREAD")"
       echo "generator CPU $(awk -v u="$us" -v s="$sy" -v e="$el" 'BEGIN{printf "%.0f%%", 100*(u+s)/e}') of one core;" \
