@@ -1,0 +1,404 @@
+/**
+ * One load against one running server, by autocannon (default), `hey` or `wrk`, turned into
+ * one {@link LoadResult} of the same shape whatever the tool.
+ *
+ * Strategy:
+ * - **autocannon** runs in this process through its programmatic API. Every response's
+ *   latency is kept (the `response` event), so the report's percentiles and histogram are
+ *   exact. autocannon 8 mishandles servers that close the connection after each response
+ *   (stage 01 does, as nibiru did in 2024-08-06): it writes the next request on the closing
+ *   connection, reconnects, and then times the next response from the lost request. So each
+ *   client is wrapped: after a response that says `Connection: close`, the next request goes
+ *   on a fresh connection, and its time includes the connect, as `hey`'s does.
+ * - **hey** and **wrk** run as children; their own output is parsed (`hey`'s text report,
+ *   and for `wrk` the JSON line `bench/wrk-report.lua` prints). A shell runs each one and,
+ *   once it has exited, prints its own `/proc/<pid>/stat`, whose `cutime + cstime` is the
+ *   tool's CPU time.
+ * - The generator's CPU time is measured for every tool, the server's by the caller
+ *   ({@link measureLoad}), so every report can say which side was saturated.
+ *
+ * What it will not do: start or stop servers (see `bench/target.ts`).
+ */
+
+import { spawn, spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Client } from 'autocannon';
+import { cpuMsFromStat, cpuUse, HAS_PROC, machineBusyMs, processesCpuMs, type CpuUse } from './cpu.ts';
+import { summarize, type Bucket, type LatencySummary } from './stats.ts';
+
+/** The load generators bench/ can drive. */
+export type Tool = 'autocannon' | 'hey' | 'wrk';
+
+/** The tools, in the order the help lists them. */
+export const TOOLS: readonly Tool[] = ['autocannon', 'hey', 'wrk'];
+
+/** What load to put on a server. */
+export interface LoadOptions {
+  /** The load generator; defaults to autocannon. */
+  readonly tool?: Tool;
+  /** The server's base URL, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  /** The request path; defaults to `/`. */
+  readonly path?: string;
+  /** Connections held open at once (`hey -c`, `wrk -c`). */
+  readonly connections: number;
+  /** Run for this many seconds (`hey -z`, `wrk -d`)... */
+  readonly durationS?: number;
+  /** ...or until this many responses (`hey -n`; not possible with wrk). */
+  readonly requests?: number;
+  /** Print a progress line on stderr while the load runs; defaults to false. */
+  readonly progress?: boolean;
+  /** The server's pids, for the progress line's CPU figure. */
+  readonly serverPids?: readonly number[];
+}
+
+/** What one load measured. */
+export interface LoadResult {
+  readonly tool: Tool;
+  readonly url: string;
+  readonly connections: number;
+  readonly durationS?: number;
+  readonly requests?: number;
+  /** Wall time of the load, in seconds (`hey`'s "Total"). */
+  readonly totalS: number;
+  /** Responses received (any status). */
+  readonly responses: number;
+  /** Responses per second over {@link totalS}. */
+  readonly rps: number;
+  /** Latencies of the responses. */
+  readonly latency: LatencySummary;
+  /** How the latency figures were obtained, when not from every response. */
+  readonly latencyNote?: string;
+  /** Responses per status code (`wrk` only tells 2xx/3xx from the rest). */
+  readonly statusCodes: Record<string, number>;
+  /** Responses that took 900 ms or more (a dropped SYN is retransmitted after ~1 s); only when every latency is known. */
+  readonly over900Ms?: number;
+  /** Failed requests, per error (connection reset, timeout...). */
+  readonly errors: Record<string, number>;
+  /** The generator's CPU use, when it could be read. */
+  readonly generatorCpu?: CpuUse;
+  /** How many cores the generator can use at most. */
+  readonly generatorCores: number;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** Whether a tool is installed (autocannon always is: it is a devDependency). */
+export function toolAvailable(tool: Tool): boolean {
+  if (tool === 'autocannon') return true;
+  const probe = spawnSync(tool, tool === 'wrk' ? ['--version'] : ['-h'], { stdio: 'ignore' });
+  return probe.error === undefined;
+}
+
+/** Runs one load and returns what it measured. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if ((options.durationS === undefined) === (options.requests === undefined)) {
+    throw new Error('give exactly one of a duration (-d) and a request count (-n)');
+  }
+  if (options.requests !== undefined && options.requests < options.connections) {
+    throw new Error(`-n ${options.requests} is fewer than -c ${options.connections}: every connection needs a request`);
+  }
+  const tool = options.tool ?? 'autocannon';
+  if (tool === 'wrk' && options.requests !== undefined) throw new Error('wrk runs for a duration only: use -d, not -n');
+  if (!toolAvailable(tool)) throw new Error(`${tool} is not installed (try --tool autocannon)`);
+  const progress = options.progress ? startProgress(options) : undefined;
+  try {
+    if (tool === 'autocannon') return await runAutocannon(options, progress);
+    if (tool === 'hey') return await runHey(options);
+    return await runWrk(options);
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** A progress line: elapsed time, responses so far (autocannon), CPU of both sides. */
+interface Progress {
+  count(n: number): void;
+  stop(): void;
+}
+
+function startProgress(options: LoadOptions): Progress {
+  const started = performance.now();
+  const tty = process.stderr.isTTY === true;
+  let responses = 0;
+  let lastResponses = 0;
+  let lastAt = started;
+  let lastServer = processesCpuMs(options.serverPids ?? []);
+  const goal =
+    options.durationS !== undefined ? `${options.durationS} s` : `${options.requests} requests`;
+  const timer = setInterval(
+    () => {
+      const now = performance.now();
+      const server = processesCpuMs(options.serverPids ?? []);
+      const serverPct =
+        server !== undefined && lastServer !== undefined ? `, server CPU ${Math.round((100 * (server - lastServer)) / (now - lastAt))}%` : '';
+      const rate = options.tool === undefined || options.tool === 'autocannon'
+        ? `, ${responses} responses, ${Math.round(((responses - lastResponses) * 1000) / (now - lastAt))} req/s now`
+        : '';
+      const line = `  [${options.tool ?? 'autocannon'} -c ${options.connections}] ${((now - started) / 1000).toFixed(1)} s of ${goal}${rate}${serverPct}`;
+      lastResponses = responses;
+      lastAt = now;
+      lastServer = server;
+      process.stderr.write(tty ? `\r${line.padEnd(100)}` : `${line}\n`);
+    },
+    tty ? 1000 : 5000,
+  );
+  timer.unref();
+  return {
+    count: (n) => (responses = n),
+    stop: () => {
+      clearInterval(timer);
+      if (tty) process.stderr.write(`\r${' '.repeat(100)}\r`);
+    },
+  };
+}
+
+async function runAutocannon(options: LoadOptions, progress?: Progress): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  const url = new URL(options.path ?? '/', options.url).href;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const instance = autocannon({
+    url,
+    connections: options.connections,
+    ...(options.requests !== undefined ? { amount: options.requests } : { duration: options.durationS! }),
+    timeout: 10,
+    setupClient: reconnectAfterClose,
+  });
+  let lastResponseAt = t0;
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+    lastResponseAt = performance.now();
+    latencies.push(responseTimeMs);
+    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+    progress?.count(latencies.length);
+  });
+  instance.on('reqError', (err: NodeJS.ErrnoException) => {
+    const key = err.code ? `${err.code}: ${err.message}` : err.message;
+    errors[key] = (errors[key] ?? 0) + 1;
+  });
+  await instance;
+  // autocannon resolves on its next 1-second tick after the last response: measure the load
+  // from its start to its last response, as hey's "Total" does (the idle tail costs no CPU)
+  const wallMs = (latencies.length > 0 ? lastResponseAt : performance.now()) - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    tool: 'autocannon',
+    url,
+    connections: options.connections,
+    ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
+    totalS: wallMs / 1000,
+    responses: latencies.length,
+    rps: (latencies.length * 1000) / wallMs,
+    latency: summarize(latencies),
+    over900Ms: latencies.filter((ms) => ms >= 900).length,
+    statusCodes,
+    errors,
+    generatorCpu: cpuUse((cpu.user + cpu.system) / 1000, wallMs),
+    generatorCores: 1,
+  };
+}
+
+/**
+ * Makes an autocannon client open a fresh connection for the request after a response that
+ * ends its connection (`Connection: close` or HTTP/1.0), instead of writing it on the
+ * closing one.
+ */
+export function reconnectAfterClose(client: Client): void {
+  let closing = false;
+  client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
+    closing = info.shouldKeepAlive === false;
+  });
+  const next = client._doRequest;
+  client._doRequest = function doRequest(this: Client): void {
+    if (closing) {
+      closing = false;
+      this._destroyConnection(); // also forgets the connection's 'end' handler
+      this._connect(); // which writes the request, through this wrapper, on the new connection
+      return;
+    }
+    next.call(this);
+  };
+}
+
+/** Runs `command` under `sh`, which prints `@@stat <its own /proc stat>` after the command exits. */
+function runTimed(command: string, args: readonly string[]): Promise<{ stdout: string; stderr: string; code: number | null; cpuMs?: number; wallMs: number }> {
+  return new Promise((resolve, reject) => {
+    const script = HAS_PROC ? '"$@"; rc=$?; echo "@@stat $(cat /proc/$$/stat)"; exit $rc' : '"$@"';
+    const t0 = performance.now();
+    const child = spawn('sh', ['-c', script, 'sh', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const wallMs = performance.now() - t0;
+      const stat = /^@@stat (.*)$/m.exec(stdout);
+      resolve({ stdout, stderr, code, wallMs, ...(stat ? { cpuMs: cpuMsFromStat(stat[1]!) } : {}) });
+    });
+  });
+}
+
+async function runHey(options: LoadOptions): Promise<LoadResult> {
+  const url = new URL(options.path ?? '/', options.url).href;
+  const args = ['-c', String(options.connections)];
+  if (options.durationS !== undefined) args.push('-z', `${options.durationS}s`);
+  else args.push('-n', String(options.requests));
+  args.push(url);
+  const run = await runTimed('hey', args);
+  if (run.code !== 0) throw new Error(`hey exited ${run.code}: ${run.stderr || run.stdout}`);
+  const parsed = parseHey(run.stdout);
+  return {
+    tool: 'hey',
+    url,
+    connections: options.connections,
+    ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
+    ...parsed,
+    latencyNote: "hey's own figures (0.1 ms resolution)",
+    ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
+    // hey is Go: it runs on GOMAXPROCS threads, every core by default
+    generatorCores: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
+  };
+}
+
+/** Reads `hey`'s text report. */
+export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' | 'rps' | 'latency' | 'statusCodes' | 'errors'> {
+  const secs = (label: string): number => {
+    const m = new RegExp(`${label}:\\s+([\\d.]+) secs`).exec(out);
+    return m ? Number(m[1]) * 1000 : NaN;
+  };
+  const totalS = secs('Total') / 1000;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const histogram: Bucket[] = [];
+  const hist = /Response time histogram:\n([\s\S]*?)\n\n/.exec(out)?.[1] ?? '';
+  for (const m of hist.matchAll(/^\s*([\d.]+) \[(\d+)\]/gm)) histogram.push({ markMs: Number(m[1]) * 1000, count: Number(m[2]) });
+  const percentiles = [...out.matchAll(/^\s*(\d+)% in ([\d.]+) secs/gm)].map((m) => ({ p: Number(m[1]), ms: Number(m[2]) * 1000 }));
+  const statusCodes: Record<string, number> = {};
+  for (const m of out.matchAll(/^\s*\[(\d{3})\]\s+(\d+) responses/gm)) statusCodes[m[1]!] = Number(m[2]);
+  const errors: Record<string, number> = {};
+  const errBlock = /Error distribution:\n([\s\S]*?)(?:\n\n|$)/.exec(out)?.[1] ?? '';
+  for (const m of errBlock.matchAll(/^\s*\[(\d+)\]\s+(.*)$/gm)) {
+    // one line per distinct message; group them by what went wrong, not by port number
+    const what = m[2]!.replace(/^Get "[^"]*": /, '').replace(/\d+\.\d+\.\d+\.\d+:\d+->/, '').replace(/\[[^\]]*\]:\d+->/, '');
+    errors[what] = (errors[what] ?? 0) + Number(m[1]);
+  }
+  const responses = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+  return {
+    totalS,
+    responses,
+    rps,
+    latency: {
+      count: responses,
+      fastestMs: secs('Fastest'),
+      slowestMs: secs('Slowest'),
+      averageMs: secs('Average'),
+      percentiles,
+      histogram,
+    },
+    statusCodes,
+    errors,
+  };
+}
+
+async function runWrk(options: LoadOptions): Promise<LoadResult> {
+  const url = new URL(options.path ?? '/', options.url).href;
+  const args = ['-t1', `-c${options.connections}`, `-d${options.durationS}s`, '-s', path.join(HERE, 'wrk-report.lua'), url];
+  const run = await runTimed('wrk', args);
+  if (run.code !== 0) throw new Error(`wrk exited ${run.code}: ${run.stderr || run.stdout}`);
+  const line = /^@@wrk (.*)$/m.exec(run.stdout);
+  if (!line) throw new Error(`wrk printed no report:\n${run.stdout}${run.stderr}`);
+  const w = JSON.parse(line[1]!) as {
+    durationUs: number; requests: number; connect: number; read: number; write: number; status: number; timeout: number;
+    minUs: number; maxUs: number; meanUs: number; pointsUs: number[];
+  };
+  const points = w.pointsUs.map((us) => us / 1000);
+  const fromPoints = summarize(points);
+  const errors: Record<string, number> = {};
+  for (const k of ['connect', 'read', 'write', 'timeout'] as const) if (w[k] > 0) errors[`${k} errors (wrk)`] = w[k];
+  const statusCodes: Record<string, number> = { '2xx/3xx': w.requests - w.status };
+  if (w.status > 0) statusCodes['other'] = w.status;
+  const scale = w.requests / Math.max(1, points.length);
+  return {
+    tool: 'wrk',
+    url,
+    connections: options.connections,
+    durationS: options.durationS!,
+    totalS: w.durationUs / 1e6,
+    responses: w.requests,
+    rps: w.requests / (w.durationUs / 1e6),
+    latency: {
+      ...fromPoints,
+      count: w.requests,
+      fastestMs: w.minUs / 1000,
+      slowestMs: w.maxUs / 1000,
+      averageMs: w.meanUs / 1000,
+      histogram: fromPoints.histogram.map((b) => ({ markMs: b.markMs, count: Math.round(b.count * scale) })),
+    },
+    latencyNote: "wrk's own figures; the histogram is drawn from 1000 of its percentiles (wrk hands out no raw latencies)",
+    statusCodes,
+    errors,
+    ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
+    generatorCores: 1,
+  };
+}
+
+/** A load plus the server's side of it. */
+export interface Measured {
+  readonly load: LoadResult;
+  /** The server's CPU use (master and workers together), when it could be read. */
+  readonly serverCpu?: CpuUse;
+  /**
+   * The whole machine's busy time (all cores, including the kernel's network work and any
+   * other program), in percent of one core; what generator and server do not account for
+   * is the kernel's softirq work or somebody else's load.
+   */
+  readonly machineCpu?: CpuUse;
+  /** The server's processes counted. */
+  readonly serverProcesses: number;
+  /** Saturation findings, one sentence each (empty when nothing was saturated). */
+  readonly verdicts: string[];
+}
+
+/** Runs a load while measuring the server's CPU time, and says which side was saturated. */
+export async function measureLoad(serverPids: readonly number[], options: LoadOptions, cores: number): Promise<Measured> {
+  const before = processesCpuMs(serverPids);
+  const machineBefore = machineBusyMs();
+  const t0 = performance.now();
+  const load = await runLoad({ ...options, serverPids });
+  const wallMs = performance.now() - t0;
+  const after = processesCpuMs(serverPids);
+  const machineAfter = machineBusyMs();
+  const serverCpu = before !== undefined && after !== undefined ? cpuUse(after - before, wallMs) : undefined;
+  const machineCpu = machineBefore !== undefined && machineAfter !== undefined ? cpuUse(machineAfter - machineBefore, wallMs) : undefined;
+  return { load, ...(serverCpu ? { serverCpu } : {}), ...(machineCpu ? { machineCpu } : {}), serverProcesses: serverPids.length, verdicts: saturation(load, serverCpu, serverPids.length, cores) };
+}
+
+/**
+ * Who was saturated: the generator (≥ 90 % of the cores it can use), the server (≥ 90 % of
+ * the cores its processes can use), or the whole machine (both together ≥ 90 % of all cores).
+ */
+export function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serverProcesses: number, cores: number): string[] {
+  const verdicts: string[] = [];
+  const gen = load.generatorCpu?.percentOfCore;
+  const genCap = 100 * Math.min(load.generatorCores, cores);
+  if (gen !== undefined && gen >= 0.9 * genCap) {
+    verdicts.push(
+      `generator saturated: ${load.tool} used ${Math.round(gen)}% of the ${genCap / 100} core(s) it can use; the figures may measure the generator, not the server`,
+    );
+  }
+  const srv = serverCpu?.percentOfCore;
+  const srvCap = 100 * Math.min(Math.max(1, serverProcesses), cores);
+  if (srv !== undefined && srv >= 0.9 * srvCap) {
+    verdicts.push(`server saturated: it used ${Math.round(srv)}% of the ${srvCap / 100} core(s) its processes can use`);
+  }
+  if (gen !== undefined && srv !== undefined && gen + srv >= 0.9 * 100 * cores) {
+    verdicts.push(
+      `machine saturated: generator and server together used ${Math.round(gen + srv)}% of ${cores * 100}% (${cores} cores); they compete for the same cores`,
+    );
+  }
+  return verdicts;
+}

@@ -1,0 +1,26 @@
+/** Markdown tables, aligned so they read well in a terminal too. */
+
+/** Renders rows as a Markdown table; numbers are right-aligned. */
+export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [header.map(String), ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || /^[-+]?[\d,.]+\s*(%|ms|s|×)?$/.test(String(r[i]))));
+  const line = (r: readonly string[]): string =>
+    `| ${r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (numeric[i] ? `${'-'.repeat(w + 1)}:` : `${'-'.repeat(w + 2)}`)).join('|')}|`;
+  return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join('\n') + '\n';
+}
+
+/** A number with thousands separators and sensible decimals. */
+export function fmt(n: number, decimals?: number): string {
+  if (!Number.isFinite(n)) return '—';
+  const d = decimals ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
+  return n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+}
+
+/** A signed percentage change from `from` to `to`, e.g. `+42%`. */
+export function change(from: number, to: number): string {
+  if (!Number.isFinite(from) || !Number.isFinite(to) || from === 0) return '—';
+  const pct = ((to - from) / from) * 100;
+  return `${pct >= 0 ? '+' : ''}${pct.toFixed(Math.abs(pct) < 10 ? 1 : 0)}%`;
+}

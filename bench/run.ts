@@ -1,0 +1,148 @@
+/**
+ * `npm run bench -- <stage> [-c N] [-d seconds | -n requests] [--workers N] [--path /] [--tool autocannon|hey|wrk] [--backlog N] [--json]`
+ *
+ * One run, one report: start the stage (or `node:http` / `node:cluster`) with
+ * `docs.app:app`, wait for its ready line, load it, stop it, and print the load in the shape
+ * of the log's `hey` reports, with the CPU each side used. Defaults are `hey`'s: 200 requests,
+ * 50 at once.
+ *
+ * Strategy: the work is in `bench/target.ts` (start/stop), `bench/load.ts` (the load and its
+ * CPU) and `bench/report.ts` (the text); this file parses flags and takes the shared lock.
+ */
+
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { listStages } from '../bin/stage.ts';
+import { BenchUsageError, positive, tool as parseTool } from './cli-args.ts';
+import { measureLoad, type Measured, type Tool } from './load.ts';
+import { runUnderLock } from './lock.ts';
+import { describeMachine } from './machine.ts';
+import { formatReport } from './report.ts';
+import { resolveTarget, withTarget } from './target.ts';
+
+/** The help text. */
+export const USAGE = `Usage: npm run bench -- <stage> [options]
+
+Starts <stage> with docs.app:app, loads it, stops it, and prints a hey-style report.
+<stage> is a stage (01, 02-full-parser, ...) or a yardstick (node:http, node:cluster).
+
+Options:
+  -c <n>             connections at once                 (default 50, hey's)
+  -n <n>             stop after n responses              (default 200, hey's, unless -d)
+  -d <seconds>       run for a duration instead of -n
+  --workers <n>      worker processes, for stages that take --workers
+  --backlog <n>      listen backlog, for stages that take --backlog
+  --path <path>      request path                        (default /)
+  --tool <name>      autocannon (default), hey or wrk (if installed; wrk needs -d)
+  --json             print the result as JSON instead
+  -h, --help         show this help
+`;
+
+/** A parsed \`bench\` command line. */
+export interface RunArgs {
+  readonly target: string;
+  readonly connections: number;
+  readonly durationS?: number;
+  readonly requests?: number;
+  readonly workers?: number;
+  readonly backlog?: number;
+  readonly path: string;
+  readonly tool: Tool;
+  readonly json: boolean;
+}
+
+/**
+ * Parses the command line.
+ *
+ * @throws {@link BenchUsageError}
+ */
+export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        c: { type: 'string', short: 'c' },
+        n: { type: 'string', short: 'n' },
+        d: { type: 'string', short: 'd' },
+        workers: { type: 'string' },
+        backlog: { type: 'string' },
+        path: { type: 'string' },
+        tool: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new BenchUsageError((err as Error).message.split('\n')[0]!);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1) throw new BenchUsageError(positionals.length === 0 ? 'no stage given' : `one stage at a time, got: ${positionals.join(' ')}`);
+  const target = resolveTarget(positionals[0]!);
+  if (target === undefined) {
+    throw new BenchUsageError(`unknown stage '${positionals[0]}'; the stages are: ${listStages().join(', ')}, node:http, node:cluster`);
+  }
+  if (values.d !== undefined && values.n !== undefined) throw new BenchUsageError('give -d or -n, not both');
+  const durationS = positive('-d', values.d);
+  const path = values.path ?? '/';
+  if (!path.startsWith('/')) throw new BenchUsageError(`bad --path '${path}': it must start with /`);
+  return {
+    target,
+    connections: positive('-c', values.c) ?? 50,
+    ...(durationS !== undefined ? { durationS } : { requests: positive('-n', values.n) ?? 200 }),
+    ...(values.workers !== undefined ? { workers: positive('--workers', values.workers)! } : {}),
+    ...(values.backlog !== undefined ? { backlog: positive('--backlog', values.backlog)! } : {}),
+    path,
+    tool: parseTool(values.tool),
+    json: values.json === true,
+  };
+}
+
+/** Starts the target, runs the load, stops the target. */
+export async function benchOnce(args: RunArgs, progress = true): Promise<{ measured: Measured; args: string[]; name: string }> {
+  const machine = describeMachine();
+  return withTarget(args.target, { ...(args.workers !== undefined ? { workers: args.workers } : {}), ...(args.backlog !== undefined ? { backlog: args.backlog } : {}) }, async (t) => {
+    const measured = await measureLoad(
+      t.pids,
+      {
+        tool: args.tool,
+        url: t.process.url,
+        path: args.path,
+        connections: args.connections,
+        ...(args.durationS !== undefined ? { durationS: args.durationS } : { requests: args.requests! }),
+        progress,
+      },
+      machine.cores,
+    );
+    return { measured, args: t.args, name: t.name };
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  let args;
+  try {
+    args = parseRunArgs(argv);
+  } catch (err) {
+    if (!(err instanceof BenchUsageError)) throw err;
+    process.stderr.write(`bench: error: ${err.message}\n${USAGE}`);
+    process.exit(1);
+  }
+  if (args === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  runUnderLock();
+  const { measured, args: serverArgs, name } = await benchOnce(args);
+  const machine = describeMachine();
+  if (args.json) process.stdout.write(JSON.stringify({ machine, target: name, serverArgs, ...measured }, null, 2) + '\n');
+  else process.stdout.write(formatReport(measured, machine, `${name}${serverArgs.length ? ' ' + serverArgs.join(' ') : ''}`));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`bench: error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
