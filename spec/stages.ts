@@ -79,6 +79,20 @@ export function expects(stage: string, feature: Feature): boolean {
   return (EXPECTED[stage] ?? []).includes(feature);
 }
 
+/**
+ * The `it` to declare a test with for `stage` when it needs `feature`, for spec files that do
+ * not use {@link describeStages}: `it` when the stage has the feature, else `it.skip`, or,
+ * when `NIBIRU_SPEC_EXPECTED_FAILURES=1`, an `it.fails` whose title carries
+ * {@link EXPECTED_FAILURE_MARK} (so that `npm run spec:matrix` counts it as expected to fail).
+ */
+export function stageTest(stage: string, feature: Feature): (title: string, fn: () => Promise<void> | void, timeoutMs?: number) => void {
+  if (expects(stage, feature)) return (title, fn, timeoutMs) => it(title, fn, timeoutMs);
+  if (process.env.NIBIRU_SPEC_EXPECTED_FAILURES === '1') {
+    return (title, fn, timeoutMs) => it.fails(`${title} ${EXPECTED_FAILURE_MARK}${feature})`, fn, timeoutMs);
+  }
+  return (title, fn) => it.skip(title, fn);
+}
+
 /** What a spec body gets for one stage. */
 export interface StageContext {
   /** The stage's name. */
