@@ -220,6 +220,14 @@ for (const { name, target } of stagesUnderTest()) {
       }
     }, 40_000);
 
+    test('--workers must be a whole number from 1 to 64: one line, exit 1', async () => {
+      for (const bad of ['0', '65', 'two']) {
+        const r = await runStage(target, ['docs.app:app', '--port', '0', '--workers', bad]);
+        expect(r.code).toBe(1);
+        expect(r.stderr.trim().split('\n')).toEqual([`nibiru-ts: error: bad workers '${bad}': expected a whole number from 1 to 64`]);
+      }
+    }, 30_000);
+
     test('a worker that cannot load the application: the master exits 1 with the error, no respawn loop', async () => {
       const r = await runStage(target, ['spec.apps.worker-broken:app', '--port', '0', ...(STAGE_ARGS[name] ?? [])]);
       expect(r.code).toBe(1);
