@@ -374,14 +374,15 @@ export async function measureLoad(serverPids: readonly number[], options: LoadOp
   const machineAfter = machineBusyMs();
   const serverCpu = before !== undefined && after !== undefined ? cpuUse(after - before, wallMs) : undefined;
   const machineCpu = machineBefore !== undefined && machineAfter !== undefined ? cpuUse(machineAfter - machineBefore, wallMs) : undefined;
-  return { load, ...(serverCpu ? { serverCpu } : {}), ...(machineCpu ? { machineCpu } : {}), serverProcesses: serverPids.length, verdicts: saturation(load, serverCpu, serverPids.length, cores) };
+  return { load, ...(serverCpu ? { serverCpu } : {}), ...(machineCpu ? { machineCpu } : {}), serverProcesses: serverPids.length, verdicts: saturation(load, serverCpu, serverPids.length, cores, machineCpu) };
 }
 
 /**
  * Who was saturated: the generator (≥ 90 % of the cores it can use), the server (≥ 90 % of
- * the cores its processes can use), or the whole machine (both together ≥ 90 % of all cores).
+ * the cores its processes can use), or the whole machine (both together ≥ 90 % of all cores);
+ * and whether something else took a share of the machine ("contended").
  */
-export function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serverProcesses: number, cores: number): string[] {
+export function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serverProcesses: number, cores: number, machineCpu?: CpuUse): string[] {
   const verdicts: string[] = [];
   const gen = load.generatorCpu?.percentOfCore;
   const genCap = 100 * Math.min(load.generatorCores, cores);
@@ -399,6 +400,17 @@ export function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serv
     verdicts.push(
       `machine saturated: generator and server together used ${Math.round(gen + srv)}% of ${cores * 100}% (${cores} cores); they compete for the same cores`,
     );
+  }
+  if (gen !== undefined && srv !== undefined && machineCpu !== undefined) {
+    const rest = machineCpu.percentOfCore - gen - srv;
+    // loopback networking is partly kernel softirq time billed to nobody; beyond half a core
+    // of it, something else was running
+    if (rest >= 50) {
+      verdicts.push(
+        `contended: the machine was ${Math.round(machineCpu.percentOfCore)}% busy, generator and server only ${Math.round(gen + srv)}%; ` +
+          `${Math.round(rest)}% (of one core) went to the kernel or to other programs, so these figures understate both sides`,
+      );
+    }
   }
   return verdicts;
 }

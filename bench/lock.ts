@@ -4,7 +4,7 @@
  *
  * Strategy: unless `NIBIRU_BENCH_LOCKED=1` says we already hold it, re-run this same command
  * under `flock(1)`, which waits for the lock (at most `NIBIRU_BENCH_LOCK_WAIT` seconds,
- * default 1800) and holds it until the command ends. Without `flock` (macOS) the command runs
+ * default 1800; exit status {@link LOCK_BUSY} if it cannot) and holds it until the command ends. Without `flock` (macOS) the command runs
  * unlocked and says so. A command already started under `flock <lock file> ...` (as the team's
  * notes suggest) is recognised by walking up its parent processes, so it does not wait for
  * itself.
@@ -19,6 +19,9 @@ export const LOCK_FILE = process.env.NIBIRU_BENCH_LOCK ?? '/tmp/nibiru-bench.loc
 function hasFlock(): boolean {
   return spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0;
 }
+
+/** The exit status when the lock could not be taken within `NIBIRU_BENCH_LOCK_WAIT` seconds. */
+export const LOCK_BUSY = 75;
 
 /** Whether a parent process is `flock` on {@link LOCK_FILE} (read from `/proc`). */
 export function ancestorHoldsLock(): boolean {
@@ -49,7 +52,7 @@ export function runUnderLock(): void {
   const wait = process.env.NIBIRU_BENCH_LOCK_WAIT ?? '1800';
   const child = spawnSync(
     'flock',
-    ['-w', wait, LOCK_FILE, process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    ['-E', String(LOCK_BUSY), '-w', wait, LOCK_FILE, process.execPath, ...process.execArgv, ...process.argv.slice(1)],
     { stdio: 'inherit', env: { ...process.env, NIBIRU_BENCH_LOCKED: '1' } },
   );
   process.exit(child.status ?? 1);

@@ -204,7 +204,7 @@ function header(entry: Entry, o: LogOptions, machine: Machine, what: string): st
 
 function cpuCell(r: RunRecord | undefined): string {
   if (!r) return '—';
-  return `${r.generatorCpuPct ?? '?'}% / ${r.serverCpuPct ?? '?'}% / ${r.machineCpuPct ?? '?'}%${r.verdicts.some((v) => v.startsWith('generator')) ? ' (generator saturated)' : r.verdicts.some((v) => v.startsWith('machine')) ? ' (machine saturated)' : ''}`;
+  return `${r.generatorCpuPct ?? '?'}% / ${r.serverCpuPct ?? '?'}% / ${r.machineCpuPct ?? '?'}%${r.verdicts.some((v) => v.startsWith('generator')) ? ' (generator saturated)' : r.verdicts.some((v) => v.startsWith('machine')) ? ' (machine saturated)' : r.verdicts.some((v) => v.startsWith('contended')) ? ' (contended)' : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------
