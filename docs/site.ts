@@ -243,7 +243,10 @@ function bench(environ: Environ, start: StartResponse, rest: string): Buffer[] {
   const root = path.join(REPO_ROOT, 'bench', 'results');
   if (rest === '') return redirect(start, '/bench/');
   if (rest === '/' || rest === '/index.html') {
-    const names = existsSync(root) ? readdirSync(root).filter((n) => !n.startsWith('.') && statSync(path.join(root, n)).isFile()).sort() : [];
+    // *.tmp.* are smoke runs (`--quick`), which git ignores and whose figures mean nothing
+    const names = existsSync(root)
+      ? readdirSync(root).filter((n) => !n.startsWith('.') && !n.includes('.tmp.') && statSync(path.join(root, n)).isFile()).sort()
+      : [];
     const charts = names.filter((n) => /\.(svg|png)$/.test(n));
     const others = names.filter((n) => !/\.(svg|png)$/.test(n));
     const body = [
