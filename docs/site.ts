@@ -252,7 +252,7 @@ function bench(environ: Environ, start: StartResponse, rest: string): Buffer[] {
     const body = [
       '<h1>Bench charts</h1>',
       '<p>What the benchmarks last wrote to <code>bench/results/</code>. How they are measured, and what the figures mean, is in <a href="/docs/performance.html">the performance page</a>.</p>',
-      charts.length === 0 ? '<p>No charts yet: the benchmarks have not been run on this checkout.</p>' : '',
+      charts.length === 0 ? '<p>No charts yet: <code>npm run bench:compare</code> draws them (a <code>--quick</code> run keeps its chart out of this folder).</p>' : '',
       ...charts.map((n) => `<figure><img src="/bench/${encodeURIComponent(n)}" alt="${escapeHtml(n)}"><figcaption><code>${escapeHtml(n)}</code></figcaption></figure>`),
       others.length ? `<h2>Other results</h2><ul>${others.map((n) => `<li><a href="/bench/${encodeURIComponent(n)}">${escapeHtml(n)}</a></li>`).join('')}</ul>` : '',
     ].join('\n');
