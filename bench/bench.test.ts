@@ -108,6 +108,16 @@ describe("parseHey reads hey's report", () => {
   });
 });
 
+describe("parseHey undoes hey's over-count beyond 1,000,000 responses", () => {
+  it("takes the response count from Requests/sec and divides Average by responses / 1M (the log's 50-connection run)", () => {
+    const out = `Summary:\n  Total:\t30.0014 secs\n  Slowest:\t0.0055 secs\n  Fastest:\t0.0002 secs\n  Average:\t0.0015 secs\n  Requests/sec:\t42113.5053\n\n\nLatency distribution:\n  50% in 0.0012 secs\n\nStatus code distribution:\n  [200]\t1000000 responses\n`;
+    const r = parseHey(out);
+    expect(r.heyCapped).toBe(true);
+    expect(r.responses).toBe(Math.round(42113.5053 * 30.0014));
+    expect(r.latency.averageMs).toBeCloseTo(1.5 / (r.responses / 1_000_000), 3);
+  });
+});
+
 describe('bench:compare --against flags only drops beyond the measured noise', () => {
   const row = (rps: number, spread: number): CompareRow => ({ target: '02-full-parser', serverArgs: [], connections: 10, rounds: [], rps, p50Ms: 1, p99Ms: 2, errors: 0, spread });
   const results = (rows: CompareRow[]): CompareResults =>

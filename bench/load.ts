@@ -251,22 +251,27 @@ async function runHey(options: LoadOptions): Promise<LoadResult> {
   args.push(url);
   const run = await runTimed('hey', args);
   if (run.code !== 0) throw new Error(`hey exited ${run.code}: ${run.stderr || run.stdout}`);
-  const parsed = parseHey(run.stdout);
+  const { heyCapped, ...parsed } = parseHey(run.stdout);
   return {
     tool: 'hey',
     url,
     connections: options.connections,
     ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
     ...parsed,
-    latencyNote: "hey's own figures (0.1 ms resolution)",
+    latencyNote: heyCapped
+      ? "hey's own figures (0.1 ms resolution) from its first 1,000,000 responses; its Average divided by (responses / 1M) to undo hey's over-count"
+      : "hey's own figures (0.1 ms resolution)",
     ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
     // hey is Go: it runs on GOMAXPROCS threads, every core by default
     generatorCores: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
   };
 }
 
+/** How many results `hey` keeps for its latency and status-code figures (its `maxRes`). */
+export const HEY_MAX_RESULTS = 1_000_000;
+
 /** Reads `hey`'s text report. */
-export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' | 'rps' | 'latency' | 'statusCodes' | 'errors'> {
+export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' | 'rps' | 'latency' | 'statusCodes' | 'errors'> & { heyCapped: boolean } {
   const secs = (label: string): number => {
     const m = new RegExp(`${label}:\\s+([\\d.]+) secs`).exec(out);
     return m ? Number(m[1]) * 1000 : NaN;
@@ -286,7 +291,14 @@ export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' |
     const what = m[2]!.replace(/^Get "[^"]*": /, '').replace(/\d+\.\d+\.\d+\.\d+:\d+->/, '').replace(/\[[^\]]*\]:\d+->/, '');
     errors[what] = (errors[what] ?? 0) + Number(m[1]);
   }
-  const responses = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+  // hey keeps at most 1,000,000 results (its maxRes) for its latencies and status codes, but
+  // sums the latency of every response and divides by the kept count: beyond 1M responses its
+  // "Average" is inflated by (responses / 1M). Requests/sec counts them all.
+  const kept = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+  const errorsSeen = Object.values(errors).reduce((a, b) => a + b, 0);
+  const capped = kept + errorsSeen >= HEY_MAX_RESULTS && rps * totalS > HEY_MAX_RESULTS * 1.001;
+  const responses = capped ? Math.round(rps * totalS) - errorsSeen : kept;
+  const inflation = capped ? responses / kept : 1;
   return {
     totalS,
     responses,
@@ -295,12 +307,13 @@ export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' |
       count: responses,
       fastestMs: secs('Fastest'),
       slowestMs: secs('Slowest'),
-      averageMs: secs('Average'),
+      averageMs: secs('Average') / inflation,
       percentiles,
       histogram,
     },
     statusCodes,
     errors,
+    heyCapped: inflation > 1,
   };
 }
 

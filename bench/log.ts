@@ -193,10 +193,10 @@ const rate = (v: number | undefined): string => (v === undefined || !Number.isFi
 const find = (runs: RunRecord[], target: string | undefined, c: number): RunRecord | undefined =>
   runs.find((r) => r.target === target && r.connections === c);
 
-function header(entry: Entry, o: LogOptions, machine: Machine, what: string): string {
+function header(entry: Entry, o: LogOptions, machine: Machine, what: string, tool: string = o.tool): string {
   return (
     `## ${entry}: ${what}\n\n` +
-    `Measured ${new Date().toISOString()} with ${o.tool}${o.quick ? ' (--quick: durations cut to 1 s, request counts 50-fold; these figures are a smoke run, not a measurement)' : ''}.\n` +
+    `Measured ${new Date().toISOString()} with ${tool}${o.quick ? ' (--quick: durations cut to 1 s, request counts 50-fold; these figures are a smoke run, not a measurement)' : ''}.\n` +
     `Machine: ${machineLine(machine)}.\n` +
     `CPU columns: generator / server (master + workers) / whole machine, each in % of one core (${machine.cores * 100}% = all ${machine.cores} cores busy).\n\n`
   );
@@ -263,8 +263,10 @@ async function entry20240806(o: LogOptions, machine: Machine): Promise<Omit<Entr
   if (runs.length > 0) {
     const errs = (b: number): number => runs.filter((r) => r.label?.startsWith(`backlog ${b},`)).reduce((a, r) => a + r.errors, 0);
     const slow = (b: number): number => runs.filter((r) => r.label?.startsWith(`backlog ${b},`)).reduce((a, r) => a + (r.over900Ms ?? 0), 0);
-    md += `\nAll runs together: backlog 32 → ${errs(32)} errors and ${slow(32)} responses ≥ 900 ms; backlog 128 → ${errs(128)} errors and ${slow(128)} responses ≥ 900 ms` +
-      `${runs[0]!.tool === 'autocannon' ? '' : ` (the ≥ 900 ms count needs every latency, which only autocannon gives here: "—")`}.\n`;
+    const worst = (b: number): string => ms(Math.max(...runs.filter((r) => r.label?.startsWith(`backlog ${b},`)).map((r) => r.slowestMs)));
+    md += runs[0]!.tool === 'autocannon'
+      ? `\nAll runs together: backlog 32 → ${errs(32)} errors and ${slow(32)} responses ≥ 900 ms; backlog 128 → ${errs(128)} errors and ${slow(128)} responses ≥ 900 ms.\n`
+      : `\nAll runs together: backlog 32 → ${errs(32)} errors, slowest ${worst(32)}; backlog 128 → ${errs(128)} errors, slowest ${worst(128)} (counting responses ≥ 900 ms needs every latency, which only autocannon gives here).\n`;
   }
   md += `\n### The slow first request, per stage (median of ${launches} launch${launches > 1 ? 'es' : ''}; each request on a new connection)\n\n`;
   md += table(
@@ -414,7 +416,7 @@ async function entryMixed(o: LogOptions, machine: Machine) {
       note(`  ${r.target} ${r.mode}: ${fmt(r.rps)} req/s, fast p99 ${fmt(r.fast.p99, 2)} ms, per pid ${JSON.stringify(r.perPid)}`);
     }
   }
-  let md = header('mixed-load', o, machine, `a share of requests hit /slow: stage 03 (least connection) vs 04 (the kernel's accept), --workers ${o.workers}`);
+  let md = header('mixed-load', o, machine, `a share of requests hit /slow: stage 03 (least connection) vs 04 (the kernel's accept), --workers ${o.workers}`, 'a raw node:net client (bench/probe.ts)');
   md += `${settings.connections} client loops for ${settings.durationS} s, one request at a time each; every ${settings.slowEvery}th request is \`/slow?ms=${settings.slowMs}\` (it blocks its worker), the rest \`/pid\`. `;
   md += `Latencies are from a raw node:net client (bench/probe.ts); "new connection per request" includes the connect. Requests are counted per worker pid from the response bodies.\n\n`;
   md += table(

@@ -18,7 +18,7 @@ import { measureLoad, type Measured, type Tool } from './load.ts';
 import { runUnderLock } from './lock.ts';
 import { describeMachine } from './machine.ts';
 import { formatReport } from './report.ts';
-import { resolveTarget, withTarget } from './target.ts';
+import { acceptsFlag, displayName, resolveTarget, withTarget } from './target.ts';
 
 /** The help text. */
 export const USAGE = `Usage: npm run bench -- <stage> [options]
@@ -134,6 +134,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   runUnderLock();
+  if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
+    process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
+  }
   const { measured, args: serverArgs, name } = await benchOnce(args);
   const machine = describeMachine();
   if (args.json) process.stdout.write(JSON.stringify({ machine, target: name, serverArgs, ...measured }, null, 2) + '\n');
