@@ -59,5 +59,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   step('TypeDoc', process.execPath, [path.join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), ...process.argv.slice(2)]);
   const out = path.join(ROOT, 'docs', 'api');
   defuseMediaTests(out);
-  process.stdout.write(`docs: the API site is in docs/api/; serve it with \`npm run stage 01 -- docs.app:app\` and open http://127.0.0.1:8080/api/\n`);
+  process.stdout.write(`docs: the API site is in docs/api/; serve it with \`npm run stage 04 -- docs.app:app\` and open http://127.0.0.1:8080/api/\n`);
 }
