@@ -87,7 +87,7 @@ Options:
   --keep-alive-timeout <ms> time an idle connection waits for a request; then close (default ${DEFAULTS.keepAliveTimeoutMs})
   --linger <ms>            time to drain a closing connection                     (default ${DEFAULTS.lingerMs})
   --grace <ms>             on SIGINT/SIGTERM, time for requests in flight         (default ${DEFAULTS.graceMs})
-  --workers <n>            worker processes, 1 to ${MAX_WORKERS}                      (default ${DEFAULTS.workers}, as in the log)
+  --workers <n>            worker processes, 1 to ${MAX_WORKERS}                              (default ${DEFAULTS.workers}, as in the log)
   -h, --help               show this help
 `;
 

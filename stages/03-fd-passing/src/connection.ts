@@ -307,7 +307,7 @@ class ServedConnection implements Connection {
         socket.write(head, 'latin1');
         for (const chunk of res.chunks) this.#writeChunk(chunk);
       }
-      if (res.close !== null) closeQuietly(res, request);
+      if (res.close !== null || res.rest !== null) closeQuietly(res, request);
       if (close) this.#close();
       else this.#state = 'idle';
       return;
@@ -411,7 +411,7 @@ class ServedConnection implements Connection {
   #endStream(): void {
     const stream = this.#stream!;
     this.#stream = null;
-    if (stream.res.close !== null) closeQuietly(stream.res, stream.request);
+    closeQuietly(stream.res, stream.request);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -529,9 +529,11 @@ function logAppError(request: Request, err: unknown): void {
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
 }
 
+/** Ends the app's iterable: `return()` for a generator cut short, then PEP 3333's `close()`. */
 function closeQuietly(res: AppResponse, request: Request): void {
   try {
-    res.close!();
+    res.rest?.return?.();
+    res.close?.();
   } catch (err) {
     logAppError(request, err);
   }

@@ -832,6 +832,10 @@ export class RequestParser {
     const batch = this.batch;
     const maxBytes = this.maxHeaderBytes;
     const inHead = this.s === S_HEADERS;
+    // The tables as locals: a loop reads a local for free, a module binding through its context.
+    const nameSymbol = NAME_SYMBOL;
+    const nameTrie = NAME_TRIE;
+    const fieldContent = FIELD_CONTENT;
     let pos = this.pos;
 
     if (this.scanned !== 0) {
@@ -868,13 +872,13 @@ export class RequestParser {
       let symbols = 0;
       let state = 1;
       let symbol: number;
-      while (i < end && (symbol = NAME_SYMBOL[buf[i]!]!) !== 0) {
+      while (i < end && (symbol = nameSymbol[buf[i]!]!) !== 0) {
         symbols |= symbol;
         i++;
-        state = NAME_TRIE[(state << 6) | (symbol & 63)]!;
+        state = nameTrie[(state << 6) | (symbol & 63)]!;
         if (state === 0) {
           // Not a common name: the rest only needs checking.
-          while (i < end && (symbol = NAME_SYMBOL[buf[i]!]!) !== 0) {
+          while (i < end && (symbol = nameSymbol[buf[i]!]!) !== 0) {
             symbols |= symbol;
             i++;
           }
@@ -905,9 +909,9 @@ export class RequestParser {
       const end4 = end - 3;
       while (
         i < end4 &&
-        (FIELD_CONTENT[buf[i]!]! & FIELD_CONTENT[buf[i + 1]!]! & FIELD_CONTENT[buf[i + 2]!]! & FIELD_CONTENT[buf[i + 3]!]!) === 1
+        (fieldContent[buf[i]!]! & fieldContent[buf[i + 1]!]! & fieldContent[buf[i + 2]!]! & fieldContent[buf[i + 3]!]!) === 1
       ) i += 4;
-      while (i < end && FIELD_CONTENT[buf[i]!] === 1) i++;
+      while (i < end && fieldContent[buf[i]!] === 1) i++;
       if (i === end) return this.fieldsNeedData(ls, into);
       b = buf[i]!;
       let le: number;

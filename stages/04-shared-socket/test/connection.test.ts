@@ -169,4 +169,22 @@ describe('handleConnection', () => {
     await p.closed;
     expect(p.received()).toMatch(/\r\n\r\nok$/);
   });
+
+  it('ends a generator it does not run to the end (HEAD): its finally block runs', async () => {
+    let finished = false;
+    const app: App = function* (_e, start) {
+      start('200 OK', []);
+      try {
+        yield 'a';
+        yield 'b';
+      } finally {
+        finished = true;
+      }
+    };
+    const p = await pair(app);
+    p.client.write('HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await p.closed;
+    expect(p.received()).toMatch(/Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n$/);
+    expect(finished).toBe(true);
+  });
 });

@@ -245,7 +245,7 @@ describe('valid requests (fast-check)', () => {
         expect(whole).toEqual(itemsOf(expected));
         expect(drive(split(bytes, cuts))).toEqual(whole);
       }),
-      { numRuns: 400 },
+      { numRuns: 300 },
     );
   });
 
@@ -254,7 +254,7 @@ describe('valid requests (fast-check)', () => {
       fc.property(pipeline, ({ bytes }) => {
         expect(drive(oneByteAtATime(bytes))).toEqual(drive([bytes]));
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
@@ -302,16 +302,16 @@ describe('invalid and hostile bytes (fast-check)', () => {
 
   it('arbitrary bytes give events or an HttpError, the same for any split', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(), { maxLength: 10 }), check), {
-      numRuns: 500,
+      numRuns: 300,
     });
   });
 
   it('HTTP-like fragments give events or an HttpError, the same for any split', () => {
-    fc.assert(fc.property(fragments, fc.array(fc.nat(), { maxLength: 10 }), check), { numRuns: 1000 });
+    fc.assert(fc.property(fragments, fc.array(fc.nat(), { maxLength: 10 }), check), { numRuns: 600 });
   });
 
   it('mutated valid requests give events or an HttpError, the same for any split', () => {
-    fc.assert(fc.property(mutated, fc.array(fc.nat(), { maxLength: 10 }), check), { numRuns: 1000 });
+    fc.assert(fc.property(mutated, fc.array(fc.nat(), { maxLength: 10 }), check), { numRuns: 600 });
   });
 
   it('mutated valid requests give the same outcome one byte at a time', () => {
@@ -319,7 +319,7 @@ describe('invalid and hostile bytes (fast-check)', () => {
       fc.property(mutated, (bytes) => {
         expect(drive(oneByteAtATime(bytes), limits)).toEqual(drive([bytes], limits));
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });
