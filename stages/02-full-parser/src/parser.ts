@@ -124,6 +124,7 @@ export type BodyFraming = 'none' | 'length' | 'chunked';
  * @see RFC 9112 §2.1, §3, §5, §6.3, §9.3
  */
 export interface Request {
+  /** The kind of event: a request's line and header section. */
   readonly type: 'request';
   /** The method, case-sensitive as sent (RFC 9110 §9.1). */
   readonly method: string;
@@ -152,7 +153,9 @@ export interface Request {
  * @see RFC 9112 §6, §7.1
  */
 export interface Data {
+  /** The kind of event: bytes of the body. */
   readonly type: 'data';
+  /** The bytes, after chunked decoding: a view of received bytes, not a copy. */
   readonly chunk: Buffer;
 }
 
@@ -162,7 +165,9 @@ export interface Data {
  * @see RFC 9112 §7.1.2
  */
 export interface EndOfMessage {
+  /** The kind of event: the end of the request. */
   readonly type: 'end';
+  /** The trailer fields of a chunked body, in order; empty otherwise. */
   readonly trailers: HeaderField[];
 }
 

@@ -210,7 +210,7 @@ const createServerHandle = (
  * Node's public API has no "bind without listen": `server.listen()` binds, listens and starts
  * accepting in this process's event loop, and a master that accepted would be stage 03 again.
  * So this uses the internal helper `node:cluster` uses for the same purpose (see
- * {@link createServerHandle}). The port is bound here, once, so a port in use (or port 0)
+ * `createServerHandle`). The port is bound here, once, so a port in use (or port 0)
  * is settled before any worker is forked.
  *
  * @throws {@link ListenError} when the address is in use, cannot be resolved, or cannot be bound.
