@@ -103,7 +103,7 @@ for (const { name, target } of stagesUnderTest()) {
         // close the other worker's connections; its completion notifications bring its count to 0
         const held = clients.filter((_, i) => pids[i] === busy);
         for (const [i, c] of clients.entries()) if (pids[i] !== busy) await c.close();
-        await sleep(300); // the notifications travel from the worker to the master
+        await sleep(1_000); // the notifications travel from the worker to the master
         // the busy worker now holds 2 connections, each running a /slow request
         const slow = held.map((c) => c.get('/slow?ms=2000'));
         // least connections: 2 against 0, so the next two connections go to the other worker
