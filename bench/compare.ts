@@ -310,6 +310,9 @@ async function main(argv: string[]): Promise<void> {
       ['target', '-c', 'req/s then', 'req/s now', 'change', 'noise band', 'verdict'],
       regs.map((r) => [r.target, String(r.connections), fmt(r.before), fmt(r.after), change(r.before, r.after), `±${(r.band * 100).toFixed(1)}%`, r.slower ? 'SLOWER' : 'within noise or faster']),
     );
+    if (saved.durationS !== results.durationS || saved.tool !== results.tool || saved.quick !== results.quick) {
+      md += `\nThe saved run used ${saved.tool}, ${saved.durationS} s runs${saved.quick ? ' (--quick)' : ''}; this one ${results.tool}, ${results.durationS} s${results.quick ? ' (--quick)' : ''}: not the same load, so a difference may be the load's.\n`;
+    }
     if (saved.machine.cpuModel !== results.machine.cpuModel || saved.machine.cores !== results.machine.cores) {
       md += `\nThe saved run was on another machine: a difference may be the machine's, not the code's.\n`;
     }
