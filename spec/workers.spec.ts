@@ -12,10 +12,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { parseResponses, type RawResponse } from './client.ts';
 import { runStage, startStage, type StageProcess, type StartOptions } from './launcher.ts';
-import { expects, STAGE_ARGS, stagesUnderTest } from './stages.ts';
+import { STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -126,11 +126,8 @@ function alive(pid: number): boolean {
   }
 }
 
-const runExpectedFailures = process.env.NIBIRU_SPEC_EXPECTED_FAILURES === '1';
-
 for (const { name, target } of stagesUnderTest()) {
-  const has = expects(name, 'workers');
-  const test = has ? it : runExpectedFailures ? it.fails : it.skip;
+  const test = stageTest(name, 'workers');
   const start = (options: StartOptions = {}): Promise<StageProcess> =>
     startStage(target, { ...options, args: [...(STAGE_ARGS[name] ?? []), ...(options.args ?? [])] });
 
@@ -229,7 +226,7 @@ for (const { name, target } of stagesUnderTest()) {
     }, 30_000);
 
     test('a worker that cannot load the application: the master exits 1 with the error, no respawn loop', async () => {
-      const r = await runStage(target, ['spec.apps.worker-broken:app', '--port', '0', ...(STAGE_ARGS[name] ?? [])]);
+      const r = await runStage(target, ['spec.apps.worker-broken:app', '--port', '0', ...(STAGE_ARGS[name] ?? []), '--workers', '2']);
       expect(r.code).toBe(1);
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -257,11 +254,12 @@ for (const { name, target } of stagesUnderTest()) {
     }, 30_000);
 
     test('SIGTERM during a /slow request: the request completes, then the server exits 0', async () => {
-      const proc = await start();
+      const proc = await start({ args: ['--workers', '2'] });
       const c = await Client.connect(proc.port);
       try {
         // a first response proves the connection has reached a worker
         const pid = (await c.get('/pid')).body.toString().trim();
+        expect(proc.workerPids).toContain(Number(pid));
         const slow = c.get('/slow?ms=1500');
         await blockedInApp(Number(pid));
         const exited = proc.stop('SIGTERM', 15_000);
