@@ -107,6 +107,33 @@ export function runStage(stage: string, argv: readonly string[], options: StartO
   });
 }
 
+/** Every server this process started and has not seen exit. */
+const live = new Set<ChildProcess>();
+let cleanupHooked = false;
+
+/**
+ * Makes sure no server outlives the process that started it: on exit, and on SIGINT, SIGTERM
+ * or SIGHUP (when nobody else, such as a test runner, handles that signal), every live server
+ * gets SIGTERM. Without this, an interrupted benchmark leaves its servers running.
+ */
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (cleanupHooked) return;
+  cleanupHooked = true;
+  const stopAll = (): void => {
+    for (const c of live) c.kill('SIGTERM');
+  };
+  process.once('exit', stopAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    if (process.listenerCount(signal) > 0) continue;
+    process.once(signal, () => {
+      stopAll();
+      process.kill(process.pid, signal); // the listener is gone: the default action ends us
+    });
+  }
+}
+
 /** Matches the ready line every stage prints. */
 export const READY_LINE = /listening on (http:\/\/(\S+?):(\d+))\s.*pid=(\d+)(?:.*workers=([\d,]+))?/;
 
@@ -122,6 +149,7 @@ export function startStage(stage: string, options: StartOptions = {}): Promise<S
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
