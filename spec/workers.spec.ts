@@ -12,10 +12,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseResponses, type RawResponse } from './client.ts';
 import { runStage, startStage, type StageProcess, type StartOptions } from './launcher.ts';
-import { STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
+import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -127,7 +127,7 @@ function alive(pid: number): boolean {
 }
 
 for (const { name, target } of stagesUnderTest()) {
-  const test = stageTest(name, 'workers');
+  const test = expects(name, 'workers') ? it : stageTest(name, 'workers');
   const start = (options: StartOptions = {}): Promise<StageProcess> =>
     startStage(target, { ...options, args: [...(STAGE_ARGS[name] ?? []), ...(options.args ?? [])] });
 

@@ -18,19 +18,33 @@ import type { Config } from './cli.ts';
  * What the master sends a worker: a connection, whose socket travels as the message's handle.
  * (To stop a worker, the master sends it SIGTERM.)
  */
-export type MasterMessage = { readonly type: 'connection' };
+export type MasterMessage = {
+  /** A connection, whose socket travels as the message's handle. */
+  readonly type: 'connection';
+};
 
 /** What a worker sends the master. */
 export type WorkerMessage =
   /** The application is loaded; send connections. */
-  | { readonly type: 'ready' }
+  | {
+      /** The worker is ready. */
+      readonly type: 'ready';
+    }
   /**
    * The worker cannot serve: the application could not be loaded. `message` says why, and
    * the worker exits 1. The master takes it as fatal, since a replacement would fail alike.
    */
-  | { readonly type: 'start-error'; readonly message: string }
+  | {
+      /** The worker cannot serve. */
+      readonly type: 'start-error';
+      /** Why, in one line. */
+      readonly message: string;
+    }
   /** One connection the master handed over has closed (the completion notification). */
-  | { readonly type: 'closed' };
+  | {
+      /** A connection closed. */
+      readonly type: 'closed';
+    };
 
 /** What the master gives a new worker (as its one command-line argument, in JSON). */
 export interface WorkerInit {

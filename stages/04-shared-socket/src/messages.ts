@@ -19,13 +19,21 @@ import type { Config } from './cli.ts';
 /** What a worker sends the master. */
 export type WorkerMessage =
   /** The application is loaded and the worker accepts on the shared socket. */
-  | { readonly type: 'ready' }
+  | {
+      /** The worker is ready. */
+      readonly type: 'ready';
+    }
   /**
    * The worker cannot serve: the application could not be loaded, or the inherited socket
    * could not be listened on. `message` says why, and the worker exits 1. The master takes it
    * as fatal, since a replacement would fail alike.
    */
-  | { readonly type: 'start-error'; readonly message: string };
+  | {
+      /** The worker cannot serve. */
+      readonly type: 'start-error';
+      /** Why, in one line. */
+      readonly message: string;
+    };
 
 /** What the master gives a new worker (as its one command-line argument, in JSON). */
 export interface WorkerInit {
