@@ -3,10 +3,20 @@
  * Each stage is run as a real process; its exit code and output are checked.
  */
 
+import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runStage, startStage } from './launcher.ts';
 import { stagesUnderTest } from './stages.ts';
+
+const hasSs = (() => {
+  try {
+    execFileSync('ss', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** The one-line error contract: exit 1, a single line on stderr, no stack trace. */
 function expectOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
@@ -70,6 +80,17 @@ for (const { name, target } of stagesUnderTest()) {
         expect(proc.pid).toBe(proc.child.pid);
         const res = await fetch(proc.url + '/', { headers: { connection: 'close' } });
         expect(await res.text()).toBe('Nibiru Docs');
+      } finally {
+        await proc.stop();
+      }
+    });
+
+    it.skipIf(!hasSs)('--backlog N is the listen queue the kernel reports (ss -ltn)' + (hasSs ? '' : ' [skipped: ss from iproute2 is not installed]'), async () => {
+      const proc = await startStage(target, { args: ['--backlog', '37'] });
+      try {
+        const listing = execFileSync('ss', ['-ltnH', `sport = :${proc.port}`], { encoding: 'utf8' });
+        // for a listening socket, ss prints the backlog in the Send-Q column
+        expect(listing.trim().split(/\s+/)[2]).toBe('37');
       } finally {
         await proc.stop();
       }

@@ -70,7 +70,8 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   // allowHalfOpen, as stage 02's server: a client's FIN ends its requests, not the responses it is owed
   server = net.createServer({ allowHalfOpen: true }, (socket) => connections.add(handleConnection(socket, options)));
   server.once('error', (err) => fail(`cannot listen on the shared socket (fd ${SHARED_SOCKET_FD}): ${err.message}`));
-  server.listen({ fd: SHARED_SOCKET_FD, backlog: config.backlog }, () => {
+  // the backlog goes as an argument: for { fd }, Node reads it from there, not from the options
+  server.listen({ fd: SHARED_SOCKET_FD }, config.backlog, () => {
     // listening on a descriptor that is not bound would bind a random port: refuse to serve there
     const bound = (server!.address() as net.AddressInfo).port;
     if (bound === port) tell({ type: 'ready' });
