@@ -75,12 +75,13 @@ cpu_ticks() { # total user+sys ticks of the given pids
 }
 
 declare -A URL PROCS
+# start runs in a subshell (the process substitution), so its PIDS+= is lost: record the pid here
 read -r u p w < <(start node --import tsx bin/stage.ts 04 docs.app:app --port 0 --workers "$WORKERS")
-URL[stage04]=$u; PROCS[stage04]="$p ${w//,/ }"
+URL[stage04]=$u; PROCS[stage04]="$p ${w//,/ }"; PIDS+=("$p")
 read -r u p w < <(start node --import tsx bin/stage.ts 03 docs.app:app --port 0 --workers "$WORKERS")
-URL[stage03]=$u; PROCS[stage03]="$p ${w//,/ }"
+URL[stage03]=$u; PROCS[stage03]="$p ${w//,/ }"; PIDS+=("$p")
 read -r u p w < <(start node --import tsx bench/reference/node-cluster.ts --port 0 --workers "$WORKERS")
-URL[cluster]=$u; PROCS[cluster]="$p ${w//,/ }"
+URL[cluster]=$u; PROCS[cluster]="$p ${w//,/ }"; PIDS+=("$p")
 HZ=$(getconf CLK_TCK)
 TARGETS="stage04 stage03 cluster"
 
