@@ -9,65 +9,10 @@
  * so it is neither expected to pass nor to fail there: it is skipped.
  */
 
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseResponses, type RawResponse } from './client.ts';
+import { KeepAliveClient as Client, sleep } from './client.ts';
 import { startStage } from './launcher.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A keep-alive connection that sends one request at a time. */
-class Client {
-  readonly socket: net.Socket;
-  #buf: Buffer = Buffer.alloc(0);
-  #waiter: (() => void) | undefined;
-  closed = false;
-
-  private constructor(socket: net.Socket) {
-    this.socket = socket;
-    socket.on('data', (d: Buffer) => {
-      this.#buf = Buffer.concat([this.#buf, d]);
-      this.#waiter?.();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.#waiter?.();
-    });
-    socket.on('error', () => {});
-  }
-
-  static connect(port: number): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host: '127.0.0.1' }, () => resolve(new Client(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  async get(path: string, timeoutMs = 10_000): Promise<RawResponse> {
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: spec\r\n\r\n`);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { responses, rest } = parseResponses(this.#buf);
-      if (responses.length > 0) {
-        this.#buf = rest;
-        return responses[0]!;
-      }
-      if (this.closed) throw new Error(`connection closed before the response to ${path}`);
-      if (Date.now() > deadline) throw new Error(`no response to ${path} within ${timeoutMs} ms`);
-      await new Promise<void>((r) => {
-        this.#waiter = r;
-        setTimeout(r, 100);
-      });
-    }
-  }
-
-  /** Closes from this side and waits until the server has closed too. */
-  async close(): Promise<void> {
-    this.socket.end();
-    while (!this.closed) await sleep(10);
-  }
-}
 
 async function pidOf(c: Client): Promise<number> {
   return Number((await c.get('/pid')).body.toString().trim());

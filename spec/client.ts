@@ -1,12 +1,14 @@
 /**
- * A raw HTTP/1.1 client for the specs: bytes out, bytes in, and a small, strict parser of
+ * A raw HTTP/1.1 client for the specs: bytes out, bytes in, a small, strict parser of
  * the responses that came back.
  *
  * Strategy: the specs check what a server puts on the wire, so they talk to it with sockets,
  * not with a client library that would smooth over mistakes. `exchange` writes bytes (all at
  * once, or in pieces with pauses between them) and reads until the server closes, until the
  * expected number of responses has arrived, or until a timeout; it reports which of these
- * happened, so a spec can tell "closed" from "kept open" from "hung".
+ * happened, so a spec can tell "closed" from "kept open" from "hung". `KeepAliveClient` holds
+ * one persistent connection and sends one request at a time, for specs (and exercises) that
+ * keep a connection on a worker and ask it which process answers.
  */
 
 import net from 'node:net';
@@ -196,4 +198,83 @@ export function parseResponses(buf: Buffer, head: readonly number[] = []): { res
     if (status >= 100 && status < 200) continue;
   }
   return { responses, rest: buf.subarray(pos) };
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One persistent connection that sends one request at a time. */
+export class KeepAliveClient {
+  /** The socket. */
+  readonly socket: net.Socket;
+  /** Whether the connection has closed. */
+  closed = false;
+  #buf: Buffer = Buffer.alloc(0);
+  #wake: (() => void) | undefined;
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.on('data', (d: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, d]);
+      this.#wake?.();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.#wake?.();
+    });
+    socket.on('error', () => {});
+  }
+
+  /** Opens a connection to `port` on 127.0.0.1. */
+  static connect(port: number): Promise<KeepAliveClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1' }, () => resolve(new KeepAliveClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Sends raw bytes as they are. */
+  write(bytes: string): void {
+    this.socket.write(bytes, 'latin1');
+  }
+
+  /** Waits for the next complete response. */
+  async response(timeoutMs = 10_000): Promise<RawResponse> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { responses, rest } = parseResponses(this.#buf);
+      if (responses.length > 0) {
+        this.#buf = rest;
+        return responses[0]!;
+      }
+      if (this.closed) throw new Error('the connection closed before a complete response');
+      if (Date.now() > deadline) throw new Error(`no response within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        this.#wake = r;
+        setTimeout(r, 100);
+      });
+    }
+  }
+
+  /** `GET path` on this connection. */
+  async get(path: string, timeoutMs?: number): Promise<RawResponse> {
+    this.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    return this.response(timeoutMs);
+  }
+
+  /** The pid of the process that answers on this connection (`GET /pid`). */
+  async pid(): Promise<number> {
+    return Number((await this.get('/pid')).body.toString().trim());
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** Closes this side and waits until the server has closed too. */
+  async close(): Promise<void> {
+    this.socket.end();
+    while (!this.closed) await sleep(10);
+  }
 }

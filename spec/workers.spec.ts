@@ -9,66 +9,12 @@
  */
 
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseResponses, type RawResponse } from './client.ts';
+import { KeepAliveClient as Client, sleep } from './client.ts';
 import { runStage, startStage, type StageProcess, type StartOptions } from './launcher.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** One keep-alive connection: send requests one at a time, read each response. */
-class Client {
-  readonly #socket: net.Socket;
-  #buf: Buffer = Buffer.alloc(0);
-  #waiter: (() => void) | undefined;
-  closed = false;
-
-  private constructor(socket: net.Socket) {
-    this.#socket = socket;
-    socket.on('data', (d: Buffer) => {
-      this.#buf = Buffer.concat([this.#buf, d]);
-      this.#waiter?.();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.#waiter?.();
-    });
-    socket.on('error', () => {});
-  }
-
-  static connect(port: number): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host: '127.0.0.1' }, () => resolve(new Client(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  /** Sends `GET path` and resolves with the response, or rejects if the connection closes first. */
-  async get(path: string, timeoutMs = 10_000): Promise<RawResponse> {
-    this.#socket.write(`GET ${path} HTTP/1.1\r\nHost: spec\r\n\r\n`);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { responses, rest } = parseResponses(this.#buf);
-      if (responses.length > 0) {
-        this.#buf = rest;
-        return responses[0]!;
-      }
-      if (this.closed) throw new Error(`connection closed before the response to ${path}`);
-      if (Date.now() > deadline) throw new Error(`no response to ${path} within ${timeoutMs} ms`);
-      await new Promise<void>((r) => {
-        this.#waiter = r;
-        setTimeout(r, 100);
-      });
-    }
-  }
-
-  close(): void {
-    this.#socket.destroy();
-  }
-}
 
 /** One request on a fresh connection; resolves with the body, or undefined when it failed. */
 async function once(port: number, path: string): Promise<string | undefined> {
@@ -78,7 +24,7 @@ async function once(port: number, path: string): Promise<string | undefined> {
       const res = await c.get(path, 5_000);
       return res.status === 200 ? res.body.toString() : undefined;
     } finally {
-      c.close();
+      c.destroy();
     }
   } catch {
     return undefined;
@@ -270,7 +216,7 @@ for (const { name, target } of stagesUnderTest()) {
         for (const w of proc.workerPids) expect(alive(w)).toBe(false);
         expect(proc.stderr()).toBe('');
       } finally {
-        c.close();
+        c.destroy();
         await proc.stop();
       }
     }, 30_000);

@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { exchange } from '../../spec/client.ts';
 import { describeExercise } from './exercise.ts';
-import { KeepAliveClient, sleep } from './keep-alive-client.ts';
+import { KeepAliveClient, sleep } from '../../spec/client.ts';
 
 const STAGE = '03-fd-passing';
 

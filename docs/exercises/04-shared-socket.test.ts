@@ -11,7 +11,7 @@ import { exchange } from '../../spec/client.ts';
 import { startStage } from '../../spec/launcher.ts';
 import { STAGE_ARGS } from '../../spec/stages.ts';
 import { describeExercise, exerciseTarget, stageExists } from './exercise.ts';
-import { KeepAliveClient, sleep } from './keep-alive-client.ts';
+import { KeepAliveClient, sleep } from '../../spec/client.ts';
 
 const STAGE = '04-shared-socket';
 
