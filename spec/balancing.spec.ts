@@ -14,10 +14,6 @@ import { KeepAliveClient as Client, sleep } from './client.ts';
 import { startStage } from './launcher.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 
-async function pidOf(c: Client): Promise<number> {
-  return Number((await c.get('/pid')).body.toString().trim());
-}
-
 for (const { name, target } of stagesUnderTest()) {
   // in a stage with workers but no balancer (04) the outcome is the kernel's: skip, not fail
   const test = expects(name, 'balancing') ? it : expects(name, 'workers') ? it.skip : stageTest(name, 'balancing');
@@ -29,10 +25,10 @@ for (const { name, target } of stagesUnderTest()) {
       try {
         for (let i = 0; i < 4; i++) clients.push(await Client.connect(proc.port));
         const pids: number[] = [];
-        for (const c of clients) pids.push(await pidOf(c));
+        for (const c of clients) pids.push(await c.pid());
         for (const w of proc.workerPids) expect(pids.filter((p) => p === w)).toHaveLength(2);
       } finally {
-        for (const c of clients) c.socket.destroy();
+        for (const c of clients) c.destroy();
         await proc.stop();
       }
     }, 30_000);
@@ -44,7 +40,7 @@ for (const { name, target } of stagesUnderTest()) {
         // four long-lived connections, two on each worker (see the test above)
         for (let i = 0; i < 4; i++) clients.push(await Client.connect(proc.port));
         const pids: number[] = [];
-        for (const c of clients) pids.push(await pidOf(c));
+        for (const c of clients) pids.push(await c.pid());
         const busy = pids[0]!;
         const other = proc.workerPids.find((p) => p !== busy)!;
         // close the other worker's connections; its completion notifications bring its count to 0
@@ -56,14 +52,14 @@ for (const { name, target } of stagesUnderTest()) {
         // least connections: 2 against 0, so the next two connections go to the other worker
         const fresh = [await Client.connect(proc.port), await Client.connect(proc.port)];
         clients.push(...fresh);
-        const freshPids = await Promise.all(fresh.map(pidOf));
+        const freshPids = await Promise.all(fresh.map((c) => c.pid()));
         expect(freshPids).toEqual([other, other]);
         for (const res of await Promise.all(slow)) {
           expect(res.status).toBe(200);
           expect(res.body.toString()).toBe(`slept 2000 ms in ${busy}\n`);
         }
       } finally {
-        for (const c of clients) c.socket.destroy();
+        for (const c of clients) c.destroy();
         await proc.stop();
       }
     }, 30_000);
