@@ -28,8 +28,8 @@ export function blockFor(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-function text(start: StartResponse, status: string, body: string, extra: HeaderList = []): string[] {
-  start(status, [['Content-Type', TEXT], ...extra]);
+function text(start: StartResponse, status: string, body: string, extra?: HeaderList): string[] {
+  start(status, extra === undefined ? [['Content-Type', TEXT]] : [['Content-Type', TEXT], ...extra]);
   return [body];
 }
 

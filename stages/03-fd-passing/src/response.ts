@@ -66,6 +66,15 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'upgrade',
 ]);
 
+// The lengths of the HOP_BY_HOP names: most headers are ruled out without lowercasing them.
+const HOP_BY_HOP_LENGTHS = new Uint8Array(32);
+for (const name of HOP_BY_HOP) HOP_BY_HOP_LENGTHS[name.length] = 1;
+
+/** Whether a header name (any case) is one of {@link HOP_BY_HOP}. */
+export function isHopByHop(name: string): boolean {
+  return name.length < 32 && HOP_BY_HOP_LENGTHS[name.length] === 1 && HOP_BY_HOP.has(name.toLowerCase());
+}
+
 /**
  * Checks a status line such as `"200 OK"` and returns its code.
  *
@@ -121,7 +130,7 @@ export function checkHeaders(headers: HeaderList): void {
         throw new ResponseError(`invalid character in value of header ${name}`);
       }
     }
-    if (HOP_BY_HOP.has(name.toLowerCase())) {
+    if (isHopByHop(name)) {
       throw new ResponseError(`hop-by-hop header ${name} is the server's to set`);
     }
   }
@@ -262,7 +271,10 @@ export interface AppResponse {
 export function callApp(app: App, environ: Environ): AppResponse {
   let status: string | undefined;
   let headers: HeaderList = [];
-  const startResponse: StartResponse = (s, h, excInfo) => {
+  // The startResponse callable, written in place rather than held in a named const: tsx
+  // (esbuild's keepNames) wraps a named function expression in a call that defines its `name`,
+  // and doing that for every request cost measurable CPU (see docs/performance.md).
+  const result = app(environ, (s: string, h: HeaderList, excInfo?: unknown) => {
     if (status !== undefined && excInfo === undefined) {
       throw new ResponseError('startResponse called twice without excInfo');
     }
@@ -270,8 +282,7 @@ export function callApp(app: App, environ: Environ): AppResponse {
     checkHeaders(h);
     status = s;
     headers = h;
-  };
-  const result = app(environ, startResponse);
+  });
   if (result == null || typeof (result as Iterable<Chunk>)[Symbol.iterator] !== 'function') {
     throw new ResponseError('the application must return an iterable of chunks');
   }

@@ -39,7 +39,8 @@ export interface EnvironContext {
 // A request without a body shares this one: reading an empty input changes nothing.
 const NO_BODY = new BufferInput(Buffer.alloc(0));
 
-const SERVER_PROTOCOL = { '1.0': 'HTTP/1.0', '1.1': 'HTTP/1.1' } as const;
+// One shared, frozen `wsgi.version` rather than a new array per request.
+const WSGI_VERSION: readonly [1, 0] = Object.freeze([1, 0] as const);
 
 // `HTTP_` names of the fields browsers send most, computed once.
 const KEY_CACHE = new Map<string, string>();
@@ -70,10 +71,10 @@ export function buildEnviron(request: Request, body: Buffer | null, ctx: Environ
     QUERY_STRING: query,
     SERVER_NAME: ctx.serverName,
     SERVER_PORT: ctx.serverPort,
-    SERVER_PROTOCOL: SERVER_PROTOCOL[request.version],
+    SERVER_PROTOCOL: request.version === '1.1' ? 'HTTP/1.1' : 'HTTP/1.0',
     REMOTE_ADDR: ctx.remoteAddr,
     REMOTE_PORT: ctx.remotePort,
-    'wsgi.version': [1, 0],
+    'wsgi.version': WSGI_VERSION,
     'wsgi.url_scheme': 'http',
     'wsgi.input': body === null || body.length === 0 ? NO_BODY : new BufferInput(body),
     'wsgi.errors': stderrStream,
@@ -105,9 +106,18 @@ export function buildEnviron(request: Request, body: Buffer | null, ctx: Environ
 /** `Host: name[:port]`, where name may be an IP-literal in brackets (RFC 9110 §7.2). */
 function setServerFromHost(environ: Environ, host: string): void {
   if (host === '') return; // allowed when the target carries no authority (RFC 9112 §3.2)
-  const colon = host.lastIndexOf(':');
-  const bracket = host.lastIndexOf(']');
-  if (colon > bracket) {
+  // The last ':' after any ']', scanning back by hand: String#lastIndexOf is not inlined by V8,
+  // and this runs once per request.
+  let colon = -1;
+  for (let i = host.length - 1; i >= 0; i--) {
+    const c = host.charCodeAt(i);
+    if (c === 0x3a /* : */) {
+      colon = i;
+      break;
+    }
+    if (c === 0x5d /* ] */) break;
+  }
+  if (colon !== -1) {
     environ.SERVER_NAME = host.slice(0, colon);
     if (colon + 1 < host.length) environ.SERVER_PORT = host.slice(colon + 1);
   } else {
