@@ -6,7 +6,9 @@ import {
   checkStatus,
   chooseFraming,
   errorResponse,
+  HOP_BY_HOP,
   httpDate,
+  isHopByHop,
   responseHead,
   ResponseError,
   serializeHead,
@@ -40,6 +42,22 @@ describe('checkHeaders', () => {
     ['a non-string value', [['X', 5]]],
   ] as const)('refuses %s', (_why, headers) => {
     expect(() => checkHeaders(headers as never)).toThrow(ResponseError);
+  });
+});
+
+describe('isHopByHop', () => {
+  it('knows every hop-by-hop name, in any case', () => {
+    for (const name of HOP_BY_HOP) {
+      expect(isHopByHop(name)).toBe(true);
+      expect(isHopByHop(name.toUpperCase())).toBe(true);
+      expect(() => checkHeaders([['X', 'y'], [name.replace(/^./, (c) => c.toUpperCase()), 'v']])).toThrow(ResponseError);
+    }
+  });
+  it('passes other names, those of the same lengths included', () => {
+    for (const name of ['Tx', 'Trailers', 'Content-Type', 'Connectio', 'Connections', 'X-Connection', 'Keep_Alive', 'Transfer-Encodings', 'Proxy-Authenticat', 'A'.repeat(40), '']) {
+      expect(isHopByHop(name)).toBe(false);
+    }
+    expect(isHopByHop('Tx'.replace('x', 'E'))).toBe(true); // "TE"
   });
 });
 
