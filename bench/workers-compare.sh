@@ -12,7 +12,9 @@
 # times, under the shared lock /tmp/nibiru-bench.lock. For every run it prints wrk's summary,
 # the CPU the generator used (user+sys over wall time, from /usr/bin/time) and the CPU the
 # server used, master and workers together (from /proc/<pid>/stat), and requests per server
-# CPU-second. It ends with the best requests/s of each server and the ratios stage/node:cluster.
+# CPU-second. It ends with the best requests/s of each server and the ratios stage/node:cluster,
+# and the ratio 04/node:cluster of each round (the three servers run back to back in a round)
+# with the lowest and the median of them.
 # On a 2-core machine the generator and the 2 workers share the same 2 cores: say so beside
 # any figure. Needs wrk (Debian: apt-get install wrk); exits 0 with a message when it is missing.
 set -euo pipefail
@@ -90,7 +92,7 @@ echo "# wrk -t1 -c<N> -d$DURATION ${WRK_EXTRA[*]} GET /; generator and servers s
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 for t in $TARGETS; do wrk -t1 -c50 -d2s "${URL[$t]}/" >/dev/null; done # warm-up (JIT), not measured
 
-declare -A BEST EFF
+declare -A BEST EFF RPS
 for c in $CONNECTIONS; do
   for r in $(seq 1 "$ROUNDS"); do
     for t in $TARGETS; do
@@ -109,6 +111,7 @@ for c in $CONNECTIONS; do
       echo "connections per process (master first): $(cat "$SPREAD")"
       echo "generator CPU $(awk -v u="$us" -v s="$sy" -v e="$el" 'BEGIN{printf "%.0f%%", 100*(u+s)/e}') of one core;" \
         "server CPU (master+workers) $(awk -v a="$after" -v b="$before" -v hz="$HZ" -v e="$el" 'BEGIN{printf "%.0f%%", 100*(a-b)/hz/e}') of one core"
+      RPS[$t,$c,$r]=$rps
       prev=${BEST[$t,$c]:-0}
       BEST[$t,$c]=$(awk -v a="$rps" -v b="$prev" 'BEGIN{print (a > b) ? a : b}')
       # requests per second of server CPU: less sensitive than requests/s to other load on the machine
@@ -123,6 +126,11 @@ for c in $CONNECTIONS; do
   echo "## c=$c ratios: 04/cluster $(awk -v a="${BEST[stage04,$c]}" -v b="${BEST[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')," \
     "03/cluster $(awk -v a="${BEST[stage03,$c]}" -v b="${BEST[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')," \
     "04/03 $(awk -v a="${BEST[stage04,$c]}" -v b="${BEST[stage03,$c]}" 'BEGIN{printf "%.2f", a/b}')"
+  # Each round runs the three servers back to back, so a round's ratio compares runs taken a
+  # few seconds apart: the median of those is steadier than the best of each server.
+  pr=(); for r in $(seq 1 "$ROUNDS"); do pr+=("$(awk -v a="${RPS[stage04,$c,$r]}" -v b="${RPS[cluster,$c,$r]}" 'BEGIN{printf "%.2f", a/b}')"); done
+  sorted=$(printf '%s\n' "${pr[@]}" | sort -n | tr '\n' ' ')
+  echo "## c=$c 04/cluster round by round: ${pr[*]}; lowest $(echo "$sorted" | awk '{print $1}'), median $(echo "$sorted" | awk '{n=NF; print (n%2) ? $((n+1)/2) : sprintf("%.2f", ($(n/2)+$(n/2+1))/2)}')"
   echo "## c=$c requests per server CPU-second, best of $ROUNDS: stage 04 ${EFF[stage04,$c]}, stage 03 ${EFF[stage03,$c]}, node:cluster ${EFF[cluster,$c]};" \
     "04/cluster $(awk -v a="${EFF[stage04,$c]}" -v b="${EFF[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')"
 done

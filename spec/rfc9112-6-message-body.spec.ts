@@ -35,6 +35,26 @@ describeStages(
       expect(echoed(r.responses[0]!.body).body).toBe('0123456789');
     });
 
+    spec('body', '§6.2: two connections whose requests arrive in interleaved pieces each get their own body', async () => {
+      // Stages 02-04 read every socket into one buffer per process: what one connection has not
+      // consumed must survive the other's reads.
+      const split = (tag: string): string[] => {
+        const body = tag.repeat(12);
+        const whole = message(`POST /echo?${tag} HTTP/1.1`, ['Host: localhost', `X-Tag: ${tag}`, `Content-Length: ${body.length}`, 'Connection: close'], body);
+        return [whole.slice(0, 10), whole.slice(10, 40), whole.slice(40, whole.length - 7), whole.slice(-7, -3), whole.slice(-3)];
+      };
+      const [a, b] = await Promise.all([
+        exchange(server().port, split('A'), { pauseMs: 30 }),
+        exchange(server().port, split('B'), { pauseMs: 30 }),
+      ]);
+      for (const [r, tag] of [[a, 'A'], [b, 'B']] as const) {
+        const seen = echoed(r.responses[0]!.body);
+        expect(seen.body).toBe(tag.repeat(12));
+        expect(seen.QUERY_STRING).toBe(tag);
+        expect(seen.HTTP_X_TAG).toBe(tag);
+      }
+    });
+
     spec('body', '§6.3 item 7: a request with neither Content-Length nor Transfer-Encoding has no body', async () => {
       const r = await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost']) + get('/echo', 'Connection: close'));
       expect(r.responses.map((x) => x.status)).toEqual([200, 200]);

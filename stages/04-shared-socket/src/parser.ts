@@ -680,6 +680,23 @@ export class RequestParser {
     this.owned = true;
   }
 
+  /**
+   * Copies the bytes not consumed yet into a buffer the parser owns, so that the caller may
+   * reuse the buffer it passed to {@link receive} (a connection that reads every socket into
+   * one buffer calls this after each read). Between calls to {@link next} the parser holds no
+   * other position into the received bytes. Cheap when everything was consumed.
+   */
+  keepBuffered(): void {
+    const pending = this.end - this.pos;
+    if (pending === 0 || this.owned) return;
+    const own = Buffer.allocUnsafe(Math.max(2 * pending, 256)) as Latin1Buffer;
+    this.buf.copy(own, 0, this.pos, this.end);
+    this.buf = own;
+    this.pos = 0;
+    this.end = pending;
+    this.owned = true;
+  }
+
   /** How many received bytes are not consumed yet. */
   get buffered(): number {
     return this.end - this.pos;

@@ -794,3 +794,58 @@ describe('§10.1.1 (RFC 9110) Expect', () => {
     expect(one(post(['Expect: 200-ok', 'Content-Length: 1'], 'x')).request.expectContinue).toBe(false);
   });
 });
+
+describe('keepBuffered: one buffer reused for every read', () => {
+  /**
+   * Feeds `input` in pieces of `size` bytes, each copied into the same scratch buffer (which
+   * the next piece overwrites, after the scratch was filled with junk), as a connection that
+   * reads every socket into one buffer does: drain events, copy body chunks, keepBuffered().
+   */
+  function reused(input: string, size: number): Outcome {
+    const all = bytes(input);
+    const scratch = Buffer.alloc(64);
+    const parser = new RequestParser();
+    const messages: Message[] = [];
+    try {
+      for (let at = 0; at < all.length; at += size) {
+        scratch.fill(0x7e); // '~': whatever the last read left would now read as junk
+        const n = all.copy(scratch, 0, at, Math.min(at + size, all.length));
+        parser.receive(scratch.subarray(0, n));
+        for (let event = parser.next(); event !== NEED_DATA; event = parser.next()) {
+          if (event.type === 'request') messages.push({ request: event, body: '', trailers: [], ended: false });
+          else if (event.type === 'data') messages[messages.length - 1]!.body += event.chunk.toString('latin1');
+          else {
+            messages[messages.length - 1]!.trailers = event.trailers;
+            messages[messages.length - 1]!.ended = true;
+          }
+        }
+        parser.keepBuffered();
+      }
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      return { messages, error: err };
+    }
+    return { messages, error: null };
+  }
+
+  const input =
+    'POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world' +
+    'POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\nX-T: 1\r\n\r\n' +
+    GET;
+
+  it.each([1, 2, 3, 7, 16, 64])('parses the same as one receive() when read %i bytes at a time', (size) => {
+    const whole = feed([bytes(input)]);
+    expect(whole.error).toBeNull();
+    expect(whole.messages).toHaveLength(3);
+    expect(reused(input, size)).toEqual(whole);
+  });
+
+  it('copies nothing when everything was consumed', () => {
+    const parser = new RequestParser();
+    const buf = bytes(GET);
+    parser.receive(buf);
+    while (parser.next() !== NEED_DATA);
+    parser.keepBuffered();
+    expect(parser.buffered).toBe(0);
+  });
+});
