@@ -2,6 +2,7 @@
 # A/B: one stage at an earlier commit (A) against the working tree (B), side by side in one run.
 #
 #   bench/ab.sh <commit> [stage=02] [rounds=5] [duration=5s] [connections=50] [close]
+#   bench/ab.sh <commit-A>..<commit-B> ...      (B at a commit too, instead of the working tree)
 #
 # Checks <commit> out into a temporary git worktree (sharing this checkout's node_modules),
 # starts the stage of both (docs.app:app, `--workers 2` for stages 03 and 04), then runs
@@ -29,22 +30,34 @@ if ! command -v wrk >/dev/null; then
   echo "wrk is not installed (apt-get install wrk); skipping" >&2
   exit 0
 fi
+B_COMMIT=
+if [[ $COMMIT == *..* ]]; then B_COMMIT=${COMMIT#*..}; COMMIT=${COMMIT%%..*}; fi
 SHA=$(git -C "$ROOT" rev-parse --short "$COMMIT^{commit}")
+B_SHA=
+if [ -n "$B_COMMIT" ]; then B_SHA=$(git -C "$ROOT" rev-parse --short "$B_COMMIT^{commit}"); fi
 
 exec 9>/tmp/nibiru-bench.lock
 flock 9
 
 TREE=$(mktemp -d)
+B_TREE=$ROOT
+if [ -n "$B_SHA" ]; then B_TREE=$(mktemp -d); fi
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  git -C "$ROOT" worktree remove --force "$TREE" 2>/dev/null || rm -rf "$TREE"
+  for t in "$TREE" "$B_TREE"; do
+    if [ "$t" != "$ROOT" ]; then git -C "$ROOT" worktree remove --force "$t" 2>/dev/null || rm -rf "$t"; fi
+  done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 git -C "$ROOT" worktree add --detach --quiet "$TREE" "$SHA"
 ln -s "$ROOT/node_modules" "$TREE/node_modules"
+if [ -n "$B_SHA" ]; then
+  git -C "$ROOT" worktree add --detach --quiet "$B_TREE" "$B_SHA"
+  ln -s "$ROOT/node_modules" "$B_TREE/node_modules"
+fi
 
 WORKERS=()
 case "$STAGE" in 03* | 3 | 04* | 4) WORKERS=(--workers 2) ;; esac
@@ -69,9 +82,11 @@ cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' 
 
 declare -A URL PROCS
 read -r u p w < <(start "$TREE"); URL[A]=$u; PROCS[A]="$p ${w//,/ }"; PIDS+=("$p")
-read -r u p w < <(start "$ROOT"); URL[B]=$u; PROCS[B]="$p ${w//,/ }"; PIDS+=("$p")
+read -r u p w < <(start "$B_TREE"); URL[B]=$u; PROCS[B]="$p ${w//,/ }"; PIDS+=("$p")
 HZ=$(getconf CLK_TCK)
-echo "# A: stage $STAGE at $SHA (${URL[A]}), B: stage $STAGE in the working tree (${URL[B]})"
+B_NAME="in the working tree"
+if [ -n "$B_SHA" ]; then B_NAME="at $B_SHA"; fi
+echo "# A: stage $STAGE at $SHA (${URL[A]}), B: stage $STAGE $B_NAME (${URL[B]})"
 echo "# wrk -t1 -c$CONNECTIONS -d$DURATION ${WRK_EXTRA[*]} GET /; generator and servers share $(nproc) cores; node $(node --version); $(date -u +%FT%TZ)"
 for t in A B; do wrk -t1 -c"$CONNECTIONS" -d2s "${WRK_EXTRA[@]}" "${URL[$t]}/" >/dev/null; done # warm-up
 
