@@ -26,32 +26,26 @@ WRK_EXTRA=()
 if [ "${6:-}" = close ]; then WRK_EXTRA=(-H 'Connection: close'); fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
-if ! command -v wrk >/dev/null; then
-  echo "wrk is not installed (apt-get install wrk); skipping" >&2
-  exit 0
-fi
 B_COMMIT=
 if [[ $COMMIT == *..* ]]; then B_COMMIT=${COMMIT#*..}; COMMIT=${COMMIT%%..*}; fi
 SHA=$(git -C "$ROOT" rev-parse --short "$COMMIT^{commit}")
 B_SHA=
 if [ -n "$B_COMMIT" ]; then B_SHA=$(git -C "$ROOT" rev-parse --short "$B_COMMIT^{commit}"); fi
 
-exec 9>/tmp/nibiru-bench.lock
-flock 9
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_init
 
 TREE=$(mktemp -d)
 B_TREE=$ROOT
 if [ -n "$B_SHA" ]; then B_TREE=$(mktemp -d); fi
-PIDS=()
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  bench_stop
   for t in "$TREE" "$B_TREE"; do
     if [ "$t" != "$ROOT" ]; then git -C "$ROOT" worktree remove --force "$t" 2>/dev/null || rm -rf "$t"; fi
   done
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
 git -C "$ROOT" worktree add --detach --quiet "$TREE" "$SHA"
 ln -s "$ROOT/node_modules" "$TREE/node_modules"
 if [ -n "$B_SHA" ]; then
@@ -62,27 +56,9 @@ fi
 WORKERS=()
 case "$STAGE" in 03* | 3 | 04* | 4) WORKERS=(--workers 2) ;; esac
 
-start() { # start <dir>: prints "<url> <pid> <worker pids, comma-separated>" once ready
-  local log
-  log=$(mktemp)
-  (cd "$1" && exec node --import tsx bin/stage.ts "$STAGE" docs.app:app --port 0 "${WORKERS[@]}") >"$log" 2>&1 9>&- &
-  PIDS+=($!)
-  for _ in $(seq 1 400); do
-    if grep -q 'listening on' "$log"; then break; fi
-    sleep 0.05
-  done
-  local url pid workers
-  url=$(grep -o 'http://[0-9.]*:[0-9]*' "$log" | head -1)
-  pid=$(grep -o ' pid=[0-9]*' "$log" | head -1 | cut -d= -f2)
-  workers=$(grep -o 'workers=[0-9,]*' "$log" | head -1 | cut -d= -f2 || true)
-  [ -n "$url" ] || { echo "did not start in $1" >&2; cat "$log" >&2; exit 1; }
-  echo "$url $pid $workers"
-}
-cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
-
 declare -A URL PROCS
-read -r u p w < <(start "$TREE"); URL[A]=$u; PROCS[A]="$p ${w//,/ }"; PIDS+=("$p")
-read -r u p w < <(start "$B_TREE"); URL[B]=$u; PROCS[B]="$p ${w//,/ }"; PIDS+=("$p")
+read -r u p w < <(bench_start env -C "$TREE" node --import tsx bin/stage.ts "$STAGE" docs.app:app --port 0 "${WORKERS[@]}"); URL[A]=$u; PROCS[A]="$p ${w//,/ }"; PIDS+=("$p")
+read -r u p w < <(bench_start env -C "$B_TREE" node --import tsx bin/stage.ts "$STAGE" docs.app:app --port 0 "${WORKERS[@]}"); URL[B]=$u; PROCS[B]="$p ${w//,/ }"; PIDS+=("$p")
 HZ=$(getconf CLK_TCK)
 B_NAME="in the working tree"
 if [ -n "$B_SHA" ]; then B_NAME="at $B_SHA"; fi
@@ -110,6 +86,5 @@ for r in $(seq 1 "$ROUNDS"); do
   RATIO+=("$(awk -v a="${RPS[A]}" -v b="${RPS[B]}" 'BEGIN{printf "%.2f", b/a}')")
   EFFR+=("$(awk -v a="${EFF[A]}" -v b="${EFF[B]}" 'BEGIN{printf "%.2f", b/a}')")
 done
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : sprintf("%.2f", (v[NR/2]+v[NR/2+1])/2)}'; }
 echo "## B/A, req/s, round by round: ${RATIO[*]}; median $(median "${RATIO[@]}")"
 echo "## B/A, requests per server CPU-second, round by round: ${EFFR[*]}; median $(median "${EFFR[@]}")"

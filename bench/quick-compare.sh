@@ -17,40 +17,16 @@ CONNECTIONS=${2:-100}
 STAGE=${3:-02}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
-if ! command -v wrk >/dev/null; then
-  echo "wrk is not installed (apt-get install wrk); skipping" >&2
-  exit 0
-fi
-
-exec 9>/tmp/nibiru-bench.lock
-flock 9
-
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_init
 cd "$ROOT"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
 
-start() { # start <log> <command...>: runs the server in the background (its pid lands in PIDS)
-  "${@:2}" >"$1" 2>&1 9>&- &
-  PIDS+=($!)
-}
-
-ready() { # ready <log>: waits for the ready line, then prints "URL PID"
-  for _ in $(seq 1 200); do
-    if grep -q 'listening on' "$1"; then break; fi
-    sleep 0.05
-  done
-  echo "$(grep -o 'http://[0-9.]*:[0-9]*' "$1" | head -1) $(grep -o 'pid=[0-9]*' "$1" | head -1 | cut -d= -f2)"
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-STAGE_LOG=$(mktemp)
-NODE_LOG=$(mktemp)
-start "$STAGE_LOG" node --import tsx bin/stage.ts "$STAGE" docs.app:app --port 0 ${STAGE_FLAGS:-}
-start "$NODE_LOG" node --import tsx bench/reference/node-http.ts --port 0
-read -r STAGE_URL STAGE_PID < <(ready "$STAGE_LOG")
-read -r NODE_URL NODE_PID < <(ready "$NODE_LOG")
+# shellcheck disable=SC2086
+read -r STAGE_URL STAGE_PID _ < <(bench_start node --import tsx bin/stage.ts "$STAGE" docs.app:app --port 0 ${STAGE_FLAGS:-})
+PIDS+=("$STAGE_PID")
+read -r NODE_URL NODE_PID _ < <(bench_start node --import tsx bench/reference/node-http.ts --port 0)
+PIDS+=("$NODE_PID")
 HZ=$(getconf CLK_TCK)
 
 echo "# stage $STAGE ($STAGE_URL pid $STAGE_PID) vs node:http ($NODE_URL pid $NODE_PID)"

@@ -28,37 +28,10 @@ WRK_EXTRA=()
 if [ "$CLOSE" = close ]; then WRK_EXTRA=(-H 'Connection: close'); fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
-if ! command -v wrk >/dev/null; then
-  echo "wrk is not installed (apt-get install wrk); skipping" >&2
-  exit 0
-fi
-
-exec 9>/tmp/nibiru-bench.lock
-flock 9
-
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_init
 cd "$ROOT"
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM # run the cleanup on a signal too
-
-start() { # start <command...>: prints "<url> <pid> <worker pids, comma-separated>" once ready
-  local log
-  log=$(mktemp)
-  # 9>&-: the servers must not inherit the lock; one left running would hold it for good
-  "$@" >"$log" 2>&1 9>&- &
-  PIDS+=($!)
-  for _ in $(seq 1 400); do
-    if grep -q 'listening on' "$log"; then break; fi
-    sleep 0.05
-  done
-  local url pid workers
-  url=$(grep -o 'http://[0-9.]*:[0-9]*' "$log" | head -1)
-  pid=$(grep -o ' pid=[0-9]*' "$log" | head -1 | cut -d= -f2)
-  workers=$(grep -o 'workers=[0-9,]*' "$log" | head -1 | cut -d= -f2)
-  [ -n "$url" ] || { echo "did not start: $*" >&2; cat "$log" >&2; exit 1; }
-  echo "$url $pid $workers"
-}
 
 spread() { # spread <port> <pid>...: established connections on <port> held by each pid
   local port=$1 p out=()
@@ -70,19 +43,13 @@ spread() { # spread <port> <pid>...: established connections on <port> held by e
 }
 SPREAD=$(mktemp)
 
-cpu_ticks() { # total user+sys ticks of the given pids
-  local t=0 p
-  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
-  echo "$t"
-}
-
 declare -A URL PROCS
-# start runs in a subshell (the process substitution), so its PIDS+= is lost: record the pid here
-read -r u p w < <(start node --import tsx bin/stage.ts 04 docs.app:app --port 0 --workers "$WORKERS")
+# bench_start runs in a subshell (the process substitution), so record each pid in PIDS here
+read -r u p w < <(bench_start node --import tsx bin/stage.ts 04 docs.app:app --port 0 --workers "$WORKERS")
 URL[stage04]=$u; PROCS[stage04]="$p ${w//,/ }"; PIDS+=("$p")
-read -r u p w < <(start node --import tsx bin/stage.ts 03 docs.app:app --port 0 --workers "$WORKERS")
+read -r u p w < <(bench_start node --import tsx bin/stage.ts 03 docs.app:app --port 0 --workers "$WORKERS")
 URL[stage03]=$u; PROCS[stage03]="$p ${w//,/ }"; PIDS+=("$p")
-read -r u p w < <(start node --import tsx bench/reference/node-cluster.ts --port 0 --workers "$WORKERS")
+read -r u p w < <(bench_start node --import tsx bench/reference/node-cluster.ts --port 0 --workers "$WORKERS")
 URL[cluster]=$u; PROCS[cluster]="$p ${w//,/ }"; PIDS+=("$p")
 HZ=$(getconf CLK_TCK)
 TARGETS="stage04 stage03 cluster"
@@ -129,8 +96,7 @@ for c in $CONNECTIONS; do
   # Each round runs the three servers back to back, so a round's ratio compares runs taken a
   # few seconds apart: the median of those is steadier than the best of each server.
   pr=(); for r in $(seq 1 "$ROUNDS"); do pr+=("$(awk -v a="${RPS[stage04,$c,$r]}" -v b="${RPS[cluster,$c,$r]}" 'BEGIN{printf "%.2f", a/b}')"); done
-  sorted=$(printf '%s\n' "${pr[@]}" | sort -n | tr '\n' ' ')
-  echo "## c=$c 04/cluster round by round: ${pr[*]}; lowest $(echo "$sorted" | awk '{print $1}'), median $(echo "$sorted" | awk '{n=NF; print (n%2) ? $((n+1)/2) : sprintf("%.2f", ($(n/2)+$(n/2+1))/2)}')"
+  echo "## c=$c 04/cluster round by round: ${pr[*]}; lowest $(printf '%s\n' "${pr[@]}" | sort -n | head -1), median $(median "${pr[@]}")"
   echo "## c=$c requests per server CPU-second, best of $ROUNDS: stage 04 ${EFF[stage04,$c]}, stage 03 ${EFF[stage03,$c]}, node:cluster ${EFF[cluster,$c]};" \
     "04/cluster $(awk -v a="${EFF[stage04,$c]}" -v b="${EFF[cluster,$c]}" 'BEGIN{printf "%.2f", a/b}')"
 done
