@@ -111,8 +111,8 @@ export interface Connection {
 // socket over itself: the two fields the constructor would have set, and the handle's
 // `useUserBuffer`, the call the constructor would have made. The fields are found on a socket
 // made with `onread`, by their values. If any of it is missing (another Node version), the
-// connection uses 'data' events as before. Measured: about a third more requests per
-// CPU-second on `GET /` (docs/performance.md).
+// connection uses 'data' events as before. Measured: about a quarter more requests per
+// CPU-second on `GET /` (median of 6 rounds of `bench/ab.sh`, docs/performance.md).
 //
 // One buffer serves every connection of the process, since a read is handled to the end
 // before the next one is made. So nothing may keep a view of it past the read: the parser

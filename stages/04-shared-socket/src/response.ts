@@ -23,7 +23,7 @@
  * ```
  */
 
-import type { App, Chunk, Environ, HeaderList, StartResponse } from './app.ts';
+import type { App, Chunk, Environ, HeaderList } from './app.ts';
 import { TCHAR } from './request-line.ts';
 
 /** The application produced a response the server must not send; the client gets a 500. */
