@@ -45,13 +45,23 @@ interface Outcome {
   error: HttpError | null;
 }
 
-/** Feeds `parts` to a fresh parser, draining events after each, and records what came out. */
-function feed(parts: Buffer[], limits?: Partial<ParserLimits>): Outcome {
+/**
+ * Feeds `parts` to a fresh parser, draining events after each, and records what came out.
+ * With `scratch`, each part is first copied into that one buffer (filled with junk before), and
+ * `keepBuffered()` is called after each: the way a connection reading every socket into one
+ * buffer uses the parser.
+ */
+function feed(parts: Buffer[], limits?: Partial<ParserLimits>, scratch?: Buffer): Outcome {
   const parser = new RequestParser(limits);
   const messages: Message[] = [];
   try {
     for (const part of parts) {
-      parser.receive(part);
+      if (scratch) {
+        scratch.fill(0x7e); // '~': whatever the last read left would now read as junk
+        parser.receive(scratch.subarray(0, part.copy(scratch)));
+      } else {
+        parser.receive(part);
+      }
       for (let event = parser.next(); event !== NEED_DATA; event = parser.next()) {
         if (event.type === 'request') {
           messages.push({ request: event, body: '', trailers: [], ended: false });
@@ -63,6 +73,7 @@ function feed(parts: Buffer[], limits?: Partial<ParserLimits>): Outcome {
           messages[messages.length - 1]!.ended = true;
         }
       }
+      if (scratch) parser.keepBuffered();
     }
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
@@ -796,36 +807,12 @@ describe('§10.1.1 (RFC 9110) Expect', () => {
 });
 
 describe('keepBuffered: one buffer reused for every read', () => {
-  /**
-   * Feeds `input` in pieces of `size` bytes, each copied into the same scratch buffer (which
-   * the next piece overwrites, after the scratch was filled with junk), as a connection that
-   * reads every socket into one buffer does: drain events, copy body chunks, keepBuffered().
-   */
+  /** `input` read `size` bytes at a time into one reused 64-byte buffer. */
   function reused(input: string, size: number): Outcome {
     const all = bytes(input);
-    const scratch = Buffer.alloc(64);
-    const parser = new RequestParser();
-    const messages: Message[] = [];
-    try {
-      for (let at = 0; at < all.length; at += size) {
-        scratch.fill(0x7e); // '~': whatever the last read left would now read as junk
-        const n = all.copy(scratch, 0, at, Math.min(at + size, all.length));
-        parser.receive(scratch.subarray(0, n));
-        for (let event = parser.next(); event !== NEED_DATA; event = parser.next()) {
-          if (event.type === 'request') messages.push({ request: event, body: '', trailers: [], ended: false });
-          else if (event.type === 'data') messages[messages.length - 1]!.body += event.chunk.toString('latin1');
-          else {
-            messages[messages.length - 1]!.trailers = event.trailers;
-            messages[messages.length - 1]!.ended = true;
-          }
-        }
-        parser.keepBuffered();
-      }
-    } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      return { messages, error: err };
-    }
-    return { messages, error: null };
+    const parts: Buffer[] = [];
+    for (let at = 0; at < all.length; at += size) parts.push(all.subarray(at, at + size));
+    return feed(parts, undefined, Buffer.alloc(64));
   }
 
   const input =
