@@ -18,7 +18,10 @@
  *   connection parsing from the right byte (RFC 9112 §9.3: drain, or close).
  * - **Pipelined requests are answered strictly in order**: the parser hands them out one at a
  *   time, and each response is written before the next event is asked for. When more bytes
- *   wait behind a request, the responses are corked and leave in one write.
+ *   wait behind a request, the responses are corked and leave in one write. When the responses
+ *   waiting to be sent pass `maxWriteBuffer` (a client that pipelines and does not read), the
+ *   connection stops taking requests and stops reading until the socket drains, so the
+ *   server never holds more than about that much per connection.
  * - **One timer per connection**, never one per request. A deadline is a number (when, and
  *   what to do then); the timer fires at the earliest armed deadline and re-arms itself if the
  *   deadline has moved later since, so the common path only stores a number.
@@ -68,6 +71,11 @@ export interface ConnectionOptions extends ParserLimits {
   readonly keepAliveTimeoutMs: number;
   /** How long to keep draining a half-closed connection, in milliseconds. */
   readonly lingerMs: number;
+  /**
+   * The most bytes of responses that may wait unsent on the connection: past it, pipelined
+   * requests are not parsed (and the socket is not read) until the client has read them.
+   */
+  readonly maxWriteBuffer: number;
   /** `SERVER_NAME` for requests without `Host`. */
   readonly serverName: string;
   /** `SERVER_PORT` for requests without `Host`. */
@@ -78,8 +86,9 @@ export interface ConnectionOptions extends ParserLimits {
 
 /**
  * Where a connection is: `idle` (no request in progress), `head` (a request has started, its
- * header section is not complete), `body` (reading its body), `writing` (a streamed response
- * waits for the socket to drain), `closed` (closing or closed; nothing more is read).
+ * header section is not complete), `body` (reading its body), `writing` (a streamed response,
+ * or responses to pipelined requests, wait for the socket to drain), `closed` (closing or
+ * closed; nothing more is read).
  */
 export type ConnectionState = 'idle' | 'head' | 'body' | 'writing' | 'closed';
 
@@ -302,6 +311,11 @@ class ServedConnection implements Connection {
         }
         this.#respond();
         if (this.#state !== 'idle') break; // closing, or a streamed response waits for drain
+        if (this.socket.writableLength > this.#options.maxWriteBuffer) {
+          // The client is not reading its responses: take no more requests until it does.
+          this.#waitForDrain();
+          break;
+        }
       }
     }
     this.#uncork();
@@ -427,11 +441,7 @@ class ServedConnection implements Connection {
       if (stream === null) return;
       if (socket.writableNeedDrain) {
         // Back-pressure: stop generating and stop reading until the client catches up.
-        this.#state = 'writing';
-        this.#uncork();
-        socket.pause();
-        socket.once('drain', this.#onDrain);
-        this.#arm(Math.max(this.#options.keepAliveTimeoutMs, this.#options.bodyTimeoutMs), ON_TIMEOUT_DESTROY);
+        this.#waitForDrain();
         return;
       }
       let next: IteratorResult<Chunk>;
@@ -470,9 +480,29 @@ class ServedConnection implements Connection {
     }
   }
 
+  /**
+   * Back-pressure: the socket holds more than the client has read. Stop reading (and so stop
+   * taking requests) and, for a streamed response, stop generating, until it drains. A client
+   * that never reads is cut off after the longer of the keep-alive and body timeouts.
+   */
+  #waitForDrain(): void {
+    this.#state = 'writing';
+    this.#uncork();
+    this.socket.pause();
+    this.socket.once('drain', this.#onDrain);
+    this.#arm(Math.max(this.#options.keepAliveTimeoutMs, this.#options.bodyTimeoutMs), ON_TIMEOUT_DESTROY);
+  }
+
   #onDrain = (): void => {
     if (this.#state !== 'writing') return;
-    this.#continueStream();
+    if (this.#stream !== null) {
+      this.#continueStream();
+      return;
+    }
+    // responses to pipelined requests have gone out: take the next ones
+    this.#state = 'idle';
+    this.socket.resume();
+    this.#pump();
   };
 
   /** Ends a streamed response's generator (PEP 3333: call `close()` when done). */

@@ -16,6 +16,7 @@ function options(app: App, overrides: Partial<ConnectionOptions> = {}): Connecti
     bodyTimeoutMs: 10_000,
     keepAliveTimeoutMs: 10_000,
     lingerMs: 500,
+    maxWriteBuffer: 1 << 20,
     serverName: '127.0.0.1',
     serverPort: 0,
     multiprocess: false,

@@ -28,6 +28,8 @@ export interface Config {
   readonly maxHeaderCount: number;
   /** The largest request body, in bytes after chunked decoding; 413. */
   readonly maxBodyBytes: number;
+  /** The most bytes of responses waiting unsent on a connection before it stops taking pipelined requests. */
+  readonly maxWriteBuffer: number;
   /** How long a client has to send a header section once it has started a request, in ms; 408. */
   readonly headerTimeoutMs: number;
   /** How long a client has to send a body once its header section is in, in ms; 408. */
@@ -57,6 +59,7 @@ export const DEFAULTS: Omit<Config, 'app'> = {
   maxHeaderBytes: DEFAULT_LIMITS.maxHeaderBytes,
   maxHeaderCount: DEFAULT_LIMITS.maxHeaderCount,
   maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes,
+  maxWriteBuffer: 1 << 20,
   headerTimeoutMs: 10_000,
   bodyTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -82,6 +85,8 @@ Options:
   --max-header-size <n>    most bytes of header field lines; more gets 431       (default ${DEFAULTS.maxHeaderBytes})
   --max-headers <n>        most header field lines; more gets 431                (default ${DEFAULTS.maxHeaderCount})
   --max-body-size <n>      largest request body in bytes; larger gets 413        (default ${DEFAULTS.maxBodyBytes})
+  --max-write-buffer <n>   unsent response bytes a connection may hold; past it, its
+                           pipelined requests wait until the client reads          (default ${DEFAULTS.maxWriteBuffer})
   --header-timeout <ms>    time to send a header section once started; then 408  (default ${DEFAULTS.headerTimeoutMs})
   --body-timeout <ms>      time to send a body after its header section; then 408 (default ${DEFAULTS.bodyTimeoutMs})
   --keep-alive-timeout <ms> time an idle connection waits for a request; then close (default ${DEFAULTS.keepAliveTimeoutMs})
@@ -120,6 +125,7 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
         'max-header-size': { type: 'string' },
         'max-headers': { type: 'string' },
         'max-body-size': { type: 'string' },
+        'max-write-buffer': { type: 'string' },
         'header-timeout': { type: 'string' },
         'body-timeout': { type: 'string' },
         'keep-alive-timeout': { type: 'string' },
@@ -149,6 +155,7 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
     maxHeaderBytes: integer('max-header-size', values['max-header-size'], DEFAULTS.maxHeaderBytes, 64, 1 << 24),
     maxHeaderCount: integer('max-headers', values['max-headers'], DEFAULTS.maxHeaderCount, 1, 100_000),
     maxBodyBytes: integer('max-body-size', values['max-body-size'], DEFAULTS.maxBodyBytes, 0, 2 ** 40),
+    maxWriteBuffer: integer('max-write-buffer', values['max-write-buffer'], DEFAULTS.maxWriteBuffer, 1024, 1 << 30),
     headerTimeoutMs: integer('header-timeout', values['header-timeout'], DEFAULTS.headerTimeoutMs, 1, 3_600_000),
     bodyTimeoutMs: integer('body-timeout', values['body-timeout'], DEFAULTS.bodyTimeoutMs, 1, 3_600_000),
     keepAliveTimeoutMs: integer('keep-alive-timeout', values['keep-alive-timeout'], DEFAULTS.keepAliveTimeoutMs, 1, 3_600_000),

@@ -13,9 +13,9 @@ describe('parseCli', () => {
   });
   it('takes every limit and timeout as a flag', () => {
     const argv = ['docs.app', '--max-header-size', '1024', '--max-headers', '5', '--max-body-size', '0', '--header-timeout', '300',
-      '--body-timeout', '400', '--keep-alive-timeout', '500', '--grace', '0'];
+      '--body-timeout', '400', '--keep-alive-timeout', '500', '--grace', '0', '--max-write-buffer', '65536'];
     expect(parseCli(argv)).toMatchObject({
-      maxHeaderBytes: 1024, maxHeaderCount: 5, maxBodyBytes: 0, headerTimeoutMs: 300, bodyTimeoutMs: 400, keepAliveTimeoutMs: 500, graceMs: 0,
+      maxHeaderBytes: 1024, maxHeaderCount: 5, maxBodyBytes: 0, headerTimeoutMs: 300, bodyTimeoutMs: 400, keepAliveTimeoutMs: 500, graceMs: 0, maxWriteBuffer: 65536,
     });
   });
   it('answers help', () => {
@@ -33,6 +33,7 @@ describe('parseCli', () => {
     [['a', '--nope'], /nope/],
     [['a', '--max-request-line', '1'], /bad max-request-line/],
     [['a', '--max-headers', '0'], /bad max-headers/],
+    [['a', '--max-write-buffer', '1023'], /bad max-write-buffer/],
     [['a', '--keep-alive-timeout', 'x'], /bad keep-alive-timeout/],
   ] as const)('refuses %j', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError);

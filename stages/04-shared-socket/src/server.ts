@@ -65,6 +65,7 @@ export function connectionOptions(config: Config, port: number, multiprocess: bo
     bodyTimeoutMs: config.bodyTimeoutMs,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     lingerMs: config.lingerMs,
+    maxWriteBuffer: config.maxWriteBuffer,
     serverName: config.host,
     serverPort: port,
     multiprocess,
