@@ -842,15 +842,14 @@ export class RequestParser {
 
       // The empty line that ends the section: CRLF, never a bare LF (§2.2, see the top).
       if (b === CR || b === LF) {
-        const le = ls + 2;
-        if (b === CR && le - 1 === end) return this.fieldsNeedData(ls, into);
+        if (b === CR && ls + 1 === end) return this.fieldsNeedData(ls, into);
         if (b === LF || buf[ls + 1] !== LF) {
           this.rejectLine(ls, ls, b === LF ? 'bare LF in field section' : 'bare CR in field section');
           return this.fieldsNeedData(ls, into);
         }
         this.fieldBytes += 2;
         if (this.fieldBytes > maxBytes) throw this.tooLarge();
-        this.pos = le;
+        this.pos = ls + 2;
         this.flush(into);
         return true;
       }
