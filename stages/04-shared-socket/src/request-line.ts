@@ -97,20 +97,8 @@ export const TCHAR: Uint8Array = (() => {
   return table;
 })();
 
-/**
- * Bytes of a reg-name (1) and, inside brackets, of an IP-literal (2 or 1): unreserved,
- * sub-delims, and `:` for IP-literals.
- *
- * ```abnf
- * Host        = uri-host [ ":" port ]                  ; RFC 9110 §7.2
- * uri-host    = IP-literal / IPv4address / reg-name    ; RFC 3986 §3.2.2
- * reg-name    = *( unreserved / pct-encoded / sub-delims )
- * IP-literal  = "[" ( IPv6address / IPvFuture ) "]"
- * unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"
- * sub-delims  = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
- * port        = *DIGIT
- * ```
- */
+// Bytes of a reg-name (1) and, inside brackets, of an IP-literal (2 or 1): unreserved,
+// sub-delims, and `:` for IP-literals (the grammar is at isValidHost).
 const HOST_CHAR: Uint8Array = (() => {
   const table = new Uint8Array(256);
   for (const c of "-._~!$&'()*+,;=") table[c.charCodeAt(0)] = 1;
@@ -122,9 +110,19 @@ const HOST_CHAR: Uint8Array = (() => {
 })();
 
 /**
- * Whether `buf[s, e)` is a valid `Host` value, or authority of an absolute-form target (see
- * {@link HOST_CHAR} for the grammar). An empty value is valid (RFC 9112 §3.2). Deviation: a
- * port above 65535 is not, since no TCP port is.
+ * Whether `buf[s, e)` is a valid `Host` value, or authority of an absolute-form target. An
+ * empty value is valid (RFC 9112 §3.2). Deviation: a port above 65535 is not, since no TCP
+ * port is.
+ *
+ * ```text
+ * Host        = uri-host [ ":" port ]                  ; RFC 9110 §7.2
+ * uri-host    = IP-literal / IPv4address / reg-name    ; RFC 3986 §3.2.2
+ * reg-name    = *( unreserved / pct-encoded / sub-delims )
+ * IP-literal  = "[" ( IPv6address / IPvFuture ) "]"
+ * unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"
+ * sub-delims  = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
+ * port        = *DIGIT
+ * ```
  *
  * @see RFC 9110 §7.2, RFC 3986 §3.2.2, §3.2.3
  */
