@@ -27,9 +27,12 @@
  *   deadline has moved later since, so the common path only stores a number.
  * - **Errors**: a protocol error (an {@link HttpError} from the parser, or a timeout) gets a
  *   minimal response with `Connection: close` and a lingering close (RFC 9112 §9.6); the
- *   connection is never reused after one. An application that throws gets a 500 when nothing
- *   of its response was sent, else the connection is destroyed (the client sees a truncated
- *   body, never a wrong one); its stack goes to stderr and the process keeps serving.
+ *   connection is never reused after one. A well-framed request with a method the server
+ *   does not implement gets 501 (RFC 9110 §9.1) without reaching the app, and the connection
+ *   goes on, since the request was read in full. An application that throws gets a 500 when
+ *   nothing of its response was sent, else the connection is destroyed (the client sees a
+ *   truncated body, never a wrong one); its stack goes to stderr and the process keeps
+ *   serving. An error response to HEAD has no body (RFC 9110 §9.3.2).
  * - **Streaming**: a body the app generates (any iterable that is not an array) is written as
  *   it is produced, chunked for HTTP/1.1, close-delimited for HTTP/1.0, and the generator is
  *   paused while the socket's buffer is full (`drain`), with the socket paused too, so neither
@@ -44,6 +47,7 @@ import type { App, Chunk } from './app.ts';
 import { buildEnviron, type EnvironContext } from './environ.ts';
 import { HttpError, RequestTimeout } from './errors.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
+import { KNOWN_METHODS } from './request-line.ts';
 import {
   callApp,
   chooseFraming,
@@ -350,19 +354,21 @@ class ServedConnection implements Connection {
       this.#bodyLength = 0;
     }
 
+    // RFC 9110 §9.1: a method the server does not implement gets 501, not the app.
+    if (!KNOWN_METHODS.has(request.method)) {
+      this.#answerError(request, 501);
+      return;
+    }
+
     let res: AppResponse;
     try {
       res = callApp(this.#options.app, buildEnviron(request, body, this.#ctx));
     } catch (err) {
       if (err instanceof HttpError) {
-        this.#fail(err); // e.g. a malformed percent-escape in the path
+        this.#fail(err, request.method); // e.g. a malformed percent-escape in the path
       } else {
-        // The request was read in full, so the connection is still in step: keep it if allowed.
         logAppError(request, err);
-        const close = !request.keepAlive || this.#shutdown;
-        this.#write(errorResponse(500, '1.1', close ? 'close' : request.version === '1.0' ? 'keep-alive' : 'none'));
-        if (close) this.#close();
-        else this.#state = 'idle';
+        this.#answerError(request, 500);
       }
       return;
     }
@@ -531,8 +537,11 @@ class ServedConnection implements Connection {
     }
   }
 
-  /** A protocol error: the minimal response it names, then close. */
-  #fail(err: unknown): void {
+  /**
+   * A protocol error: the minimal response it names, then close. `method` is the request's,
+   * when it is known (the one being read, or the one whose head the parser has parsed).
+   */
+  #fail(err: unknown, method = this.#request?.method ?? this.#parser.method): void {
     if (!(err instanceof HttpError)) {
       // Not a protocol error: a bug. Do not guess at a response.
       process.stderr.write(`nibiru-ts: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
@@ -540,8 +549,20 @@ class ServedConnection implements Connection {
       this.destroy();
       return;
     }
-    this.#write(errorResponse(err.status));
+    this.#write(errorResponse(err.status, '1.1', 'close', method === 'HEAD'));
     this.#close();
+  }
+
+  /**
+   * An error status of the server's own for a request read in full (a 500 for an app that
+   * threw, a 501 for an unknown method): the connection is still in step, so it stays open if
+   * the request allows.
+   */
+  #answerError(request: Request, status: number): void {
+    const close = !request.keepAlive || this.#shutdown;
+    this.#write(errorResponse(status, '1.1', close ? 'close' : request.version === '1.0' ? 'keep-alive' : 'none', request.method === 'HEAD'));
+    if (close) this.#close();
+    else this.#state = 'idle';
   }
 
   /** Closes after what was written: half-close, drain, then destroy (RFC 9112 §9.6). */

@@ -24,16 +24,22 @@
  * - **Every limit is checked as bytes arrive**, before the end of what it limits: a request-line
  *   with no LF yet, a header section with no empty line yet, a chunk-size line, the body.
  *
- * Rules (RFC 9112): a line ends with CRLF or, as §2.2 allows, a bare LF, except that chunked
- * framing (§7.1) requires CRLF; a CR anywhere else is an error; empty lines before a
- * request-line are skipped (§2.2), up to {@link MAX_LEADING_EMPTY_BYTES}. A line is judged when
- * it is complete (or when it is already too long), so an error depends only on the bytes, never
- * on how they were split across reads.
+ * Rules (RFC 9112): every line of a request ends with CRLF, in the head as in chunked framing
+ * (§7.1). §2.2 lets a recipient also accept a bare LF; this parser refuses it (400), and a CR
+ * anywhere else too, because a server may sit behind a proxy that reads such a line
+ * differently, and two readings of one message are how a `Content-Length` or
+ * `Transfer-Encoding` gets smuggled past the proxy. Empty lines (CRLF) before a request-line
+ * are skipped (§2.2), up to {@link MAX_LEADING_EMPTY_BYTES}; after them, a byte that cannot
+ * start a method (a bare LF, a TLS handshake sent to this port) is refused at once. A line is
+ * judged when it is complete (or when it is already too long), so an error depends only on
+ * the bytes, never on how they were split across reads.
  *
  * What it will not do: obs-fold (§5.2) and whitespace before a colon (§5.1) are rejected, not
  * repaired; transfer codings other than `chunked` get 501; trailer fields are returned
  * separately, never merged into the header fields (RFC 9110 §6.5.1); it does not know about
- * time, so the 408 for a slow client is the connection's.
+ * time, so the 408 for a slow client is the connection's; nor which methods the server
+ * implements, so a request with an unknown method is parsed like any other (the connection
+ * answers it with 501).
  */
 
 import {
@@ -46,6 +52,7 @@ import {
 } from './errors.ts';
 import {
   findLineEnd,
+  isValidHost,
   parseRequestLine,
   TCHAR,
   type HttpVersion,
@@ -58,11 +65,15 @@ import {
 
 /** How much a request may hold. Every limit is enforced incrementally, as bytes arrive. */
 export interface ParserLimits {
-  /** The longest request-line, in bytes, without its line terminator; longer gets 414. */
+  /**
+   * The longest request-line, in bytes, without its CRLF (and without any empty lines before
+   * it); longer gets 414.
+   */
   maxRequestLine: number;
   /**
-   * The most bytes of field lines a message may carry, header and trailer sections together,
-   * line terminators and the final empty line included; more gets 431.
+   * The most bytes of field lines a message may carry: every field line of the header section
+   * and of the trailer section, each with its CRLF, and the empty line (CRLF) that ends each
+   * section; more gets 431. The request-line and chunk-size lines do not count.
    */
   maxHeaderBytes: number;
   /** The most field lines a message may carry, header and trailer sections together; 431. */
@@ -229,30 +240,6 @@ const HEX_VALUE: Uint8Array = (() => {
   return table;
 })();
 
-/**
- * Bytes of a reg-name (1) and, inside brackets, of an IP-literal (2 or 1): unreserved,
- * sub-delims, and `:` for IP-literals.
- *
- * ```abnf
- * Host        = uri-host [ ":" port ]                  ; RFC 9110 §7.2
- * uri-host    = IP-literal / IPv4address / reg-name    ; RFC 3986 §3.2.2
- * reg-name    = *( unreserved / pct-encoded / sub-delims )
- * IP-literal  = "[" ( IPv6address / IPvFuture ) "]"
- * unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"
- * sub-delims  = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
- * port        = *DIGIT
- * ```
- */
-const HOST_CHAR: Uint8Array = (() => {
-  const table = new Uint8Array(256);
-  for (const c of "-._~!$&'()*+,;=") table[c.charCodeAt(0)] = 1;
-  for (let b = 0x30; b <= 0x39; b++) table[b] = 1;
-  for (let b = 0x41; b <= 0x5a; b++) table[b] = 1;
-  for (let b = 0x61; b <= 0x7a; b++) table[b] = 1;
-  table[COLON] = 2; // only inside an IP-literal
-  return table;
-})();
-
 /** `qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text` (RFC 9110 §5.6.4). */
 const QDTEXT: Uint8Array = (() => {
   const table = new Uint8Array(FIELD_CONTENT);
@@ -377,37 +364,6 @@ function parseContentLength(buf: Buffer, s: number, e: number): number {
     i++;
     while (i < e && ((b = buf[i]!) === SP || b === HTAB)) i++;
   }
-}
-
-/** Whether `buf[s, e)` is a valid `Host` value (see {@link HOST_CHAR} for the grammar). */
-function isValidHost(buf: Buffer, s: number, e: number): boolean {
-  let i = s;
-  if (i < e && buf[i] === 0x5b /* [ */) {
-    i++;
-    while (i < e && HOST_CHAR[buf[i]!] !== 0) i++;
-    if (i === e || i === s + 1 || buf[i] !== 0x5d /* ] */) return false;
-    i++;
-  } else {
-    for (;;) {
-      if (i === e) return true;
-      const b = buf[i]!;
-      if (b === 0x25 /* % */) {
-        if (i + 2 >= e || HEX_VALUE[buf[i + 1]!] === 0xff || HEX_VALUE[buf[i + 2]!] === 0xff) return false;
-        i += 3;
-      } else if (HOST_CHAR[b] === 1) {
-        i++;
-      } else {
-        break;
-      }
-    }
-  }
-  if (i === e) return true;
-  if (buf[i] !== COLON) return false;
-  for (i++; i < e; i++) {
-    const b = buf[i]!;
-    if (b < 0x30 || b > 0x39) return false;
-  }
-  return true;
 }
 
 /** Removes optional whitespace (SP, HTAB) at both ends; `String.trim` removes more. */
@@ -708,6 +664,16 @@ export class RequestParser {
   }
 
   /**
+   * The method of the request whose header section is being read, from the moment its
+   * request-line is parsed until the {@link Request} event, and after an error thrown in that
+   * header section; null otherwise (the caller has the `Request` while it reads the body). A
+   * connection answering an error needs it: a response to HEAD has no body (RFC 9110 §9.3.2).
+   */
+  get method(): string | null {
+    return this.line === null ? null : this.line.method;
+  }
+
+  /**
    * Returns the next event, or {@link NEED_DATA}. After a thrown error the parser is dead and
    * every call throws it again; after a request that does not keep the connection alive it
    * stays `done` and returns {@link NEED_DATA}.
@@ -791,28 +757,31 @@ export class RequestParser {
     const buf = this.buf;
     const end = this.end;
     let pos = this.pos;
-    // Robustness (§2.2): ignore empty lines before the request-line, but not without bound.
+    // Robustness (§2.2): ignore empty lines (CRLF) before the request-line, but not without bound.
     for (;;) {
       if (pos === end) {
         this.pos = pos;
         return false;
       }
-      const b = buf[pos]!;
-      let skip: number;
-      if (b === LF) skip = 1;
-      else if (b !== CR) break;
-      else if (pos + 1 === end) {
+      if (buf[pos] !== CR) break;
+      if (pos + 1 === end) {
         this.pos = pos;
         return false;
-      } else if (buf[pos + 1] === LF) skip = 2;
-      else break; // a bare CR: the request-line check rejects it
-      pos += skip;
-      this.leadingEmpty += skip;
+      }
+      if (buf[pos + 1] !== LF) break; // a bare CR: refused below
+      pos += 2;
+      this.leadingEmpty += 2;
       if (this.leadingEmpty > MAX_LEADING_EMPTY_BYTES) {
         throw new BadRequest('too many empty lines before the request-line');
       }
     }
     this.pos = pos;
+    // A request-line starts with a method token. Anything else (a bare LF, a bare CR, a TLS
+    // handshake sent to this plain-HTTP port) is refused now, not once a LF arrives, if ever.
+    const first = buf[pos]!;
+    if (TCHAR[first] !== 1) {
+      throw new BadRequest(first === LF ? 'bare LF before the request-line' : 'request-line must start with a method token');
+    }
     const lf = this.findLf(pos + this.scanned);
     if (lf === -1) {
       // The line so far, less a CR that may turn out to be its terminator.
@@ -871,20 +840,16 @@ export class RequestParser {
       if (ls === end) return this.fieldsNeedData(ls, into);
       let b = buf[ls]!;
 
-      // The empty line that ends the section.
+      // The empty line that ends the section: CRLF, never a bare LF (§2.2, see the top).
       if (b === CR || b === LF) {
-        let le = ls + 1;
-        if (b === CR) {
-          if (le === end) return this.fieldsNeedData(ls, into);
-          if (buf[le] !== LF) {
-            this.rejectLine(ls, ls, 'bare CR in header section');
-            return this.fieldsNeedData(ls, into);
-          }
-          le++;
+        if (b === CR && ls + 1 === end) return this.fieldsNeedData(ls, into);
+        if (b === LF || buf[ls + 1] !== LF) {
+          this.rejectLine(ls, ls, b === LF ? 'bare LF in field section' : 'bare CR in field section');
+          return this.fieldsNeedData(ls, into);
         }
-        this.fieldBytes += le - ls;
+        this.fieldBytes += 2;
         if (this.fieldBytes > maxBytes) throw this.tooLarge();
-        this.pos = le;
+        this.pos = ls + 2;
         this.flush(into);
         return true;
       }
@@ -936,17 +901,13 @@ export class RequestParser {
       while (i < end && fieldContent[buf[i]!] === 1) i++;
       if (i === end) return this.fieldsNeedData(ls, into);
       b = buf[i]!;
-      let le: number;
-      if (b === LF) {
-        le = i + 1;
-      } else if (b === CR && i + 1 < end && buf[i + 1] === LF) {
-        le = i + 2;
-      } else if (b === CR && i + 1 === end) {
-        return this.fieldsNeedData(ls, into);
-      } else {
-        this.rejectLine(ls, i, b === CR ? 'bare CR in field value' : 'invalid character in field value');
+      if (b === CR && i + 1 === end) return this.fieldsNeedData(ls, into);
+      if (b !== CR || buf[i + 1] !== LF) {
+        // A field line ends with CRLF: a bare LF is refused (§2.2, see the top), as is a bare CR.
+        this.rejectLine(ls, i, b === LF ? 'field line ends in a bare LF' : b === CR ? 'bare CR in field value' : 'invalid character in field value');
         return this.fieldsNeedData(ls, into);
       }
+      const le = i + 2;
       let ve = i;
       while (ve > vs && ((b = buf[ve - 1]!) === SP || b === HTAB)) ve--;
 

@@ -210,10 +210,12 @@ export function serializeHead(version: string, status: string, headers: HeaderLi
 /**
  * A minimal response the server sends on its own, for an error: plain text, framed by
  * `Content-Length`, with `Connection: close` by default (a connection is never reused after a
- * protocol error or a timeout). A 500 for an application error, whose request was read in
- * full, may keep the connection: pass `connection` as the request allows.
+ * protocol error or a timeout). A 500 for an application error, or a 501 for an unknown
+ * method, whose request was read in full, may keep the connection: pass `connection` as the
+ * request allows. For a request known to be HEAD, pass `head`: the same header fields, no body
+ * (RFC 9110 §9.3.2).
  */
-export function errorResponse(status: number, version = '1.1', connection: ConnectionHeader = 'close'): Buffer {
+export function errorResponse(status: number, version = '1.1', connection: ConnectionHeader = 'close', head = false): Buffer {
   const reason = STATUS_TEXT[status] ?? 'Error';
   const body = `${status} ${reason}\n`;
   return Buffer.from(
@@ -223,7 +225,7 @@ export function errorResponse(status: number, version = '1.1', connection: Conne
       `Content-Length: ${body.length}\r\n` +
       (connection === 'close' ? 'Connection: close\r\n' : connection === 'keep-alive' ? 'Connection: keep-alive\r\n' : '') +
       '\r\n' +
-      body,
+      (head ? '' : body),
     'latin1',
   );
 }

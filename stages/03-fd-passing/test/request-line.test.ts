@@ -8,6 +8,7 @@ import { BadRequest, HttpError, NotImplemented, UriTooLong, VersionNotSupported 
 import {
   decodePath,
   findLineEnd,
+  isValidHost,
   KNOWN_METHODS,
   parseRequestLine,
   splitTarget,
@@ -44,8 +45,11 @@ describe('§3 request-line', () => {
     });
   });
 
-  it('§2.2: a bare LF is accepted as the line terminator', () => {
-    expect(parse('GET / HTTP/1.1\n').target).toBe('/');
+  it('§2.2: a bare LF as the line terminator gets 400 (a recipient MAY accept it; a server behind a proxy must not)', () => {
+    const err = failure('GET / HTTP/1.1\n');
+    expect(err).toBeInstanceOf(BadRequest);
+    expect(err.message).toMatch(/bare LF/);
+    expect(failure('\n').status).toBe(400);
   });
 
   it('§3: every method the server implements is accepted', () => {
@@ -80,15 +84,18 @@ describe('§3 request-line', () => {
     });
   });
 
-  it('§9.1 (RFC 9110): the method is case-sensitive, so `get` is an unknown method (501)', () => {
-    const err = failure('get / HTTP/1.1\r\n');
+  it('§9.1 (RFC 9110): an unknown method that is a token is parsed (the connection answers 501); methods are case-sensitive', () => {
+    expect(parse('BREW /pot HTTP/1.1\r\n')).toEqual({ method: 'BREW', target: '/pot', form: 'origin', version: '1.1' });
+    expect(parse('get / HTTP/1.1\r\n').method).toBe('get');
+    expect(KNOWN_METHODS.has('get')).toBe(false);
+    expect(KNOWN_METHODS.has('BREW')).toBe(false);
+  });
+
+  it('§9.3.6 (RFC 9110): CONNECT gets 501 here, since a tunnel, not a request, follows its head', () => {
+    const err = failure('CONNECT example.com:443 HTTP/1.1\r\n');
     expect(err).toBeInstanceOf(NotImplemented);
     expect(err.status).toBe(501);
     expect(err.code).toBe('NIB_ERR_NOT_IMPLEMENTED');
-  });
-
-  it('§9.1 (RFC 9110): a well-formed but unknown method gets 501', () => {
-    expect(failure('BREW /pot HTTP/1.1\r\n').status).toBe(501);
   });
 
   it('§2.3: a major version other than 1 gets 505', () => {
@@ -132,11 +139,13 @@ describe('§3 request-line', () => {
   it('§3: a request-line longer than the limit gets 414; its CRLF does not count', () => {
     const line = `GET /${'a'.repeat(100)} HTTP/1.1`; // 114 bytes
     expect(parse(`${line}\r\n`, line.length).target).toHaveLength(101);
-    expect(parse(`${line}\n`, line.length).target).toHaveLength(101);
     const err = failure(`${line}\r\n`, line.length - 1);
     expect(err).toBeInstanceOf(UriTooLong);
     expect(err.status).toBe(414);
     expect(err.code).toBe('NIB_ERR_URI_TOO_LONG');
+    // too long comes first, whatever the terminator
+    expect(failure(`${line}\n`, line.length - 1).status).toBe(414);
+    expect(failure(`${line}\n`, line.length).status).toBe(400);
   });
 });
 
@@ -147,7 +156,16 @@ describe('§3.2 request-target forms', () => {
 
   it('§3.2.2: absolute-form is a URI with a scheme', () => {
     expect(parse('GET http://example.com/a?b HTTP/1.1\r\n').form).toBe('absolute');
+    expect(parse('GET http://[::1]:8080?b HTTP/1.1\r\n').form).toBe('absolute');
+    expect(parse('GET http://h:65535#f HTTP/1.1\r\n').form).toBe('absolute');
     expect(targetFormOf('GET', 'https://example.com')).toBe('absolute');
+  });
+
+  it('§3.2.2 with RFC 9110 §4.2: an absolute-form authority that is empty, has userinfo, or a bad port or host gets 400', () => {
+    for (const target of ['http:///p', 'http://', 'http://:80/p', 'http://u@h/', 'http://u:p@h/', 'http://h:65536/', 'http://h:8x/', 'http://a b/', 'http://h%zz/', 'http://[::1/']) {
+      const err = failure(`GET ${target} HTTP/1.1\r\n`);
+      expect(err, target).toBeInstanceOf(BadRequest);
+    }
   });
 
   it('§3.2.3: authority-form is only for CONNECT, which is not implemented (501)', () => {
@@ -182,15 +200,26 @@ describe('helpers', () => {
     expect(tchars.join('')).toBe("!#$%&'*+-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ^_`abcdefghijklmnopqrstuvwxyz|~");
   });
 
-  it('splitTarget separates path and query, drops a fragment, and handles every form', () => {
-    expect(splitTarget('/a/b?x=1&y=2', 'origin')).toEqual({ path: '/a/b', query: 'x=1&y=2' });
-    expect(splitTarget('/a', 'origin')).toEqual({ path: '/a', query: '' });
-    expect(splitTarget('/a?', 'origin')).toEqual({ path: '/a', query: '' });
-    expect(splitTarget('/a#frag', 'origin')).toEqual({ path: '/a', query: '' });
-    expect(splitTarget('http://h:8080/p/q?r=s', 'absolute')).toEqual({ path: '/p/q', query: 'r=s' });
-    expect(splitTarget('http://h', 'absolute')).toEqual({ path: '/', query: '' });
-    expect(splitTarget('http://h?x', 'absolute')).toEqual({ path: '/', query: 'x' });
-    expect(splitTarget('*', 'asterisk')).toEqual({ path: '*', query: '' });
+  it('splitTarget separates path, query and authority, drops a fragment, and handles every form', () => {
+    expect(splitTarget('/a/b?x=1&y=2', 'origin')).toEqual({ path: '/a/b', query: 'x=1&y=2', authority: '' });
+    expect(splitTarget('/a', 'origin')).toEqual({ path: '/a', query: '', authority: '' });
+    expect(splitTarget('/a?', 'origin')).toEqual({ path: '/a', query: '', authority: '' });
+    expect(splitTarget('/a#frag', 'origin')).toEqual({ path: '/a', query: '', authority: '' });
+    expect(splitTarget('http://h:8080/p/q?r=s', 'absolute')).toEqual({ path: '/p/q', query: 'r=s', authority: 'h:8080' });
+    expect(splitTarget('http://h', 'absolute')).toEqual({ path: '/', query: '', authority: 'h' });
+    expect(splitTarget('http://h?x', 'absolute')).toEqual({ path: '/', query: 'x', authority: 'h' });
+    expect(splitTarget('http://[::1]:9#f', 'absolute')).toEqual({ path: '/', query: '', authority: '[::1]:9' });
+    expect(splitTarget('*', 'asterisk')).toEqual({ path: '*', query: '', authority: '' });
+  });
+
+  it('isValidHost: RFC 9110 §7.2 host[:port]; empty is valid, a port above 65535 is not', () => {
+    const valid = (host: string): boolean => isValidHost(Buffer.from(host, 'latin1'), 0, host.length);
+    for (const host of ['', 'example.com', 'h:80', 'h:', 'h:065535', '127.0.0.1:8080', '[::1]', '[::1]:443', 'a%20b', "!$&'()*+,;=-._~"]) {
+      expect(valid(host), host).toBe(true);
+    }
+    for (const host of ['h:65536', 'h:99999999999999999999', 'h:8x', 'a b', 'u@h', 'h/p', '[]', '[::1', '[::1]x', '%zz', '%2', 'h::80']) {
+      expect(valid(host), host).toBe(false);
+    }
   });
 
   it('decodePath percent-decodes UTF-8 and rejects malformed escapes with 400', () => {

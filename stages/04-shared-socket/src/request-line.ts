@@ -20,7 +20,17 @@
  *
  * Deviations, each deliberate: exactly one SP between parts (RFC 9112 §3 lets a recipient be
  * lenient about whitespace; lenient whitespace is how request smuggling starts, so we are not);
- * the request-target must be visible US-ASCII (RFC 3986 has no room for anything else).
+ * the line must end with CRLF (§2.2 lets a recipient accept a bare LF; a server that may sit
+ * behind a proxy which reads lines differently must not); the request-target must be visible
+ * US-ASCII (RFC 3986 has no room for anything else).
+ *
+ * The method is checked against the grammar only: whether the server implements it is the
+ * connection's question (a well-framed request with an unknown method gets 501 and the
+ * connection goes on), except for `CONNECT`, refused here with 501 because what follows its
+ * header section is a tunnel's bytes, not the next request.
+ *
+ * The authority of an absolute-form target, like a `Host` value, is checked here too
+ * ({@link isValidHost}): it replaces `Host` (RFC 9112 §3.2.2).
  */
 
 import { BadRequest, NotImplemented, UriTooLong, VersionNotSupported } from './errors.ts';
@@ -48,8 +58,9 @@ export interface RequestLine {
 }
 
 /**
- * The methods this server implements. Anything else that is a valid token gets 501.
- * CONNECT is absent on purpose: this is an origin server, not a tunnel.
+ * The methods this server implements. Anything else that is a valid token gets 501 (from the
+ * connection, once the request is read in full). CONNECT is absent on purpose: this is an
+ * origin server, not a tunnel.
  *
  * @see RFC 9110 §9.1
  */
@@ -70,6 +81,7 @@ export const DEFAULT_MAX_REQUEST_LINE = 8192;
 const SP = 0x20;
 const CR = 0x0d;
 const LF = 0x0a;
+const COLON = 0x3a;
 
 /**
  * `TCHAR[b]` is 1 when byte `b` may appear in a token.
@@ -85,6 +97,68 @@ export const TCHAR: Uint8Array = (() => {
   return table;
 })();
 
+// Bytes of a reg-name (1) and, inside brackets, of an IP-literal (2 or 1): unreserved,
+// sub-delims, and `:` for IP-literals (the grammar is at isValidHost).
+const HOST_CHAR: Uint8Array = (() => {
+  const table = new Uint8Array(256);
+  for (const c of "-._~!$&'()*+,;=") table[c.charCodeAt(0)] = 1;
+  for (let b = 0x30; b <= 0x39; b++) table[b] = 1;
+  for (let b = 0x41; b <= 0x5a; b++) table[b] = 1;
+  for (let b = 0x61; b <= 0x7a; b++) table[b] = 1;
+  table[COLON] = 2; // only inside an IP-literal
+  return table;
+})();
+
+/**
+ * Whether `buf[s, e)` is a valid `Host` value, or authority of an absolute-form target. An
+ * empty value is valid (RFC 9112 §3.2). Deviation: a port above 65535 is not, since no TCP
+ * port is.
+ *
+ * ```text
+ * Host        = uri-host [ ":" port ]                  ; RFC 9110 §7.2
+ * uri-host    = IP-literal / IPv4address / reg-name    ; RFC 3986 §3.2.2
+ * reg-name    = *( unreserved / pct-encoded / sub-delims )
+ * IP-literal  = "[" ( IPv6address / IPvFuture ) "]"
+ * unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"
+ * sub-delims  = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
+ * port        = *DIGIT
+ * ```
+ *
+ * @see RFC 9110 §7.2, RFC 3986 §3.2.2, §3.2.3
+ */
+export function isValidHost(buf: Buffer, s: number, e: number): boolean {
+  let i = s;
+  if (i < e && buf[i] === 0x5b /* [ */) {
+    i++;
+    while (i < e && HOST_CHAR[buf[i]!] !== 0) i++;
+    if (i === e || i === s + 1 || buf[i] !== 0x5d /* ] */) return false;
+    i++;
+  } else {
+    for (;;) {
+      if (i === e) return true;
+      const b = buf[i]!;
+      if (b === 0x25 /* % */) {
+        if (i + 2 >= e || !isHexDigit(buf[i + 1]!) || !isHexDigit(buf[i + 2]!)) return false;
+        i += 3;
+      } else if (HOST_CHAR[b] === 1) {
+        i++;
+      } else {
+        break;
+      }
+    }
+  }
+  if (i === e) return true;
+  if (buf[i] !== COLON) return false;
+  let port = 0;
+  for (i++; i < e; i++) {
+    const b = buf[i]!;
+    if (!isDigit(b)) return false;
+    port = port * 10 + (b - 0x30);
+    if (port > 65535) return false;
+  }
+  return true;
+}
+
 /**
  * Finds the end of the line that starts at `from`: the index of its LF, or -1 when the buffer
  * holds no LF yet ("need more data").
@@ -96,15 +170,16 @@ export function findLineEnd(buf: Uint8Array, from = 0, to = buf.length): number 
 
 /**
  * Parses the request-line held in `buf[start, lf)`, where `lf` is the index of the line's LF
- * (as {@link findLineEnd} returns it). A CR right before the LF is the usual terminator; a
- * bare LF is accepted as RFC 9112 §2.2 allows; a CR anywhere else is rejected. A caller that
+ * (as {@link findLineEnd} returns it). The line must end with CRLF: a bare LF, which RFC 9112
+ * §2.2 lets a recipient accept, is rejected, and so is a CR anywhere else. A caller that
  * already holds the line decoded as latin1 (the parser decodes a whole head at once) passes it
  * as `text`, starting at `start`, which spares two decodes.
  *
- * @throws {@link BadRequest} for a malformed line, {@link NotImplemented} for an unknown
- * method, {@link VersionNotSupported} for a major version other than 1, {@link UriTooLong}
- * when the line exceeds `maxLength`.
- * @see RFC 9112 §3
+ * @throws {@link BadRequest} for a malformed line (or an absolute-form target whose authority
+ * is not a valid host), {@link NotImplemented} for `CONNECT`, {@link VersionNotSupported} for
+ * a major version other than 1, {@link UriTooLong} when the line, its CRLF not counted, is
+ * longer than `maxLength`.
+ * @see RFC 9112 §2.2, §3
  */
 export function parseRequestLine(
   buf: Buffer,
@@ -113,9 +188,10 @@ export function parseRequestLine(
   maxLength = DEFAULT_MAX_REQUEST_LINE,
   text?: string,
 ): RequestLine {
-  let end = lf;
-  if (end > start && buf[end - 1] === CR) end--;
+  const crlf = lf > start && buf[lf - 1] === CR;
+  const end = crlf ? lf - 1 : lf;
   if (end - start > maxLength) throw new UriTooLong(maxLength);
+  if (!crlf) throw new BadRequest('request-line must end with CRLF, not a bare LF');
 
   // method = token, then exactly one SP
   let i = start;
@@ -151,8 +227,29 @@ export function parseRequestLine(
   if (major !== 1) throw new VersionNotSupported(`HTTP/${major}.${minor}`);
   const version: HttpVersion = minor === 0 ? '1.0' : '1.1';
 
-  if (!KNOWN_METHODS.has(method)) throw new NotImplemented(`method not implemented: ${method}`);
-  return { method, target, form: targetFormOf(method, target), version };
+  // The one unknown method that cannot be answered and then left behind: after a CONNECT's
+  // header section come a tunnel's bytes (RFC 9110 §9.3.6), so it is refused, and the
+  // connection closed, here.
+  if (method === 'CONNECT') throw new NotImplemented('method not implemented: CONNECT');
+  const form = targetFormOf(method, target);
+  if (form === 'absolute') checkAuthority(buf, targetStart, i);
+  return { method, target, form, version };
+}
+
+/**
+ * Checks the authority of the absolute-form target in `buf[s, e)`, which {@link targetFormOf}
+ * has found to start with `scheme://`: it must be a host, not empty (RFC 9110 §4.2.1: an http
+ * URI with an empty host is invalid), with no userinfo (RFC 9110 §4.2.4 says to treat it as an
+ * error) and a valid port.
+ *
+ * @throws {@link BadRequest}
+ */
+function checkAuthority(buf: Buffer, s: number, e: number): void {
+  const as = buf.indexOf(COLON, s) + 3; // past "scheme://"
+  let i = as;
+  while (i < e && !isAuthorityEnd(buf[i]!)) i++;
+  if (i === as || buf[as] === COLON) throw new BadRequest('absolute-form target without a host');
+  if (!isValidHost(buf, as, i)) throw new BadRequest('invalid authority in absolute-form target');
 }
 
 /**
@@ -174,33 +271,36 @@ export function targetFormOf(method: string, target: string): TargetForm {
   throw new BadRequest('request-target must be origin-form, absolute-form or *');
 }
 
-/** The path and query of a request-target, the query without its `?`. */
+/** The parts of a request-target: path and query (the query without its `?`), and authority. */
 export interface TargetParts {
   /** The raw (still percent-encoded) path. */
   readonly path: string;
   /** The query string, without the leading `?`; empty when there is none. */
   readonly query: string;
+  /** The authority (`host[:port]`) of an absolute-form target; empty for the other forms. */
+  readonly authority: string;
 }
 
 /**
- * Splits a request-target into its path and query. For absolute-form, the scheme and
- * authority are dropped (RFC 9112 §3.2.2: the server uses the target's authority as `Host`);
- * for asterisk-form the path is `*`.
+ * Splits a request-target into its path, query and authority. For absolute-form, the scheme
+ * is dropped and the authority returned apart (RFC 9112 §3.2.2: the server uses it instead of
+ * `Host`); for asterisk-form the path is `*`.
  */
 export function splitTarget(target: string, form: TargetForm): TargetParts {
   let path = target;
+  let authority = '';
   if (form === 'absolute') {
-    const afterScheme = target.indexOf('//') + 2;
-    const slash = target.indexOf('/', afterScheme);
-    const q = target.indexOf('?', afterScheme);
-    if (slash === -1 || (q !== -1 && q < slash)) path = '/' + (q === -1 ? '' : target.slice(q));
-    else path = target.slice(slash);
+    const start = target.indexOf('//') + 2;
+    let end = start;
+    while (end < target.length && !isAuthorityEnd(target.charCodeAt(end))) end++;
+    authority = target.slice(start, end);
+    path = target.charCodeAt(end) === 0x2f /* / */ ? target.slice(end) : '/' + target.slice(end);
   }
   const hash = path.indexOf('#');
   if (hash !== -1) path = path.slice(0, hash);
   const q = path.indexOf('?');
-  if (q === -1) return { path, query: '' };
-  return { path: path.slice(0, q), query: path.slice(q + 1) };
+  if (q === -1) return { path, query: '', authority };
+  return { path: path.slice(0, q), query: path.slice(q + 1), authority };
 }
 
 /**
@@ -219,4 +319,13 @@ export function decodePath(path: string): string {
 
 function isDigit(b: number): boolean {
   return b >= 0x30 && b <= 0x39;
+}
+
+/** Whether `b` ends an authority: `/`, `?` or `#` (RFC 3986 §3.2). */
+function isAuthorityEnd(b: number): boolean {
+  return b === 0x2f || b === 0x3f || b === 0x23;
+}
+
+function isHexDigit(b: number): boolean {
+  return isDigit(b) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66);
 }
