@@ -45,9 +45,11 @@ export function resolveStage(name: string, stages: readonly string[] = listStage
  * (`node bin/stage.ts` by hand, the spec launcher, a benchmark) already runs where it was
  * started. `INIT_CWD` is only trusted when npm ran this very script from the package root: it
  * is inherited by every process below `npm test` too, where it says nothing about them.
+ *
+ * @param script the npm script that runs this process (`check:mine` uses it too).
  */
-export function startDirectory(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
-  const ranByNpm = env.npm_lifecycle_event === 'stage' && env.npm_package_json !== undefined && path.dirname(env.npm_package_json) === cwd;
+export function startDirectory(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), script = 'stage'): string {
+  const ranByNpm = env.npm_lifecycle_event === script && env.npm_package_json !== undefined && path.dirname(env.npm_package_json) === cwd;
   return ranByNpm && env.INIT_CWD ? env.INIT_CWD : cwd;
 }
 
