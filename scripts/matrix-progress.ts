@@ -4,8 +4,8 @@
  * spec:matrix` uses it beside the JSON reporter, so that its minutes are not silent.
  *
  * Strategy: vitest calls `onTestRunStart` with every file it is about to run (the total) and
- * `onTestModuleEnd` as each finishes; nothing else is needed. stderr, because stdout is the
- * Markdown table.
+ * `onTestModuleEnd` as each finishes; nothing else is needed. A failed test is named under its
+ * file's line. stderr, because stdout is the Markdown table.
  */
 
 import path from 'node:path';
@@ -32,13 +32,17 @@ export default class MatrixProgress implements Reporter {
   onTestModuleEnd(testModule: TestModule): void {
     this.done++;
     const counts = new Map<string, number>();
+    const failed: string[] = [];
     for (const test of testModule.children.allTests()) {
       const state = test.result().state;
       counts.set(state, (counts.get(state) ?? 0) + 1);
+      if (state === 'failed') failed.push(`${test.parent.type === 'suite' ? `${test.parent.name} > ` : ''}${test.name}`);
     }
     const tests = [...counts].map(([state, n]) => `${n} ${state}`).join(', ') || 'no tests';
     const width = String(this.total).length;
     const file = path.relative(process.cwd(), testModule.moduleId);
     process.stderr.write(`[${String(this.done).padStart(width)}/${this.total}] ${clock(Date.now() - this.started)}  ${file} (${tests})\n`);
+    // the table only counts failures: name them here, so a flaky one can be found
+    for (const title of failed) process.stderr.write(`    failed: ${title}\n`);
   }
 }

@@ -32,8 +32,8 @@ import { clock } from './matrix-progress.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** How long a whole run takes, as measured (see the commit that last changed it). */
-const MINUTES = 'A whole run takes about 4 minutes on a quiet 2-core machine, longer on a busy one.';
+/** How long a whole run takes: about 3 minutes when the machine is quiet, 6:19 measured on a busy one. */
+const MINUTES = 'A whole run takes 3 to 7 minutes on a 2-core machine, depending on what else runs.';
 
 /** The counts of one cell. */
 export interface Cell {
