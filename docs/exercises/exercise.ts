@@ -43,7 +43,16 @@ export function describeExercise(stage: string, title: string, body: (server: ()
       proc = await startStage(target, { ...options, args: [...(STAGE_ARGS[stage] ?? []), ...(options.args ?? [])] });
     }, 30_000);
     afterAll(async () => {
+      const workers = proc?.workerPids ?? [];
       await proc?.stop();
+      // a version whose workers outlive their master must not leave them running
+      for (const pid of workers) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already, as it should be
+        }
+      }
     }, 15_000);
     body(() => {
       if (!proc) throw new Error(`${target} is not running`);
