@@ -11,7 +11,11 @@
  * ```sh
  * npx vitest run docs/exercises/02-full-parser.test.ts                         # the reference
  * NIBIRU_STAGE_DIR=../my-stage npx vitest run docs/exercises/02-full-parser.test.ts   # yours
+ * npm run check:mine -- ../my-02           # yours, with the RFC specs held to stage 02's map
  * ```
+ *
+ * Each chapter's file opens with the wrong versions its specs were tried on, and which spec
+ * fails on each.
  */
 
 import { afterAll, beforeAll, describe } from 'vitest';
