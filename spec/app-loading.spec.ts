@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exchange } from './client.ts';
 import { READY_LINE, ROOT } from './launcher.ts';
 import { get } from './messages.ts';
@@ -53,6 +53,7 @@ function npmRunStage(cwd: string, args: readonly string[]): Promise<NpmRun> {
 // the spec is about bin/stage.ts, which runs the reference stages: your own folder
 // (NIBIRU_STAGE_DIR) is started without it, so there is nothing of yours to check here
 const stages = process.env.NIBIRU_STAGE_DIR ? [] : stagesUnderTest();
+if (stages.length === 0) it.skip('app loading through npm run stage: not run for your own stage folder, which bin/stage.ts does not start', () => {});
 
 for (const { name } of stages) {
   describe(`app loading [${name}]`, () => {
