@@ -24,12 +24,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import convert, { type Options } from 'ast-v8-to-istanbul';
+import type { Options } from 'ast-v8-to-istanbul';
 import libCoverage, { type CoverageMap, type CoverageSummary } from 'istanbul-lib-coverage';
-import libReport from 'istanbul-lib-report';
-import reports, { type ReportType } from 'istanbul-reports';
-import { parseAstAsync } from 'vitest/node';
-import config from '../vitest.config.ts';
+import type { ReportType } from 'istanbul-reports';
+// vitest/node, the converter, the reports and the configuration are imported when they are
+// needed: loading them takes seconds, and `--help` should not wait for them
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -146,12 +145,13 @@ export function ignoreTsxHelpers(node: AnyNode): boolean | 'ignore-this-and-nest
  * end column of `Infinity` becomes `null`, and istanbul merges statements by location, so the
  * two must be spelled alike.
  */
-export async function convertScript(script: RecordedScript, ast: ReturnType<typeof parseAstAsync>): Promise<libCoverage.CoverageMapData> {
+export async function convertScript(script: RecordedScript, ast: Promise<unknown>): Promise<libCoverage.CoverageMapData> {
+  const { default: convert } = await import('ast-v8-to-istanbul');
   const sourceMap = inlineSourceMap(script.code);
   const data = await convert({
     code: script.code,
     ...(sourceMap ? { sourceMap } : {}),
-    ast,
+    ast: ast as Options['ast'],
     coverage: { url: script.url, functions: script.functions },
     ignoreNode: (node) => ignoreTsxHelpers(node as unknown as AnyNode),
   });
@@ -198,7 +198,8 @@ export interface RecordedScript {
 
 /** Converts every process recorded in `dir` and merges the files `included` accepts into `map`. */
 async function mergeChildren(dir: string, included: (file: string) => boolean, map: CoverageMap): Promise<number> {
-  const asts = new Map<string, ReturnType<typeof parseAstAsync>>();
+  const { parseAstAsync } = await import('vitest/node');
+  const asts = new Map<string, Promise<unknown>>();
   let processes = 0;
   for (const name of readdirSync(dir)) {
     const scripts = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as RecordedScript[];
@@ -224,6 +225,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const { default: config } = await import('../vitest.config.ts');
   const coverage = ((config as { test?: { coverage?: CoverageConfig } }).test?.coverage ?? {}) as CoverageConfig;
   const patterns = (coverage.include ?? ['**']).map(globToRegExp);
   const excluded = (coverage.exclude ?? []).map(globToRegExp);
@@ -248,6 +250,7 @@ async function main(argv: readonly string[]): Promise<number> {
         'run',
         '--coverage.enabled=true',
         '--coverage.reporter=json',
+        '--coverage.reportOnFailure=true',
         `--coverage.reportsDirectory=${path.join(raw, 'vitest')}`,
         ...argv,
       ],
@@ -279,6 +282,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     map.filter((file) => included(file));
 
+    const { default: libReport } = await import('istanbul-lib-report');
+    const { default: reports } = await import('istanbul-reports');
     const out = path.resolve(ROOT, coverage.reportsDirectory ?? 'coverage');
     const context = libReport.createContext({ dir: out, coverageMap: map, defaultSummarizer: 'nested' });
     for (const r of coverage.reporter ?? ['text-summary']) {

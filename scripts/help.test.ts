@@ -12,17 +12,18 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The script files behind `npm run spec:matrix`, `diff`, `check:stages`, `docs`, `check:mine`. */
+/** The script files behind `npm run spec:matrix`, `diff`, `check:stages`, `docs`, `check:mine`, `coverage`. */
 const SCRIPTS: Record<string, string> = {
   'spec:matrix': 'scripts/spec-matrix.ts',
   diff: 'scripts/diff-stages.ts',
   'check:stages': 'scripts/check-stages.ts',
   docs: 'scripts/docs-build.ts',
   'check:mine': 'scripts/check-mine.ts',
+  coverage: 'scripts/coverage.ts',
 };
 
 function runScript(file: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, file), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, file), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 50_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -34,7 +35,7 @@ describe('--help', () => {
       expect(r.stdout).toMatch(new RegExp(`^usage: npm run ${name}\\b`));
       expect(r.stdout).toContain('--help');
       expect(r.stderr).toBe('');
-    });
+    }, 60_000);
   }
 
   for (const name of ['spec:matrix', 'diff', 'check:stages', 'check:mine']) {
@@ -43,6 +44,6 @@ describe('--help', () => {
       expect(r.status).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(new RegExp(`^${name}: .*no-such-option.*\\nusage: npm run ${name}\\b`));
-    });
+    }, 60_000);
   }
 });
