@@ -74,6 +74,6 @@ for (const { name } of stages) {
         }
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 30_000);
+    }, 60_000); // npm, tsx and (03, 04) three processes start: slow on a busy machine
   });
 }
