@@ -57,7 +57,7 @@ function step(what: string, command: string, args: string[]): void {
 /** What `--help` prints. */
 export const USAGE = `usage: npm run docs [-- <typedoc options>]
   Regenerates the guide chapters' generated sections, then builds the API site into
-  docs/api/ with TypeDoc (a warning is an error). Under a minute. Any other argument is
+  docs/api/ with TypeDoc (a warning is an error). About a minute, several on a busy machine. Any other argument is
   passed to TypeDoc (e.g. -- --logLevel Verbose).
   --help   this text
 `;
