@@ -21,7 +21,7 @@ const STAGE = listStages().at(-1)!;
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const SCREENSHOT = path.join(ARTIFACTS, 'docs-chapter.png');
 
-/** The flags the issue asks for, and a few more that keep a headless run quiet and offline. */
+/** Headless Chromium's flags for a screenshot, and a few more that keep a run quiet and offline. */
 const ARGS = [
   '--headless',
   '--no-sandbox',

@@ -144,9 +144,9 @@ describeStages(
   { app: APP },
 );
 
-describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage }) => {
+describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, target }) => {
   spec('request-line', 'SIGTERM while the app is running: the response is still delivered, then exit 0', async () => {
-    const proc = await startStage(stage, { app: 'docs.app:app' });
+    const proc = await startStage(target, { app: 'docs.app:app' });
     try {
       const pending = exchange(proc.port, get('/slow?ms=600'), { timeoutMs: 5000 });
       await new Promise((r) => setTimeout(r, 250));
@@ -162,7 +162,7 @@ describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage }) =>
 
 
   spec('persistence', 'SIGTERM while a request is in flight: its response is completed with Connection: close, then exit 0', async () => {
-    const proc = await startStage(stage, { app: APP });
+    const proc = await startStage(target, { app: APP });
     try {
       // The header section now, the body after the signal: the request is in flight when it comes.
       const head = message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 5']);
@@ -181,7 +181,7 @@ describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage }) =>
   });
 
   spec('persistence', 'SIGTERM closes idle keep-alive connections at once and exits 0', async () => {
-    const proc = await startStage(stage, { app: 'docs.app:app' });
+    const proc = await startStage(target, { app: 'docs.app:app' });
     try {
       const idle = exchange(proc.port, get('/'), { timeoutMs: 4000 });
       await new Promise((r) => setTimeout(r, 250));

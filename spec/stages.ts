@@ -97,6 +97,11 @@ export function stageTest(stage: string, feature: Feature): (title: string, fn: 
 export interface StageContext {
   /** The stage's name. */
   readonly stage: string;
+  /**
+   * What to give {@link startStage} to start another server of this stage: the name, or the
+   * folder `NIBIRU_STAGE_DIR` names (a spec that used `stage` there would test the reference).
+   */
+  readonly target: string;
   /** The running server (started before the first test of the stage). */
   server(): StageProcess;
   /** Declares a test that needs `feature`. */
@@ -130,6 +135,7 @@ export function describeStages(
       }, 15_000);
       body({
         stage: name,
+        target,
         server: () => {
           if (!proc) throw new Error(`stage ${name} is not running`);
           return proc;

@@ -11,7 +11,11 @@
  * ```sh
  * npx vitest run docs/exercises/02-full-parser.test.ts                         # the reference
  * NIBIRU_STAGE_DIR=../my-stage npx vitest run docs/exercises/02-full-parser.test.ts   # yours
+ * npm run check:mine -- ../my-02           # yours, with the RFC specs held to stage 02's map
  * ```
+ *
+ * Each chapter's file opens with the wrong versions its specs were tried on, and which spec
+ * fails on each.
  */
 
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -43,7 +47,16 @@ export function describeExercise(stage: string, title: string, body: (server: ()
       proc = await startStage(target, { ...options, args: [...(STAGE_ARGS[stage] ?? []), ...(options.args ?? [])] });
     }, 30_000);
     afterAll(async () => {
+      const workers = proc?.workerPids ?? [];
       await proc?.stop();
+      // a version whose workers outlive their master must not leave them running
+      for (const pid of workers) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already, as it should be
+        }
+      }
     }, 15_000);
     body(() => {
       if (!proc) throw new Error(`${target} is not running`);

@@ -212,4 +212,31 @@ describe('handleConnection', () => {
     expect(p.received()).toMatch(/Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n$/);
     expect(finished).toBe(true);
   });
+
+  it('a malformed percent-escape in the path: 400 before the app runs, and the connection closes', async () => {
+    let called = false;
+    const p = await pair((e, start) => ((called = true), ok(e, start)));
+    p.client.write(GET('/a%zzb'));
+    await p.closed;
+    expect(p.received()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(p.received()).toMatch(/\r\nConnection: close\r\n/i);
+    expect(called).toBe(false);
+  });
+
+  it('an iterable whose close() throws: the response stands, the error is logged, the connection serves on', async () => {
+    const app: App = (_e, start) => {
+      start('200 OK', []);
+      return Object.assign(['one'], {
+        close: () => {
+          throw new Error('close failed on purpose');
+        },
+      });
+    };
+    const p = await pair(app);
+    p.client.write(GET('/') + GET('/'));
+    await until(() => (p.received().match(/one/g) ?? []).length === 2);
+    expect(p.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    p.client.end();
+    await p.closed;
+  });
 });
