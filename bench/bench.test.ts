@@ -31,7 +31,8 @@ function runLog(args: string[]): Promise<{ code: number | null; stdout: string; 
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': 'exit' can come before the last of stdout (the JSON report) is read
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 

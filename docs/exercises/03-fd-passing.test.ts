@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { exchange } from '../../spec/client.ts';
 import { describeExercise } from './exercise.ts';
-import { KeepAliveClient, sleep } from '../../spec/client.ts';
+import { KeepAliveClient } from '../../spec/client.ts';
+import { idleInEventLoop, waitUntilReaped } from '../../spec/launcher.ts';
 
 const STAGE = '03-fd-passing';
 
@@ -23,7 +24,10 @@ describeExercise(STAGE, 'chapter 03 exercises (one server; 3.3 kills a worker, s
         const other = await second.pid();
         expect(other).not.toBe(busy); // 1 open connection on `busy`, 0 on the other: least wins
         await second.close();
-        await sleep(300); // the worker's close report travels to the master
+        // the worker's close report travels to the master: once the worker is idle it has sent
+        // it, once the master is idle after that it has counted it
+        await idleInEventLoop(other);
+        await idleInEventLoop(server().pid);
         // counts are now busy 1, other 0: least connections picks `other` again;
         // round-robin, which would alternate busy, other, busy, would not
         const third = await KeepAliveClient.connect(server().port);
@@ -65,10 +69,11 @@ describeExercise(STAGE, 'chapter 03 exercises (one server; 3.3 kills a worker, s
       const [victim] = server().workerPids as [number, number];
       process.kill(victim, 'SIGKILL');
       // a connection handed over before the master learns of the death is lost with the
-      // worker; give the master the moment it needs to see the exit
-      await sleep(300);
+      // worker; wait for the master to reap it, which is when it learns
+      await waitUntilReaped(victim);
       const seen = new Set<number>();
-      const deadline = Date.now() + 10_000;
+      // a deadline against hanging: a replacement starts in seconds, more on a busy machine
+      const deadline = Date.now() + 45_000;
       let replaced = false;
       while (!replaced && Date.now() < deadline) {
         const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n');
@@ -77,10 +82,9 @@ describeExercise(STAGE, 'chapter 03 exercises (one server; 3.3 kills a worker, s
         expect(pid).not.toBe(victim);
         seen.add(pid);
         replaced = [...seen].some((p) => !server().workerPids.includes(p));
-        await sleep(50);
       }
       expect(replaced).toBe(true);
-    }, 20_000);
+    });
   });
 });
 
