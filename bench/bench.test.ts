@@ -37,7 +37,7 @@ function runLog(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 describe('bench:log --quick (smoke run, shape only)', () => {
-  it('replays 2025-01-01 end to end and reports every run with the log figures beside', { timeout: 150_000 }, async (ctx) => {
+  it('replays 2025-01-01 end to end and reports every run with the log figures beside', { timeout: 300_000 }, async (ctx) => {
     const run = await runLog(['2025-01-01', '--quick', '--json']);
     if (run.code === LOCK_BUSY) ctx.skip(); // another benchmark held the lock for a minute
     expect(run.code, run.stderr).toBe(0);

@@ -45,7 +45,7 @@ describe.skipIf(CHROMIUM === undefined)(title, () => {
   beforeAll(async () => {
     server = await startStage(STAGE, { args: [...(STAGE_ARGS[STAGE] ?? [])] });
     browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ARGS, timeout: 30_000 });
-  }, 120_000); // deadlines against hanging: a stage may take PATIENCE_MS (45 s) to start, Chromium 30 s
+  }, 240_000); // deadlines against hanging: a stage may take PATIENCE_MS (90 s) to start, Chromium 30 s
 
   afterAll(async () => {
     await browser?.close();
@@ -86,5 +86,5 @@ describe.skipIf(CHROMIUM === undefined)(title, () => {
     const again = await page.goto(server.url + '/docs/');
     expect([200, 304]).toContain(again?.status());
     await page.close();
-  }, 120_000);
+  });
 });

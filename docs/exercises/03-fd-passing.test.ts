@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { exchange } from '../../spec/client.ts';
 import { describeExercise } from './exercise.ts';
 import { KeepAliveClient } from '../../spec/client.ts';
-import { idleInEventLoop, waitUntilReaped } from '../../spec/launcher.ts';
+import { idleInEventLoop, PATIENCE_MS, waitUntilReaped } from '../../spec/launcher.ts';
 
 const STAGE = '03-fd-passing';
 
@@ -73,7 +73,7 @@ describeExercise(STAGE, 'chapter 03 exercises (one server; 3.3 kills a worker, s
       await waitUntilReaped(victim);
       const seen = new Set<number>();
       // a deadline against hanging: a replacement starts in seconds, more on a busy machine
-      const deadline = Date.now() + 45_000;
+      const deadline = Date.now() + PATIENCE_MS;
       let replaced = false;
       while (!replaced && Date.now() < deadline) {
         const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n');

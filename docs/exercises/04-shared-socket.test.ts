@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { exchange } from '../../spec/client.ts';
-import { blockedInApp, startStage, waitUntil, waitUntilReaped } from '../../spec/launcher.ts';
+import { blockedInApp, PATIENCE_MS, startStage, waitUntil, waitUntilReaped } from '../../spec/launcher.ts';
 import { STAGE_ARGS } from '../../spec/stages.ts';
 import { describeExercise, exerciseTarget, stageExists } from './exercise.ts';
 import { KeepAliveClient } from '../../spec/client.ts';
@@ -55,7 +55,7 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
       process.kill(victim, 'SIGKILL');
       await waitUntilReaped(victim);
       // a deadline against hanging: a replacement starts in seconds, more on a busy machine
-      const deadline = Date.now() + 45_000;
+      const deadline = Date.now() + PATIENCE_MS;
       let replacement: number | undefined;
       while (replacement === undefined && Date.now() < deadline) {
         // new connections only: a keep-alive one would stay on the worker that accepted it
