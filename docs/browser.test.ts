@@ -45,12 +45,12 @@ describe.skipIf(CHROMIUM === undefined)(title, () => {
   beforeAll(async () => {
     server = await startStage(STAGE, { args: [...(STAGE_ARGS[STAGE] ?? [])] });
     browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ARGS, timeout: 30_000 });
-  }, 60_000);
+  }, 240_000); // deadlines against hanging: a stage may take PATIENCE_MS (90 s) to start, Chromium 30 s
 
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-  }, 20_000);
+  });
 
   it('shows the guide index, follows the nav to chapter 01, and marks it as the current page', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -86,5 +86,5 @@ describe.skipIf(CHROMIUM === undefined)(title, () => {
     const again = await page.goto(server.url + '/docs/');
     expect([200, 304]).toContain(again?.status());
     await page.close();
-  }, 60_000);
+  });
 });

@@ -6,12 +6,22 @@
  * not with a client library that would smooth over mistakes. `exchange` writes bytes (all at
  * once, or in pieces with pauses between them) and reads until the server closes, until the
  * expected number of responses has arrived, or until a timeout; it reports which of these
- * happened, so a spec can tell "closed" from "kept open" from "hung". `KeepAliveClient` holds
+ * happened, so a spec can tell "closed" from "kept open" from "hung". The timeout is a deadline
+ * against hanging ({@link EXCHANGE_TIMEOUT_MS} unless told), never the normal end of an
+ * exchange: one that expects the connection to stay open asks for a number of responses.
+ * `KeepAliveClient` holds
  * one persistent connection and sends one request at a time, for specs (and exercises) that
  * keep a connection on a worker and ask it which process answers.
  */
 
 import net from 'node:net';
+
+/**
+ * How long an exchange or a {@link KeepAliveClient} waits for the server before it gives up, in
+ * milliseconds: generous, because on a busy machine a server can take seconds to answer, and
+ * no spec measures it.
+ */
+export const EXCHANGE_TIMEOUT_MS = 20_000;
 
 /** One response as parsed from the wire. */
 export interface RawResponse {
@@ -49,7 +59,7 @@ export interface ExchangeResult {
 export interface ExchangeOptions {
   /** Stop reading once this many complete responses arrived (default: read until close). */
   readonly responses?: number;
-  /** Give up after this many milliseconds (default 3000). */
+  /** Give up after this many milliseconds (default {@link EXCHANGE_TIMEOUT_MS}). */
   readonly timeoutMs?: number;
   /** Pause between pieces when the request is given as several, in milliseconds. */
   readonly pauseMs?: number;
@@ -90,7 +100,7 @@ export function exchange(
     const timer = setTimeout(() => {
       timedOut = true;
       finish();
-    }, options.timeoutMs ?? 3000);
+    }, options.timeoutMs ?? EXCHANGE_TIMEOUT_MS);
     socket.on('data', (d: Buffer) => {
       chunks.push(d);
       if (options.responses !== undefined) {
@@ -238,8 +248,8 @@ export class KeepAliveClient {
     this.socket.write(bytes, 'latin1');
   }
 
-  /** Waits for the next complete response. */
-  async response(timeoutMs = 10_000): Promise<RawResponse> {
+  /** Waits for the next complete response (an interim `100 Continue` counts as one). */
+  async response(timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<RawResponse> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { responses, rest } = parseResponses(this.#buf);
@@ -265,6 +275,21 @@ export class KeepAliveClient {
   /** The pid of the process that answers on this connection (`GET /pid`). */
   async pid(): Promise<number> {
     return Number((await this.get('/pid')).body.toString().trim());
+  }
+
+  /**
+   * Waits until the server closes the connection, without closing this side; rejects after
+   * `timeoutMs`.
+   */
+  async closedByServer(timeoutMs = EXCHANGE_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error(`the server did not close the connection within ${timeoutMs} ms`);
+      await new Promise<void>((r) => {
+        this.#wake = r;
+        setTimeout(r, 100);
+      });
+    }
   }
 
   /** Drops the connection at once. */

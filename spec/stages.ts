@@ -104,7 +104,10 @@ export interface StageContext {
   readonly target: string;
   /** The running server (started before the first test of the stage). */
   server(): StageProcess;
-  /** Declares a test that needs `feature`. */
+  /**
+   * Declares a test that needs `feature`. Its deadline is vitest's `testTimeout`
+   * (`vitest.config.ts`) unless `timeoutMs` is given.
+   */
   spec(feature: Feature, title: string, fn: () => Promise<void> | void, timeoutMs?: number): void;
 }
 
@@ -126,13 +129,14 @@ export function describeStages(
     describe(`${title} [${name}]`, () => {
       let proc: StageProcess | undefined;
       let needed = false;
+      // no deadlines here: vitest's hookTimeout (vitest.config.ts) covers the launcher's own
       beforeAll(async () => {
         if (!needed) return;
         proc = await startStage(target, { ...options, args: [...(STAGE_ARGS[name] ?? []), ...(options.args ?? [])] });
-      }, 30_000);
+      });
       afterAll(async () => {
         await proc?.stop();
-      }, 15_000);
+      });
       body({
         stage: name,
         target,
@@ -140,7 +144,7 @@ export function describeStages(
           if (!proc) throw new Error(`stage ${name} is not running`);
           return proc;
         },
-        spec: (feature, testTitle, fn, timeoutMs = 10_000) => {
+        spec: (feature, testTitle, fn, timeoutMs) => {
           if (expects(name, feature)) {
             needed = true;
             it(testTitle, fn, timeoutMs);

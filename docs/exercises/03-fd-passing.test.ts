@@ -25,7 +25,8 @@
 import { describe, expect, it } from 'vitest';
 import { exchange } from '../../spec/client.ts';
 import { describeExercise } from './exercise.ts';
-import { KeepAliveClient, sleep } from '../../spec/client.ts';
+import { KeepAliveClient } from '../../spec/client.ts';
+import { idleInEventLoop, PATIENCE_MS, waitUntilReaped } from '../../spec/launcher.ts';
 
 const STAGE = '03-fd-passing';
 
@@ -39,7 +40,10 @@ describeExercise(STAGE, 'chapter 03 exercises (one server; 3.3 kills a worker, s
         const other = await second.pid();
         expect(other).not.toBe(busy); // 1 open connection on `busy`, 0 on the other: least wins
         await second.close();
-        await sleep(300); // the worker's close report travels to the master
+        // the worker's close report travels to the master: once the worker is idle it has sent
+        // it, once the master is idle after that it has counted it
+        await idleInEventLoop(other);
+        await idleInEventLoop(server().pid);
         // counts are now busy 1, other 0: least connections picks `other` again;
         // round-robin, which would alternate busy, other, busy, would not
         const third = await KeepAliveClient.connect(server().port);
@@ -90,10 +94,11 @@ describeExercise(STAGE, 'chapter 03 exercises (one server; 3.3 kills a worker, s
       const [victim] = server().workerPids as [number, number];
       process.kill(victim, 'SIGKILL');
       // a connection handed over before the master learns of the death is lost with the
-      // worker; give the master the moment it needs to see the exit
-      await sleep(300);
+      // worker; wait for the master to reap it, which is when it learns
+      await waitUntilReaped(victim);
       const seen = new Set<number>();
-      const deadline = Date.now() + 30_000; // a replacement starts a Node process: slow on a busy machine
+      // a deadline against hanging: a replacement starts in seconds, more on a busy machine
+      const deadline = Date.now() + PATIENCE_MS;
       let replaced = false;
       while (!replaced && Date.now() < deadline) {
         const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n');
@@ -102,10 +107,9 @@ describeExercise(STAGE, 'chapter 03 exercises (one server; 3.3 kills a worker, s
         expect(pid).not.toBe(victim);
         seen.add(pid);
         replaced = [...seen].some((p) => !server().workerPids.includes(p));
-        await sleep(50);
       }
       expect(replaced).toBe(true);
-    }, 45_000);
+    });
   });
 });
 

@@ -22,10 +22,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { exchange } from '../../spec/client.ts';
-import { startStage } from '../../spec/launcher.ts';
+import { blockedInApp, PATIENCE_MS, startStage, waitUntil, waitUntilReaped } from '../../spec/launcher.ts';
 import { STAGE_ARGS } from '../../spec/stages.ts';
 import { describeExercise, exerciseTarget, stageExists } from './exercise.ts';
-import { KeepAliveClient, sleep } from '../../spec/client.ts';
+import { KeepAliveClient } from '../../spec/client.ts';
 
 const STAGE = '04-shared-socket';
 
@@ -40,26 +40,27 @@ function alive(pid: number): boolean {
 
 describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills a worker, so it runs last)', (server) => {
   describe('exercise 4.1: a blocked worker does not block the server', () => {
-    it('while one worker runs /slow?ms=1500, a new connection is answered first, by the other worker', async () => {
+    it('while one worker runs /slow?ms=5000, a new connection is answered first, by the other worker', async () => {
       const slowClient = await KeepAliveClient.connect(server().port);
       try {
         const slowPid = await slowClient.pid();
         const order: string[] = [];
-        const slow = slowClient.get('/slow?ms=1500').then((r) => {
+        // 5 s: far longer than a new connection takes to be answered, even on a busy machine
+        const slow = slowClient.get('/slow?ms=5000').then((r) => {
           order.push('slow');
           return r;
         });
-        await sleep(300); // the slow request has reached its worker, which is now blocked
-        const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n', { timeoutMs: 5000 });
+        await blockedInApp(slowPid); // the slow request has reached its worker, which is now blocked
+        const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n');
         order.push('fast');
         expect(r.responses.map((x) => x.status)).toEqual([200]);
         expect(Number(r.responses[0]!.body.toString().trim())).not.toBe(slowPid);
-        expect((await slow).body.toString()).toBe(`slept 1500 ms in ${slowPid}\n`);
+        expect((await slow).body.toString()).toBe(`slept 5000 ms in ${slowPid}\n`);
         expect(order).toEqual(['fast', 'slow']);
       } finally {
         slowClient.socket.destroy();
       }
-    }, 15_000);
+    });
   });
 
   describe('exercise 4.1: nobody but the workers is on a connection\'s path', () => {
@@ -67,7 +68,7 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
       process.kill(server().pid, 'SIGSTOP');
       try {
         for (let i = 0; i < 5; i++) {
-          const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n', { timeoutMs: 3000 });
+          const r = await exchange(server().port, 'GET /pid HTTP/1.1\r\nHost: exercise\r\nConnection: close\r\n\r\n');
           expect(r.responses.map((x) => x.status)).toEqual([200]);
           expect(server().workerPids).toContain(Number(r.responses[0]!.body.toString().trim()));
         }
@@ -81,7 +82,9 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
     it('after kill -9 of a worker, a new pid answers on the same port', async () => {
       const [victim] = server().workerPids as [number, number];
       process.kill(victim, 'SIGKILL');
-      const deadline = Date.now() + 30_000; // a replacement starts a Node process: slow on a busy machine
+      await waitUntilReaped(victim);
+      // a deadline against hanging: a replacement starts in seconds, more on a busy machine
+      const deadline = Date.now() + PATIENCE_MS;
       let replacement: number | undefined;
       while (replacement === undefined && Date.now() < deadline) {
         // new connections only: a keep-alive one would stay on the worker that accepted it
@@ -89,11 +92,10 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
         expect(r.responses.map((x) => x.status)).toEqual([200]);
         const pid = Number(r.responses[0]!.body.toString().trim());
         if (!server().workerPids.includes(pid)) replacement = pid;
-        await sleep(20);
       }
       expect(replacement).toBeDefined();
       expect(replacement).not.toBe(server().pid);
-    }, 45_000);
+    });
   });
 });
 
@@ -106,14 +108,13 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
     expect(workers.length).toBeGreaterThanOrEqual(2);
     const exit = await proc.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
-    const deadline = Date.now() + 5000;
-    while (workers.some(alive) && Date.now() < deadline) await sleep(50);
+    await waitUntil(() => !workers.some(alive), 'every worker gone');
     expect(workers.filter(alive)).toEqual([]);
   } finally {
     // a version that fails this must not leave its workers running on your machine
     for (const pid of workers.filter(alive)) process.kill(pid, 'SIGKILL');
   }
-}, 45_000);
+});
 
 (stageExists(STAGE) ? it : it.skip)(`exercise 4.3: a master killed with SIGKILL (no word to anyone) leaves no worker behind [${exerciseTarget(STAGE)}]`, async () => {
   const proc = await startStage(exerciseTarget(STAGE), { args: [...(STAGE_ARGS[STAGE] ?? [])] });
@@ -121,11 +122,10 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
   try {
     expect(workers.length).toBeGreaterThanOrEqual(2);
     expect(await proc.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
-    // each worker notices its IPC channel closing; give them the grace of a few seconds
-    const deadline = Date.now() + 8000;
-    while (workers.some(alive) && Date.now() < deadline) await sleep(50);
+    // each worker notices its IPC channel closing
+    await waitUntil(() => !workers.some(alive), 'every worker gone after the master');
     expect(workers.filter(alive)).toEqual([]);
   } finally {
     for (const pid of workers.filter(alive)) process.kill(pid, 'SIGKILL');
   }
-}, 45_000);
+});

@@ -43,9 +43,10 @@ export function describeExercise(stage: string, title: string, body: (server: ()
   const label = stageExists(stage) ? `${title} [${target}]` : `${title} [skipped: stage ${stage} does not exist yet]`;
   suite(label, () => {
     let proc: StageProcess | undefined;
+    // no deadlines here: vitest's hookTimeout (vitest.config.ts) covers the launcher's own
     beforeAll(async () => {
       proc = await startStage(target, { ...options, args: [...(STAGE_ARGS[stage] ?? []), ...(options.args ?? [])] });
-    }, 30_000);
+    });
     afterAll(async () => {
       const workers = proc?.workerPids ?? [];
       await proc?.stop();
@@ -57,7 +58,7 @@ export function describeExercise(stage: string, title: string, body: (server: ()
           // gone already, as it should be
         }
       }
-    }, 15_000);
+    });
     body(() => {
       if (!proc) throw new Error(`${target} is not running`);
       return proc;

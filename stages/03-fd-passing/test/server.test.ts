@@ -17,6 +17,11 @@ function connect(port: number): Promise<{ socket: net.Socket; text: () => string
   });
 }
 
+/** Waits until `check()` holds: the server's side of a connection lags the client's. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+}
+
 describe('connectionOptions', () => {
   it('carries every limit and timeout of the configuration', () => {
     const o = connectionOptions({ ...config, maxHeaderCount: 7, keepAliveTimeoutMs: 9 }, 1234, true, ok);
@@ -29,8 +34,7 @@ describe('ConnectionSet and startServer', () => {
     const running = await startServer(config, ok);
     const a = await connect(running.port);
     const b = await connect(running.port);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(running.connections.size).toBe(2);
+    await until(() => running.connections.size === 2);
     expect(running.connections.busy).toBe(0);
     await running.close(1000);
     await Promise.all([a.closed, b.closed]);
@@ -41,8 +45,7 @@ describe('ConnectionSet and startServer', () => {
     const running = await startServer(config, ok);
     const a = await connect(running.port);
     a.socket.write('GET / HTTP/1.1\r\nHost: x\r\n'); // a header section that never ends
-    await new Promise((r) => setTimeout(r, 50));
-    expect(running.connections.busy).toBe(1);
+    await until(() => running.connections.busy === 1);
     const started = Date.now();
     await running.close(100);
     await a.closed;
