@@ -319,7 +319,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   announce(`bench:ab: ${o.rounds} rounds × 2 loads of ${o.durationS} s: about ${formatDuration(estimateAbSeconds(o))}`);
-  runUnderLock('bench:ab');
+  await runUnderLock('bench:ab');
   const results = await ab(o, beginRun('bench:ab', argv));
   const name = o.out ?? `ab-${results.stage.slice(0, 2)}-${results.a.commit}-${o.b !== undefined ? results.b.commit : 'tree'}`;
   process.stderr.write(`saved ${saveRun(name, results, {}, o.saveReference).join(', ')}${o.saveReference ? '; now run npm run figures' : ''}\n`);

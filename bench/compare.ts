@@ -61,6 +61,8 @@ export interface RoundFigures {
   /** Responses per second of server CPU. */
   readonly perServerCpuS?: number;
   readonly machineCpuPct?: number;
+  /** Established connections per server process a second into the load (master first), where `ss` could tell. */
+  readonly connectionsPerProcess?: number[];
   readonly verdicts: string[];
 }
 
@@ -260,6 +262,7 @@ export function roundFigures(m: Measured): RoundFigures {
     ...(serverCpuS !== undefined ? { serverCpuS: Math.round(serverCpuS * 1000) / 1000 } : {}),
     ...(serverCpuS ? { perServerCpuS: m.load.responses / serverCpuS } : {}),
     ...(m.machineCpu ? { machineCpuPct: Math.round(m.machineCpu.percentOfCore) } : {}),
+    ...(m.connectionsPerProcess ? { connectionsPerProcess: m.connectionsPerProcess } : {}),
     verdicts: m.verdicts,
   };
 }
@@ -522,7 +525,7 @@ async function main(argv: string[]): Promise<void> {
     `bench:compare: ${o.targets.length} target(s) × ${o.concurrencies.length} connection count(s) × ${o.rounds} round(s) of ${o.durationS} s: about ${formatDuration(estimateSeconds(o))}` +
       `${o.quick ? ' (--quick)' : ''}`,
   );
-  runUnderLock('bench:compare');
+  await runUnderLock('bench:compare');
   const run = beginRun('bench:compare', argv);
   const results = await compare(o, run);
   const written = saveRun(o.out, results, compareCharts(results), o.saveReference);

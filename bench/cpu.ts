@@ -48,7 +48,7 @@ export const CPU_SOURCE: CpuSource = detectSource();
 export function cpuSourceNote(source: CpuSource = CPU_SOURCE): string {
   if (source === 'proc') return 'server CPU from /proc/<pid>/stat';
   if (source === 'ps') return 'server CPU from ps (no /proc here; ps counts to 10 ms on macOS, to the second on Linux procps)';
-  return 'server CPU not measured (neither /proc nor ps)';
+  return 'server CPU not measured: neither /proc nor ps on this machine';
 }
 
 /** The fields of `/proc/<pid>/stat` after the command name (which may hold spaces). */

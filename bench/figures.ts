@@ -387,6 +387,16 @@ function verdictInline(ref: Reference, args: readonly string[]): string {
   return d === 'up' ? `faster in all ${all.length} rounds` : d === 'down' ? `slower in all ${all.length} rounds` : `faster in ${all.filter((x) => x > 1).length} of ${all.length} rounds: no consistent difference`;
 }
 
+/** `split <file> <target> <c>`: how the connections were spread over the workers, round by round. */
+function splitInline(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 3, 'split <file> <target> <c>');
+  const [file, t, c] = args as [string, string, string];
+  const rounds = row(ref.compare(file), t, Number(c)).rounds.map((x) => x.connectionsPerProcess).filter((x): x is number[] => x !== undefined);
+  if (rounds.length === 0) return 'not measured (no `ss`)';
+  // the master holds none once it has handed them over: show the workers'
+  return rounds.map((x) => (x.length > 1 && x[0] === 0 ? x.slice(1) : x).join('/')).join(', ');
+}
+
 /** `compare <file>`: a comparison's whole table. */
 function compareBlock(ref: Reference, args: readonly string[]): string {
   needArgs(args, 1, 'compare <file>');
@@ -502,6 +512,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   ratio: ratioInline,
   rps: rpsInline,
   verdict: verdictInline,
+  split: splitInline,
   compare: compareBlock,
   generators,
   ab: abBlock,

@@ -17,7 +17,7 @@
  * What it will not do: start or stop servers (see `bench/target.ts`).
  */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -469,15 +469,44 @@ export interface Measured {
   readonly machineCpu?: CpuUse;
   /** The server's processes counted (0: a server the suite did not start, whose pids it does not know). */
   readonly serverProcesses: number;
+  /**
+   * Established connections each server process held a second into the load (master first,
+   * as the pids were given), from `ss`; only for servers of several processes, where `ss`
+   * can tell (Linux).
+   */
+  readonly connectionsPerProcess?: number[];
   /** Saturation findings, one sentence each (empty when nothing was saturated). */
   readonly verdicts: string[];
 }
 
+/**
+ * How many established connections on `port` each of `pids` holds, from `ss -tnp`; undefined
+ * where `ss` is missing or shows no pids.
+ */
+export function connectionsPerPid(port: number, pids: readonly number[]): Promise<number[] | undefined> {
+  return new Promise((resolve) => {
+    execFile('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], (err, stdout) => {
+      if (err) return resolve(undefined);
+      const counts = pids.map(() => 0);
+      for (const line of stdout.split('\n')) {
+        for (const m of line.matchAll(/pid=(\d+)/g)) {
+          const i = pids.indexOf(Number(m[1]));
+          if (i !== -1) counts[i]!++;
+        }
+      }
+      resolve(counts.some((c) => c > 0) ? counts : undefined);
+    });
+  });
+}
+
 /** Runs a load while measuring the server's CPU time, and says which side was saturated. */
-export async function measureLoad(serverPids: readonly number[], options: LoadOptions, cores: number): Promise<Measured> {
+export async function measureLoad(serverPids: readonly number[], options: LoadOptions & { readonly port?: number }, cores: number): Promise<Measured> {
   let before: number | undefined;
   let machineBefore: number | undefined;
   let t0 = performance.now();
+  let spread: Promise<number[] | undefined> | undefined;
+  let sampler: NodeJS.Timeout | undefined;
+  const port = options.port ?? Number(new URL(options.url).port);
   const load = await runLoad({
     ...options,
     serverPids,
@@ -485,11 +514,18 @@ export async function measureLoad(serverPids: readonly number[], options: LoadOp
       before = processesCpuMs(serverPids);
       machineBefore = machineBusyMs();
       t0 = performance.now();
+      // how the connections are spread over the processes, once they have all been accepted
+      if (serverPids.length > 1 && port > 0) {
+        const at = Math.min(1000, ((options.durationS ?? 2) * 1000) / 2);
+        sampler = setTimeout(() => (spread = connectionsPerPid(port, serverPids)), at);
+      }
     },
   });
+  clearTimeout(sampler);
   const wallMs = performance.now() - t0;
   const after = processesCpuMs(serverPids);
   const machineAfter = machineBusyMs();
+  const connectionsPerProcess = await spread;
   // autocannon ends a second after its last response; that tail costs the server nothing, so
   // the server's CPU is set against the load's own duration, as the generator's is
   const serverCpu = before !== undefined && after !== undefined ? cpuUse(after - before, Math.min(wallMs, load.totalS * 1000)) : undefined;
@@ -499,6 +535,7 @@ export async function measureLoad(serverPids: readonly number[], options: LoadOp
     ...(serverCpu ? { serverCpu } : {}),
     ...(machineCpu ? { machineCpu } : {}),
     serverProcesses: serverPids.length,
+    ...(connectionsPerProcess ? { connectionsPerProcess } : {}),
     verdicts: saturation(load, serverCpu, serverPids.length, cores, machineCpu),
   };
 }

@@ -2,18 +2,20 @@
  * One load at a time: every bench command runs under the shared lock `/tmp/nibiru-bench.lock`,
  * so that two benchmarks never share the cores (on a 2-core machine that would halve both).
  *
- * Strategy: unless `NIBIRU_BENCH_LOCKED=1` says we already hold it, re-run this same command
- * under `flock(1)`, which waits for the lock (at most `NIBIRU_BENCH_LOCK_WAIT` seconds,
- * default 1800; exit status {@link LOCK_BUSY} if it cannot) and holds it until the command
- * ends. Before waiting, say who holds it and since when: the holder writes its pid, command
- * and start time to `<lock>.owner`; a holder that did not (someone's own `flock <lock> ...`)
- * is found in `/proc/locks` by the lock file's inode, and named by its command line and start
- * time. Without `flock` (macOS) the command runs unlocked and says so. A command already
- * started under `flock <lock file> ...` is recognised by walking up its parent processes, so
- * that it does not wait for itself.
+ * Strategy: unless `NIBIRU_BENCH_LOCKED=1` says a parent holds it for us, start a small
+ * `flock(1)` child that waits for the lock (at most `NIBIRU_BENCH_LOCK_WAIT` seconds, default
+ * 1800; then the command exits {@link LOCK_BUSY}), says so, and holds it until its standard
+ * input closes, which happens when this command ends, however it ends. Before waiting, say
+ * who holds it and since when: the holder writes its pid, command and start time to
+ * `<lock>.owner`; a holder that did not (someone's own `flock <lock> ...`) is found in
+ * `/proc/locks` by the lock file's inode, and named by its command line and start time.
+ * Without `flock` (macOS) the command runs unlocked and says so. A command already started
+ * under `flock <lock file> ...` is recognised by walking up its parent processes, so that it
+ * does not wait for itself.
  */
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { CLOCK_TICKS, statFields } from './cpu.ts';
 import { formatDuration } from './cli-args.ts';
@@ -162,21 +164,19 @@ function claim(command: string): void {
   });
 }
 
-/**
- * Prints a line on stderr once per command: not again in the copy of the command that
- * {@link runUnderLock} starts under the lock.
- */
+/** Prints a line on stderr, unless a parent command holds the lock for this one (and has said it). */
 export function announce(line: string): void {
   if (process.env.NIBIRU_BENCH_LOCKED !== '1') process.stderr.write(`${line}\n`);
 }
 
 /**
- * Re-runs the current command under the lock and exits with its status, or returns when the
- * lock is already held by this command (or cannot be taken at all, without `flock`).
+ * Takes the lock for the rest of this command (or returns at once when a parent holds it, or
+ * when `flock` is missing); exits {@link LOCK_BUSY} when it cannot within
+ * `NIBIRU_BENCH_LOCK_WAIT` seconds.
  *
  * @param name the command's npm script, for the owner file (`bench:compare`).
  */
-export function runUnderLock(name: string): void {
+export async function runUnderLock(name: string): Promise<void> {
   const command = `npm run ${name}${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   if (process.env.NIBIRU_BENCH_LOCKED === '1' || ancestorHoldsLock()) {
     claim(command);
@@ -188,11 +188,20 @@ export function runUnderLock(name: string): void {
   }
   const wait = Number(process.env.NIBIRU_BENCH_LOCK_WAIT ?? '1800');
   if (!lockIsFree()) process.stderr.write(`${waitingLine(findHolder(), wait)}\n`);
-  const child = spawnSync(
-    'flock',
-    ['-E', String(LOCK_BUSY), '-w', String(wait), LOCK_FILE, process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-    { stdio: 'inherit', env: { ...process.env, NIBIRU_BENCH_LOCKED: '1' } },
-  );
-  if (child.status === LOCK_BUSY) process.stderr.write(`bench: gave up waiting for ${LOCK_FILE} after ${formatDuration(wait)}\n`);
-  process.exit(child.status ?? 1);
+  // the child holds the lock while its stdin is open: until this process ends, even by SIGKILL
+  const child = spawn('flock', ['-E', String(LOCK_BUSY), '-w', String(wait), LOCK_FILE, 'sh', '-c', 'echo locked; read _'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const taken = await new Promise<boolean>((resolve) => {
+    child.stdout.once('data', () => resolve(true));
+    child.once('exit', () => resolve(false));
+  });
+  if (!taken) {
+    process.stderr.write(`bench: gave up waiting for ${LOCK_FILE} after ${formatDuration(wait)}\n`);
+    process.exit(LOCK_BUSY);
+  }
+  child.stdout.destroy();
+  (child.stdin as Socket).unref(); // the lock must not keep the command alive
+  child.unref();
+  claim(command);
 }

@@ -568,7 +568,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   announce(`bench:log ${parsed.entry}: about ${formatDuration(estimateEntrySeconds(parsed.entry, parsed.options))}${parsed.options.quick ? ' (--quick)' : ''}`);
-  runUnderLock('bench:log');
+  await runUnderLock('bench:log');
   const report = await replay(parsed.entry, parsed.options, beginRun('bench:log', argv), { reference: parsed.saveReference });
   process.stdout.write(parsed.json ? JSON.stringify(report, null, 2) + '\n' : report.markdown);
 }

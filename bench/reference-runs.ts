@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<void> {
   const runs = REFERENCE_RUNS.filter((r) => only === undefined || only.includes(r.name));
   const total = runs.filter(runnable).reduce((a, r) => a + estimateRun(r), 0);
   announce(`bench:reference: ${runs.length} run(s), about ${formatDuration(total)}`);
-  runUnderLock('bench:reference');
+  await runUnderLock('bench:reference');
   const failed: string[] = [];
   for (const r of runs) {
     if (!runnable(r)) {

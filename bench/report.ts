@@ -4,7 +4,6 @@
  * ran and where; a footer says how busy the generator and the server were.
  */
 
-import { cpuSourceNote } from './cpu.ts';
 import type { Measured } from './load.ts';
 import { loadLine, machineLine, type Machine } from './machine.ts';
 
@@ -61,7 +60,7 @@ export function cpuLine(m: Measured, machine: Machine): string {
     ? `${Math.round(srv.percentOfCore)}% of one core over ${m.serverProcesses} process(es)`
     : m.serverProcesses === 0
       ? 'not measured (a server the suite did not start, whose processes it could not find)'
-      : `not measured (${cpuSourceNote(machine.cpuSource)})`;
+      : `not measured (${machine.cpuSource === 'none' ? 'neither /proc nor ps on this machine' : 'its processes had gone'})`;
   const all = m.machineCpu ? `; whole machine ${Math.round(m.machineCpu.percentOfCore)}% of ${machine.cores * 100}% (the rest is kernel network work or other programs)` : '';
   const saturated = m.verdicts.some((v) => v.startsWith('generator saturated')) ? '' : gen ? '; the generator was not saturated' : '';
   return `CPU (generator and server share ${machine.cores} cores): generator ${m.load.tool} ${g}; server ${s}${all}${saturated}`;

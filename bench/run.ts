@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
   announce(
     `bench: one run of ${args.durationS !== undefined ? `${args.durationS} s, about ${formatDuration(args.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${args.requests} requests`}`,
   );
-  runUnderLock('bench');
+  await runUnderLock('bench');
   if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
     process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
   }
