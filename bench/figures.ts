@@ -107,13 +107,19 @@ export function direction(ratios: readonly number[]): 'up' | 'down' | 'mixed' {
   return 'mixed';
 }
 
-/** A verdict on a claim that A is faster than B, from the per-round ratios A / B. */
-export function verdict(ratios: readonly number[]): string {
+/**
+ * A verdict on what the log claimed about A against B (its ratio A / B), from our per-round
+ * ratios: the log's claim is "faster" or "slower" beyond 2 %, else "about the same"; ours is
+ * a direction only when every round agrees.
+ */
+export function verdict(ratios: readonly number[], logRatio = 1.1): string {
   const d = direction(ratios);
-  if (d === 'up') return `reproduced: faster in all ${ratios.length} rounds`;
-  if (d === 'down') return `not reproduced: slower in all ${ratios.length} rounds`;
+  const n = ratios.length;
   const up = ratios.filter((r) => r > 1).length;
-  return `not reproduced: no consistent difference (faster in ${up} of ${ratios.length} rounds)`;
+  const claim = logRatio > 1.02 ? 'up' : logRatio < 0.98 ? 'down' : 'same';
+  const ours = d === 'up' ? `faster in all ${n} rounds` : d === 'down' ? `slower in all ${n} rounds` : `no consistent difference (faster in ${up} of ${n} rounds)`;
+  if (claim === 'same') return d === 'mixed' ? `reproduced: ${ours}` : `not reproduced: ${ours}`;
+  return d === claim ? `reproduced: ${ours}` : `not reproduced: ${ours}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +189,8 @@ function logQuote(entry: string): string {
       const b = LOG_2024_08_06.backlog32;
       return `${b.ok} of ${b.requests} responses, an error list of ${b.resetLines} \`connection reset by peer\` and ${b.brokenPipeLines} \`broken pipe\`, ${n0(b.rps)} requests/s`;
     }
+    case '2024-08-06-first-run':
+      return `a ${LOG_2024_08_06.firstRun.slowestMs} ms request, about ${LOG_2024_08_06.firstRun.rps} requests/s`;
     case '2025-01-01':
       return list(LOG_2025_01_01);
     case '2026-01-01':
@@ -248,7 +256,7 @@ function inShort(ref: Reference): string {
       '2025-01-01: one process, full parser',
       `${n0(Math.min(...logMany.map((x) => x.rps)))}–${n0(Math.max(...logMany.map((x) => x.rps)))} req/s at 10–100 connections; ${n0(LOG_2025_01_01[0]!.rps)} at 1, "a limitation of hey"`,
       `stage 02: ${n0(Math.min(...many.map((x) => x.rps)))}–${n0(Math.max(...many.map((x) => x.rps)))} req/s at 10–100; ${one ? `${n0(one.rps)} at 1, where 1 / mean latency gives ${n0(1000 / one.averageMs)}` : 'no run at 1'}`,
-      `${law < 0.1 ? 'explained: one connection runs at its round trip (Little\'s law), not a hey limit' : 'Little\'s law does not hold here at 1 connection'}; absolute figures ${Math.round((100 * median(many.map((x) => x.rps))) / median(logMany.map((x) => x.rps)))}% of the log's`,
+      `one connection runs at 1 / its round trip (Little's law, within ${Math.round(law * 100)}% here), whatever the tool; at 10–100 connections, ${Math.round((100 * median(many.map((x) => x.rps))) / median(logMany.map((x) => x.rps)))}% of the log's figures`,
     ]);
   }
   // 2026-01-01 and 2026-01-02, from the interleaved comparison
@@ -258,15 +266,22 @@ function inShort(ref: Reference): string {
     ['2026-01-02', '04', '03', 'shared', [10, 50, 100], 'shared socket vs fd passing'],
   ] as const) {
     const present = cs.filter((c) => cmp.concurrencies.includes(c));
-    const all = present.flatMap((c) => ratios(cmp, a, b, c));
+    const verdicts = present.map((c) => ({ c, v: verdict(ratios(cmp, a, b, c), logRatio(which, c)) }));
+    const yes = verdicts.filter((x) => x.v.startsWith('reproduced')).map((x) => x.c);
     rows.push([
       `${entry}: ${what}`,
       present.map((c) => `${pct(logRatio(which, c)!)} at ${c}`).join(', '),
       `${a}/${b} by round: ${present.map((c) => `${ratioText(spreadOf(ratios(cmp, a, b, c)))} at ${c}`).join(', ')}`,
-      verdict(all),
+      yes.length === present.length
+        ? `reproduced at every connection count: ${verdicts.map((x) => `${x.v.replace(/^reproduced: /, '')} at ${x.c}`).join('; ')}`
+        : `${yes.length ? `reproduced at ${yes.join(', ')}; ` : ''}not at ${verdicts.filter((x) => !yes.includes(x.c)).map((x) => `${x.c} (${x.v.replace(/^not reproduced: /, '')})`).join(', ')}`,
     ]);
   }
-  return table(['log entry', 'the log', 'here', 'verdict'], rows) + `\nHere: the reference runs (${made(cmp)}, for the last two rows; ${loadWords(cmp)}).`;
+  const loads = [ref.log('2024-08-06'), ref.log('2025-01-01'), cmp].map((x) => x.run.machine.loadAverage[0] ?? NaN);
+  return (
+    table(['log entry', 'the log', 'here', 'verdict'], rows) +
+    `\nHere: \`log-2024-08-06\`, \`log-2025-01-01\` and, for the last two rows, \`compare\` (${loadWords(cmp)}); load average ${fmt(Math.min(...loads), 2)} to ${fmt(Math.max(...loads), 2)} on ${cmp.run.machine.cores} cores when they began.`
+  );
 }
 
 function machine(ref: Reference): string {
@@ -282,6 +297,26 @@ function machine(ref: Reference): string {
       ['Load average', `${m.loadAverage.map((l) => l.toFixed(2)).join(', ')} when \`${r.command}\` began (${r.date.slice(0, 16).replace('T', ' ')} UTC), ${r.loadAverageAfter?.map((l) => l.toFixed(2)).join(', ') ?? '?'} when it ended`],
     ],
   );
+}
+
+/** `machine-line`: the machine of the main reference run, in a sentence. */
+function machineLine(ref: Reference): string {
+  const r = ref.compare('compare').run;
+  const m = r.machine;
+  return (
+    `${m.cores} cores (${m.cpuModel}), ${m.platform} ${m.kernel}, Node ${m.node}; \`somaxconn\` ${m.somaxconn ?? '?'}, \`tcp_abort_on_overflow\` ${m.tcpAbortOnOverflow ?? '?'}; ` +
+    `load average ${m.loadAverage[0]?.toFixed(2)} when the main run began and ${r.loadAverageAfter?.[0]?.toFixed(2) ?? '?'} when it ended`
+  );
+}
+
+/** `first-request-line`: how much slower the first request was, in a sentence. */
+function firstRequestLine(ref: Reference): string {
+  const e = ref.log('2024-08-06');
+  const first = ((e.extra as { firstRequest?: FirstRequest[] }).firstRequest ?? []).filter((x) => x.target !== undefined);
+  if (first.length === 0) throw new FigureError('log-2024-08-06.json has no first-request figures');
+  const lat = first.map((x) => x.firstLatencyMs);
+  const next = first.map((x) => x.nextMedianMs);
+  return `${ms(Math.min(...lat))} to ${ms(Math.max(...lat))} for the first request against ${ms(Math.min(...next))} to ${ms(Math.max(...next))} for the next ones (${e.quick ? 'one start' : 'medians of 3 starts'} of each of ${first.map((x) => x.target).join(', ')})`;
 }
 
 function backlog(ref: Reference): string {
@@ -333,6 +368,13 @@ function replay20250101(ref: Reference): string {
   ) + `\nStage 02, ${e.tool}${e.tool === 'hey' ? '' : ` in ${e.threads} thread(s)`}; ${made(e)}.`;
 }
 
+/** `one-connection-line`: one connection by each generator, in a sentence. */
+function oneConnectionLine(ref: Reference): string {
+  const one = ref.log('2025-01-01').runs.filter((r) => r.label?.startsWith('one connection'));
+  if (one.length === 0) throw new FigureError('log-2025-01-01.json has no one-connection runs');
+  return one.map((r) => `${r.tool} ${n0(r.rps)} req/s (1 / mean latency: ${n0(1000 / r.averageMs)})`).join(', ');
+}
+
 function oneConnection(ref: Reference): string {
   const e = ref.log('2025-01-01');
   const one = e.runs.filter((r) => r.label?.startsWith('one connection'));
@@ -342,10 +384,14 @@ function oneConnection(ref: Reference): string {
   ) + `\nEvery generator installed when the reference run was made, ${one[0]?.durationS ?? '?'} s each.`;
 }
 
-/** `ratios <file> <A> <B> [log:workers|log:shared]`: A against B, round by round, per connection count. */
+/**
+ * `ratios <file> <A> <B> [log:workers|log:shared] [bare]`: A against B, round by round, per
+ * connection count; `bare` leaves out the line about the run.
+ */
 function ratiosBlock(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 3, 'ratios <file> <A> <B> [log:workers|log:shared]');
-  const [file, a, b, log] = args as [string, string, string, string | undefined];
+  needArgs(args, 3, 'ratios <file> <A> <B> [log:workers|log:shared] [bare]');
+  const bare = args.includes('bare'); // no line about the run: the document says it once
+  const [file, a, b, log] = args.filter((x) => x !== 'bare') as [string, string, string, string | undefined];
   const r = ref.compare(file);
   const ta = target(r, a);
   const tb = target(r, b);
@@ -356,11 +402,11 @@ function ratiosBlock(ref: Reference, args: readonly string[]): string {
     const line = [String(c), countText(row(r, a, c).rps), countText(row(r, b, c).rps), ratioText(spreadOf(ratios(r, a, b, c))), ratioText(spreadOf(ratios(r, a, b, c, 'cpu')))];
     if (which) {
       const l = logRatio(which, c);
-      line.push(l === undefined ? '—' : l.toFixed(2), l === undefined ? '—' : verdict(ratios(r, a, b, c)));
+      line.push(l === undefined ? '—' : l.toFixed(2), l === undefined ? '—' : verdict(ratios(r, a, b, c), l));
     }
     return line;
   });
-  return table(header, rows) + `\nMedian (lowest–highest round) of ${loadWords(r)}; ${made(r)}.`;
+  return table(header, rows) + (bare ? '' : `\nMedian (lowest–highest round) of ${loadWords(r)}; ${made(r)}.`);
 }
 
 /** `ratio <file> <A> <B> <c> [cpu]`: one ratio with its range, for a sentence. */
@@ -375,6 +421,13 @@ function rpsInline(ref: Reference, args: readonly string[]): string {
   needArgs(args, 3, 'rps <file> <target> <c>');
   const [file, t, c] = args as [string, string, string];
   return countText(row(ref.compare(file), t, Number(c)).rps);
+}
+
+/** `percpu <file> <target> <c>`: one target's requests per server CPU-second with its range, for a sentence. */
+function perCpuInline(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 3, 'percpu <file> <target> <c>');
+  const [file, t, c] = args as [string, string, string];
+  return countText(row(ref.compare(file), t, Number(c)).perServerCpuS);
 }
 
 /** `verdict <file> <A> <B> <c,c>`: whether A was faster than B in every round, for a sentence. */
@@ -430,6 +483,32 @@ function generatorWords(r: CompareResults): string {
   return `The generator used ${Math.min(...gen)}–${Math.max(...gen)}% of one core and was ${sat === 0 ? 'not saturated in any' : `**saturated in ${sat}**`} of the ${runs.length} runs.`;
 }
 
+/**
+ * `targets <file>`: a comparison in one row per target: requests/s at each connection count,
+ * and, at the highest, the ratio to the yardstick and requests per server CPU-second.
+ */
+function targetsBlock(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 1, 'targets <file>');
+  const r = ref.compare(args[0]!);
+  const top = Math.max(...r.concurrencies);
+  const rows = r.targets.map((t) => {
+    const at = (c: number): CompareRow | undefined => r.rows.find((x) => x.target === t && x.connections === c);
+    const last = at(top);
+    return [
+      `${t}${last?.serverArgs.length ? ` ${last.serverArgs.join(' ')}` : ''}`,
+      ...r.concurrencies.map((c) => countText(at(c)?.rps)),
+      last?.ratio && last.yardstick ? `${ratioText(last.ratio)} ${last.yardstick}` : '—',
+      countText(last?.perServerCpuS),
+      String(sum(r.rows.filter((x) => x.target === t).map((x) => x.errors))),
+    ];
+  });
+  return (
+    table(['target', ...r.concurrencies.map((c) => `req/s, -c ${c}`), `× yardstick, -c ${top}`, `per server CPU-s, -c ${top}`, 'errors'], rows) +
+    `
+${generatorWords(r)} ${loadWords(r)}; ${made(r)}.`
+  );
+}
+
 /** `generators <file> <file> ...`: the same comparison with several generators, side by side. */
 function generators(ref: Reference, args: readonly string[]): string {
   needArgs(args, 1, 'generators <file> ...');
@@ -443,14 +522,14 @@ function generators(ref: Reference, args: readonly string[]): string {
     const pairs: [string, string][] = [['02', 'node:http'], ['04', 'node:cluster']];
     rows.push([
       `${r.tool}${r.tool === 'hey' ? '' : ` × ${r.threads}`}`,
-      `${Math.min(...gen)}–${Math.max(...gen)}%`,
+      `${Math.min(...gen)}–${Math.max(...gen)}% of ${Math.min(r.threads || r.run.machine.cores, r.run.machine.cores) * 100}%`,
       `${sat} of ${runs.length}`,
       countText(row(r, '02', top).rps),
       ...pairs.map(([a, b]) => ratioText(spreadOf(ratios(r, a, b, top)))),
       `\`${file}.json\``,
     ]);
   }
-  return table(['generator', 'its CPU (% of one core)', 'runs it saturated', `stage 02 req/s at -c ${Math.max(...ref.compare(args[0]!).concurrencies)}`, '02 / node:http', '04 / node:cluster', 'run'], rows) +
+  return table(['generator', 'its CPU, of what it can use', 'runs it saturated', `stage 02 req/s at -c ${Math.max(...ref.compare(args[0]!).concurrencies)}`, '02 / node:http', '04 / node:cluster', 'run'], rows) +
     `\nRatios at the highest connection count, median (lowest–highest round). Every run is in \`bench/results/reference/\`, with its command and load average.`;
 }
 
@@ -462,8 +541,9 @@ function abBlock(ref: Reference, args: readonly string[]): string {
     return [`\`${r.run.command}\``, r.stage, `${r.a.commit} → ${r.b.commit}`, ratioText(r.ratio), ratioText(r.ratioPerCpuS)];
   });
   const first = ref.ab(args[0]!);
+  const loads = args.map((name) => ref.ab(name).run.machine.loadAverage[0] ?? NaN);
   return table(['command', 'stage', 'A → B', 'B / A, req/s', 'B / A, per server CPU-s'], rows) +
-    `\nMedian (lowest–highest round) of ${first.rounds.length} rounds of ${first.durationS} s at -c ${first.connections}, ${first.tool}${first.tool === 'hey' ? '' : ` in ${first.threads} thread(s)`}; A and B take turns to go first. ${made(first)}.`;
+    `\nMedian (lowest–highest round) of ${first.rounds.length} rounds of ${first.durationS} s at -c ${first.connections}, ${first.tool}${first.tool === 'hey' ? '' : ` in ${first.threads} thread(s)`}, A and B taking turns to go first; ${first.date.slice(0, 10)}, load average ${fmt(Math.min(...loads), 2)} to ${fmt(Math.max(...loads), 2)} on ${first.run.machine.cores} cores when they began.`;
 }
 
 /** `ab-ratio <name> [cpu]`: one A/B ratio with its range, for a sentence. */
@@ -503,17 +583,22 @@ function runInline(ref: Reference, args: readonly string[]): string {
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   'in-short': inShort,
   machine,
+  'machine-line': machineLine,
   backlog,
+  'first-request-line': firstRequestLine,
   'backlog-short': backlogShort,
   'first-request': firstRequest,
   'replay-2025-01-01': replay20250101,
   'one-connection': oneConnection,
+  'one-connection-line': oneConnectionLine,
   ratios: ratiosBlock,
   ratio: ratioInline,
   rps: rpsInline,
+  percpu: perCpuInline,
   verdict: verdictInline,
   split: splitInline,
   compare: compareBlock,
+  targets: targetsBlock,
   generators,
   ab: abBlock,
   'ab-ratio': abInline,
@@ -553,9 +638,10 @@ export function fill(text: string, ref: Reference, file = ''): { text: string; f
       return whole;
     }
     // a marker on a line of its own holds a block (with a blank line before the closing
-    // marker, so that a table ends there); one inside a sentence holds a few words
+    // marker when the block ends with a table, so that the table ends there); one inside a
+    // sentence holds a few words
     const block = body.startsWith('\n') || made.includes('\n');
-    const replaced = block ? `\n${made}\n\n` : made;
+    const replaced = block ? `\n${made}\n${made.split('\n').pop()!.startsWith('|') ? '\n' : ''}` : made;
     if (replaced !== body) findings.push({ file, marker: spec, problem: 'differs from the data' });
     return `<!-- figures:${spec} -->${replaced}<!-- /figures -->`;
   });
