@@ -94,9 +94,9 @@ describe('verdicts are generated from the rounds, never typed', () => {
     // the log said "faster" (+9 %)
     expect(verdict([1.2, 1.1], 1.09)).toBe('reproduced: faster in all 2 rounds');
     expect(verdict([0.9, 0.8, 0.7], 1.09)).toBe('not reproduced: slower in all 3 rounds');
-    expect(verdict([1.2, 0.9, 1.1], 1.09)).toBe('not reproduced: no consistent difference (faster in 2 of 3 rounds)');
+    expect(verdict([1.2, 0.9, 1.1], 1.09)).toBe('not reproduced: faster in 2 of 3 rounds, no consistent difference');
     // the log said "about the same" (+0.5 %)
-    expect(verdict([1.2, 0.9, 1.1], 1.005)).toBe('reproduced: no consistent difference (faster in 2 of 3 rounds)');
+    expect(verdict([1.2, 0.9, 1.1], 1.005)).toBe('reproduced: faster in 2 of 3 rounds, no consistent difference');
     expect(verdict([1.2, 1.1], 1.005)).toBe('not reproduced: faster in all 2 rounds');
     const { text } = fill('<!-- figures:verdict workers 04 node:cluster 50 -->?<!-- /figures --> / <!-- figures:verdict workers 04 node:cluster 50,100 -->?<!-- /figures -->', REF);
     expect(text).toContain('-->faster in all 3 rounds<!--');
