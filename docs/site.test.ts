@@ -196,6 +196,14 @@ describe('the docs app', () => {
     const stage = call(environ('/files/stages/01-request-line/src/'));
     expect(stage.body).toContain('href="main.ts"');
   });
+  it('lists the reference charts the documents cite at /bench/, and serves them', () => {
+    const page = call(environ('/bench/'));
+    expect(page.status).toBe('200 OK');
+    expect(page.body).toContain('<h2>Reference runs</h2>');
+    expect(page.body).toContain('<h2>Your runs</h2>');
+    expect(page.body).toContain('src="/bench/reference/compare.svg"');
+    expect(call(environ('/bench/reference/compare.svg')).status).toBe('200 OK');
+  });
   it('refuses traversal on every mount', () => {
     for (const p of ['/docs/../package.json', '/files/stages/../package.json', '/api/../../package.json', '/bench/../../package.json']) {
       expect(call(environ(p)).status).toMatch(/^40[04] /);

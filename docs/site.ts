@@ -8,7 +8,7 @@
  * | --- | --- |
  * | `/docs/` | the workshop guide: `docs/guide/*.md` and `docs/{wsgi,conformance,performance}.md`, rendered with `marked`, with a navigation of chapters |
  * | `/api/` | the TypeDoc site built by `npm run docs` into `docs/api/` (a 404 page says how to build it) |
- * | `/bench/` | the charts the benchmarks write to `bench/results/`, listed on one page |
+ * | `/bench/` | the charts of `bench/results/`: the reference runs the documents cite, and your own runs |
  * | `/files/` | the repository's sources (`stages/`, `spec/`, `docs/`, `bench/`, `bin/`, `scripts/`), so the guide can link to the code it tours; markdown is rendered |
  *
  * Every response carries a strong `ETag` and `Last-Modified` and honours `If-None-Match` /
@@ -288,24 +288,36 @@ function bench(environ: Environ, start: StartResponse, rest: string): Buffer[] {
   const root = path.join(REPO_ROOT, 'bench', 'results');
   if (rest === '') return redirect(start, '/bench/');
   if (rest === '/' || rest === '/index.html') {
-    // *.tmp.* are smoke runs (`--quick`), which git ignores and whose figures mean nothing
-    const results = namesIn(root)
-      .filter((n) => !n.startsWith('.') && !n.includes('.tmp.'))
-      .flatMap((n) => {
-        const found = fileIn(root, n);
-        return found === undefined ? [] : [{ name: n, source: found.path }];
-      });
-    const names = results.map((r) => r.name);
-    const charts = names.filter((n) => /\.(svg|png)$/.test(n));
-    const others = names.filter((n) => !/\.(svg|png)$/.test(n));
+    // reference/: the committed runs the documents cite; local/: this checkout's own runs (git-ignored).
+    // Only regular files that resolve inside their own folder are listed (symlinks out, dangling: no).
+    const list = (dir: string): Array<{ name: string; source: string }> =>
+      namesIn(path.join(root, dir))
+        .filter((n) => !n.startsWith('.'))
+        .flatMap((n) => {
+          const found = fileIn(path.join(root, dir), n);
+          return found === undefined ? [] : [{ name: n, source: found.path }];
+        });
+    const section = (dir: string, title: string, intro: string, empty: string): string => {
+      const names = list(dir).map((r) => r.name);
+      const charts = names.filter((n) => /\.(svg|png)$/.test(n));
+      const others = names.filter((n) => !/\.(svg|png)$/.test(n));
+      const href = (n: string): string => `/bench/${dir}/${encodeURIComponent(n)}`;
+      return [
+        `<h2>${title}</h2>`,
+        `<p>${intro}</p>`,
+        charts.length === 0 ? `<p>${empty}</p>` : '',
+        ...charts.map((n) => `<figure><img src="${href(n)}" alt="${escapeHtml(n)}"><figcaption><code>${escapeHtml(n)}</code></figcaption></figure>`),
+        others.length ? `<p>Data: ${others.map((n) => `<a href="${href(n)}">${escapeHtml(n)}</a>`).join(', ')}</p>` : '',
+      ].join('\n');
+    };
     const body = [
       '<h1>Bench charts</h1>',
-      '<p>What the benchmarks last wrote to <code>bench/results/</code>. How they are measured, and what the figures mean, is in <a href="/docs/performance.html">the performance page</a>.</p>',
-      charts.length === 0 ? '<p>No charts yet: <code>npm run bench:compare</code> draws them (a <code>--quick</code> run keeps its chart out of this folder).</p>' : '',
-      ...charts.map((n) => `<figure><img src="/bench/${encodeURIComponent(n)}" alt="${escapeHtml(n)}"><figcaption><code>${escapeHtml(n)}</code></figcaption></figure>`),
-      others.length ? `<h2>Other results</h2><ul>${others.map((n) => `<li><a href="/bench/${encodeURIComponent(n)}">${escapeHtml(n)}</a></li>`).join('')}</ul>` : '',
+      '<p>How the benchmarks measure, and what the figures mean, is in <a href="/docs/performance.html">the performance page</a>. Every chart shows each round, not just the median.</p>',
+      section('reference', 'Reference runs', 'The runs the documents cite (<code>bench/results/reference/</code>; <code>npm run bench:reference</code> makes them again).', 'No reference runs in this checkout.'),
+      section('local', 'Your runs', 'What the benchmarks wrote in this checkout (<code>bench/results/local/</code>, which git ignores).', 'None yet: <code>npm run bench:compare</code> draws them.'),
     ].join('\n');
-    return htmlPage(environ, start, layout('Bench charts', body, '/bench/'), latest([root, ...results.map((r) => r.source)]));
+    const files = ['reference', 'local'].flatMap((d) => list(d).map((r) => r.source));
+    return htmlPage(environ, start, layout('Bench charts', body, '/bench/'), latest([root, ...files]));
   }
   return staticTree(environ, start, root, '/bench', rest) ?? errorPage(start, '404 Not Found', 'No such result.', '/bench/');
 }
