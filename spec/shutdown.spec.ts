@@ -37,11 +37,12 @@ for (const { name, target } of stagesUnderTest()) {
       test(`${signal} while the app is busy: a request already sent on a new connection is served with Connection: close, and the exit status is 0`, async () => {
         const proc = await start();
         const slow = await Client.connect(proc.port);
-        const second = await Client.connect(proc.port);
+        let second: Client | undefined;
         try {
           const slowResponse = slow.get('/slow?ms=2000', 20_000);
           await blockedInApp(servingPid(proc));
-          // the kernel has completed the handshake and holds the request; nobody has accepted it
+          // the kernel completes the handshake and holds the request; the server has not accepted it
+          second = await Client.connect(proc.port);
           await send(second.socket, get('/'));
           proc.child.kill(signal);
           const first = await slowResponse;
@@ -54,13 +55,13 @@ for (const { name, target } of stagesUnderTest()) {
           expect(proc.stderr()).toBe('');
         } finally {
           slow.destroy();
-          second.destroy();
+          second?.destroy();
           await proc.stop();
         }
       }, 30_000);
     }
 
-    test('SIGTERM while the app is busy: a request already sent on an idle keep-alive connection is served with Connection: close', async () => {
+    test('SIGTERM while the app is busy, then a request on an idle keep-alive connection: it is served, then the connection is closed', async () => {
       const proc = await start();
       const idle = await Client.connect(proc.port);
       const slow = await Client.connect(proc.port);
@@ -69,13 +70,23 @@ for (const { name, target } of stagesUnderTest()) {
         expect((await idle.get('/')).status).toBe(200);
         const slowResponse = slow.get('/slow?ms=2000', 20_000);
         await blockedInApp(servingPid(proc));
-        await send(idle.socket, get('/pid'));
+        // The signal first, then the request: when the serving process gets control back, both
+        // wait for it. libuv runs signal handlers after the other I/O of the same poll phase,
+        // so the request is usually read first and answered without `Connection: close`; if the
+        // shutdown comes first (a stage 03 worker is stopped by a message, which is I/O), the
+        // idle connection gets a turn to read it, and it is answered with `close`. Either way,
+        // it is served whole, then the connection closes.
         proc.child.kill('SIGTERM');
+        await send(idle.socket, get('/pid'));
         expect((await slowResponse).status).toBe(200);
         const res = await idle.response(20_000);
         expect(res.status).toBe(200);
         expect(res.body.toString().trim()).toBe(String(servingPid(proc)));
-        expect(res.header('connection')).toBe('close');
+        expect([undefined, 'close']).toContain(res.header('connection'));
+        await idle.response(5_000).then(
+          () => expect.fail('a second response'),
+          (err: Error) => expect(err.message).toMatch(/closed/),
+        );
         expect(await proc.exited).toEqual({ code: 0, signal: null });
       } finally {
         idle.destroy();
