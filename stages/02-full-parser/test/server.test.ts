@@ -76,7 +76,7 @@ describe('ConnectionSet and startServer', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     let accepted = 0;
     server.on('connection', () => accepted++);
-    const shutdown = set.shutdown(5_000, () => server.close());
+    const shutdown = set.shutdown(5_000, () => void server.close());
     // connects (and sends its request) after the shutdown began, before the listener's last turn
     const a = await connect((server.address() as net.AddressInfo).port);
     a.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');

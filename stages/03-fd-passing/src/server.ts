@@ -129,15 +129,16 @@ export class ConnectionSet {
    * Shuts every connection down (see {@link Connection.shutdown}), now and as they are added,
    * and resolves once all have closed, destroying those still open after `graceMs`.
    *
-   * `stopAccepting` closes the listener. It is called after one more poll phase
-   * ({@link afterNextPoll}): closing a listening socket resets the connections the kernel has
-   * completed but the process has not accepted yet (its event loop was busy in the app, say),
-   * and in that phase libuv accepts them all. Connections added until then are counted in.
+   * `stopAccepting` closes the listener, or resolves once no more connections can come. It is
+   * called after one more poll phase ({@link afterNextPoll}): closing a listening socket resets
+   * the connections the kernel has completed but the process has not accepted yet (its event
+   * loop was busy in the app, say), and in that phase libuv accepts them all. Connections added
+   * until it is done are counted in.
    *
    * @returns the requests cut off when the grace period ran out, one line each (empty when
    * every request in progress was answered).
    */
-  async shutdown(graceMs: number, stopAccepting: () => void = () => {}): Promise<string[]> {
+  async shutdown(graceMs: number, stopAccepting: () => void | Promise<void> = () => {}): Promise<string[]> {
     this.#stopping = true;
     const cut: string[] = [];
     const timer = setTimeout(() => {
@@ -149,7 +150,7 @@ export class ConnectionSet {
     }, graceMs);
     for (const c of this.#all) c.shutdown();
     await afterNextPoll();
-    stopAccepting();
+    await stopAccepting();
     if (this.#all.size > 0) await new Promise<void>((resolve) => this.#emptied.push(resolve));
     clearTimeout(timer);
     return cut;

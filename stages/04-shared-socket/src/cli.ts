@@ -97,8 +97,7 @@ Options:
   --linger <ms>            time to drain a closing connection                     (default ${DEFAULTS.lingerMs})
   --grace <ms>             on SIGINT/SIGTERM, time for requests in flight         (default ${DEFAULTS.graceMs})
   --workers <n>            worker processes, 1 to ${MAX_WORKERS}                              (default ${DEFAULTS.workers}, as in the log)
-  --timeout <duration>     a worker inside one app call this long is killed and replaced
-                           (2s, 500ms, 1m; a bare number is seconds)              (default ${formatDuration(DEFAULTS.timeoutMs)}; 0 = off)
+  --timeout <duration>     a worker this long in one app call is replaced; 2s, 500ms, 1m (default ${formatDuration(DEFAULTS.timeoutMs)}; 0 = off)
   -h, --help               show this help
 `;
 
