@@ -75,14 +75,21 @@ export class AppCallWatch {
   }
 }
 
+/** A running watchdog. */
+export interface Watchdog {
+  /** The watch to mark application calls with ({@link watchApp}). */
+  readonly watch: AppCallWatch;
+  /** The thread that watches; `terminate()` stops it (the tests do). */
+  readonly thread: Worker;
+}
+
 /**
  * Starts the watchdog thread of this process.
  *
  * @param timeoutMs how long one application call may run (`--timeout`), more than 0.
  * @param reportFd the pipe to the master the thread writes its report on.
- * @returns the watch to mark calls with ({@link watchApp}).
  */
-export function startWatchdog(timeoutMs: number, reportFd: number): AppCallWatch {
+export function startWatchdog(timeoutMs: number, reportFd: number): Watchdog {
   const watch = new AppCallWatch();
   const thread = new Worker(new URL('./watchdog-thread.mjs', import.meta.url), {
     workerData: {
@@ -98,7 +105,7 @@ export function startWatchdog(timeoutMs: number, reportFd: number): AppCallWatch
   });
   // the thread never ends by itself; it must not keep the process alive
   thread.unref();
-  return watch;
+  return { watch, thread };
 }
 
 /** `GET /slow?ms=5000`: the request line as the log names it. */

@@ -96,7 +96,7 @@ export async function runWorker(init: WorkerInit): Promise<void> {
     return;
   }
   if (stopping) return;
-  if (config.timeoutMs > 0) app = watchApp(app, startWatchdog(config.timeoutMs, WATCHDOG_FD));
+  if (config.timeoutMs > 0) app = watchApp(app, startWatchdog(config.timeoutMs, WATCHDOG_FD).watch);
 
   const options = connectionOptions(config, port, true, app);
   lastConnection = new Promise((resolve) => (noMoreConnections = resolve));

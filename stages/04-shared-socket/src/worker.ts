@@ -88,7 +88,7 @@ export async function runWorker(init: WorkerInit): Promise<void> {
     return;
   }
   if (stopping) return;
-  if (config.timeoutMs > 0) app = watchApp(app, startWatchdog(config.timeoutMs, WATCHDOG_FD));
+  if (config.timeoutMs > 0) app = watchApp(app, startWatchdog(config.timeoutMs, WATCHDOG_FD).watch);
 
   const options = connectionOptions(config, port, true, app);
   // allowHalfOpen, as stage 02's server: a client's FIN ends its requests, not the responses it is owed
