@@ -144,7 +144,8 @@ export class ConnectionSet {
     const timer = setTimeout(() => {
       this.#graceOver = true;
       for (const c of this.#all) {
-        if (c.busy) cut.push(describeCut(c));
+        // a response written but not yet handed to the kernel is cut off too
+        if (c.busy || c.socket.writableLength > 0) cut.push(describeCut(c));
         c.destroy();
       }
     }, graceMs);
@@ -159,10 +160,17 @@ export class ConnectionSet {
 
 /** One line on a request cut off when the grace period ran out. */
 function describeCut(c: Connection): string {
-  const from = `from ${c.socket.remoteAddress}:${c.socket.remotePort}`;
-  if (c.state === 'head') return `a request ${from} (its header section had not all arrived)`;
-  if (c.state === 'body') return `${c.request} ${from} (its body had not all arrived)`;
-  return `${c.request} ${from} (its response was not all sent)`;
+  const peer = `${c.socket.remoteAddress}:${c.socket.remotePort}`;
+  switch (c.state) {
+    case 'head':
+      return `a request from ${peer} (its header section had not all arrived)`;
+    case 'body':
+      return `${c.request} from ${peer} (its body had not all arrived)`;
+    case 'writing':
+      return `${c.request} from ${peer} (its response was not all sent)`;
+    default:
+      return `a response to ${peer} (not all sent)`;
+  }
 }
 
 /**

@@ -203,7 +203,8 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
           // 'close', not 'exit': after it, the worker's last messages (`cut`) have been read
           child.once('close', (code) => {
             clearTimeout(kill);
-            if (code !== 0) cutOff = true;
+            // a worker not ready yet (still starting) held no connection, whatever its end
+            if (code !== 0 && slot.ready) cutOff = true;
             resolve();
           });
         }),
