@@ -206,10 +206,15 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     pipe.on('data', (chunk: string) => {
       text += chunk;
       for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n')) {
-        const report = JSON.parse(text.slice(0, end)) as WatchdogReport;
+        const line = text.slice(0, end);
         text = text.slice(end + 1);
+        let report: WatchdogReport;
+        try {
+          report = JSON.parse(line) as WatchdogReport;
+        } catch {
+          continue; // not the watchdog's (the application wrote on fd WATCHDOG_FD?): not a reason to kill
+        }
         log(`nibiru-ts: worker ${pid} has been inside one application call for ${report.ms} ms (--timeout ${formatDuration(config.timeoutMs)}): ${report.request}; killing it (SIGKILL)`);
-        if (stopping) cutOff = true;
         child.kill('SIGKILL');
       }
     });

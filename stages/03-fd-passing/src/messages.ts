@@ -9,8 +9,8 @@
  * Per connection, three messages cross: `connection` (master to worker, with the socket's
  * descriptor), `accepted` (worker to master: it has taken it) and `closed` (worker to master,
  * the completion notification the least-connection count needs). Stage 04 removes all three.
- * The rest is the life cycle: `ready`, `start-error`, `stopping`, `stop`, `cut`. A worker's watchdog
- * reports on a pipe of its own ({@link WATCHDOG_FD}), since it runs in a thread.
+ * The rest is the life cycle: `ready`, `start-error`, `stopping`, `stop` and `cut`. A worker's
+ * watchdog reports on a pipe of its own ({@link WATCHDOG_FD}), since it runs in a thread.
  */
 
 import type { Config } from './cli.ts';
