@@ -9,16 +9,18 @@
  * of memory (a `SharedArrayBuffer`):
  *
  * - **Per call, a few stores.** Before each application call (and each step of a streamed
- *   body: pulling a generator runs application code too) the main thread writes when the call
- *   started and its request line into the shared memory; after it, it clears the start
- *   ({@link watchApp}). No system call and no message per request: stage 04's lesson, nothing
- *   per request crosses between processes, holds.
- * - **The thread looks**, ten times per timeout (at most once a second). When the call in
- *   progress started longer ago than the timeout, it writes one line (how long, which request)
- *   on a pipe of its own to the master: the master forks each worker with that pipe as fd
- *   `WATCHDOG_FD` (`messages.ts`), since a thread cannot use the IPC channel of
- *   `process.send`. The master logs the line and sends the worker SIGKILL. The client's
- *   connection dies with the worker: the kernel closes it.
+ *   body: pulling a generator runs application code too) the main thread writes the call's
+ *   request line into the shared memory and counts the call in; after it, it counts it out
+ *   ({@link watchApp}). The count is odd while a call runs. No clock, no system call and no
+ *   message per request: stage 04's lesson, nothing per request crosses between processes,
+ *   holds.
+ * - **The thread looks**, ten times per timeout (at most once a second), and keeps the time:
+ *   when it finds the same odd count for longer than the timeout, one call has run that long
+ *   (at least). It writes one line (how long, which request) on a pipe of its own to the
+ *   master: the master forks each worker with that pipe as fd `WATCHDOG_FD` (`messages.ts`),
+ *   since a thread cannot use the IPC channel of `process.send`. The master logs the line and
+ *   sends the worker SIGKILL. The client's connection dies with the worker: the kernel closes
+ *   it.
  * - **A master that is gone** cannot kill anyone: the thread finds its pipe broken, says so
  *   on stderr, and ends its own process with SIGKILL.
  *
@@ -37,9 +39,9 @@
 import { Worker } from 'node:worker_threads';
 import type { App, Chunk, Environ } from './app.ts';
 
-/** Where the start of the call in progress is (Int32 index); 0 when there is none. */
-const STARTED = 0;
-/** Where the length of its request line is (Int32 index). */
+/** Where the count of calls begun and ended is (Int32 index): odd while a call runs. */
+const CALLS = 0;
+/** Where the length of the request line of the last call begun is (Int32 index). */
 const LINE_LENGTH = 1;
 /** Where the request line's bytes begin. */
 const LINE_OFFSET = 8;
@@ -56,22 +58,22 @@ export class AppCallWatch {
   readonly #slots = new Int32Array(this.memory, 0, 2);
   readonly #line = new Uint8Array(this.memory, LINE_OFFSET, MAX_LINE_BYTES);
   readonly #encoder = new TextEncoder();
+  /** Calls begun and ended (an Int32 that wraps: what matters is odd or even, and a change). */
+  #calls = 0;
 
-  /**
-   * A call for `requestLine` starts now. Times are milliseconds since this process started
-   * (`performance.now()`), kept in an Int32: they wrap after 24 days, and differences computed
-   * with `| 0` stay right for any call shorter than that.
-   */
+  /** A call for `requestLine` starts now. */
   enter(requestLine: string): void {
     const { written } = this.#encoder.encodeInto(requestLine, this.#line);
     Atomics.store(this.#slots, LINE_LENGTH, written);
-    // stored last: the thread reads a start, then the line written before it
-    Atomics.store(this.#slots, STARTED, Math.round(performance.now()) | 0 || 1);
+    this.#calls = (this.#calls + 1) | 0;
+    // stored last: the thread reads an odd count, then the line written before it
+    Atomics.store(this.#slots, CALLS, this.#calls);
   }
 
   /** The call has returned (or thrown). */
   leave(): void {
-    Atomics.store(this.#slots, STARTED, 0);
+    this.#calls = (this.#calls + 1) | 0;
+    Atomics.store(this.#slots, CALLS, this.#calls);
   }
 }
 
@@ -97,8 +99,6 @@ export function startWatchdog(timeoutMs: number, reportFd: number): Watchdog {
       timeoutMs,
       intervalMs: Math.min(1_000, Math.max(10, Math.floor(timeoutMs / 10))),
       reportFd,
-      // the thread's performance.now() counts from its own start: it adds this to align
-      origin: performance.timeOrigin,
     },
     // the thread needs none of the flags the process was started with (tsx's among them)
     execArgv: [],
