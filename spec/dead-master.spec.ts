@@ -80,7 +80,7 @@ for (const { name, target } of stagesUnderTest()) {
           }
         }
       }
-    }, 40_000);
+    }, 60_000);
 
     test('a worker stuck longer than --timeout after its master died ends itself, and frees the port', async () => {
       const proc = await start(['--workers', '1', '--timeout', '1s']);
@@ -107,6 +107,6 @@ for (const { name, target } of stagesUnderTest()) {
           }
         }
       }
-    }, 40_000);
+    }, 60_000);
   });
 }

@@ -58,7 +58,7 @@ for (const { name, target } of stagesUnderTest()) {
           second?.destroy();
           await proc.stop();
         }
-      }, 30_000);
+      }, 60_000);
     }
 
     test('SIGTERM while the app is busy, then a request on an idle keep-alive connection: it is served, then the connection is closed', async () => {
@@ -93,7 +93,7 @@ for (const { name, target } of stagesUnderTest()) {
         slow.destroy();
         await proc.stop();
       }
-    }, 30_000);
+    }, 60_000);
 
     test('a request cut off when --grace runs out is logged, and the exit status is not 0', async () => {
       const proc = await start(['--grace', '300']);
@@ -117,7 +117,7 @@ for (const { name, target } of stagesUnderTest()) {
         c.destroy();
         await proc.stop();
       }
-    }, 30_000);
+    }, 60_000);
 
     workersTest('a worker still in the application after --grace and the margin is killed; that is logged, and the exit status is not 0', async () => {
       const proc = await start(['--grace', '100']);
@@ -135,6 +135,6 @@ for (const { name, target } of stagesUnderTest()) {
         c.destroy();
         await proc.stop();
       }
-    }, 30_000);
+    }, 60_000);
   });
 }
