@@ -10,12 +10,37 @@
  * on the same port.
  */
 
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { KeepAliveClient as Client } from './client.ts';
-import { startStage, type StageProcess } from './launcher.ts';
+import { KeepAliveClient as Client, sleep } from './client.ts';
+import { ROOT, stageCommand, startStage, type StageProcess } from './launcher.ts';
 import { get } from './messages.ts';
 import { allGone, blockedInApp, send, stderrMatch } from './processes.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
+
+/** Whether this Linux lists a process's children (`/proc/<pid>/task/<pid>/children`). */
+const HAS_CHILDREN_FILE = existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+
+/** The worker processes `pid` has forked so far (its children that run `worker.ts`). */
+function workersOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((child) => {
+        try {
+          return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('worker.ts');
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
+}
 
 for (const { name, target } of stagesUnderTest()) {
   const test = expects(name, 'workers') ? it : stageTest(name, 'workers');
@@ -73,6 +98,31 @@ for (const { name, target } of stagesUnderTest()) {
       } finally {
         for (const c of clients) c.destroy();
         for (const pid of proc.workerPids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        }
+      }
+    }, 60_000);
+
+    (HAS_CHILDREN_FILE ? test : it.skip)('kill -9 of the master while its workers are still starting: they exit too', async () => {
+      const master = spawn(process.execPath, [...stageCommand(target), 'docs.app:app', '--port', '0', ...(STAGE_ARGS[name] ?? []), '--workers', '2'], {
+        cwd: ROOT,
+        stdio: 'ignore',
+      });
+      let workers: number[] = [];
+      try {
+        // as soon as the master has forked both: they are still loading their modules
+        const deadline = Date.now() + 30_000;
+        while ((workers = workersOf(master.pid!)).length < 2 && Date.now() < deadline) await sleep(5);
+        expect(workers).toHaveLength(2);
+        master.kill('SIGKILL');
+        await allGone(workers, 30_000);
+      } finally {
+        master.kill('SIGKILL');
+        for (const pid of workers) {
           try {
             process.kill(pid, 'SIGKILL');
           } catch {

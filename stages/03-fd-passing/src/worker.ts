@@ -86,6 +86,9 @@ export async function runWorker(init: WorkerInit): Promise<void> {
     noMoreConnections?.();
     stop();
   });
+  // a master that died while this worker was importing its modules, before the listener above
+  // was on, has disconnected already, and nothing will say so again
+  if (!process.connected) stop();
 
   let app: App;
   try {

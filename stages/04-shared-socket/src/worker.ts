@@ -78,6 +78,9 @@ export async function runWorker(init: WorkerInit): Promise<void> {
     if (!process.connected) stop();
   });
   process.once('disconnect', stop);
+  // a master that died while this worker was importing its modules, before the listener above
+  // was on, has disconnected already, and nothing will say so again
+  if (!process.connected) stop();
   const fail = (message: string): void => tell({ type: 'start-error', message }, () => process.exit(1));
 
   let app: App;
