@@ -4,9 +4,11 @@
  * Strategy: listen with the configured backlog (the kernel's queue of connections that have
  * completed the TCP handshake but that the server has not accepted yet) and hand every
  * connection to {@link handleConnection}. Connections now outlive a request, so the server
- * keeps them in a {@link ConnectionSet} to shut them down gracefully: idle ones close at once,
- * busy ones after the response in flight (with `Connection: close`), and whatever is still
- * open after the grace period is destroyed.
+ * keeps them in a {@link ConnectionSet} to shut them down gracefully: nothing that has arrived
+ * is lost (the listener gets one more turn to accept what the kernel has queued, an idle
+ * connection one more turn to read a request already sent), busy connections close after the
+ * response in flight (with `Connection: close`), and whatever is still open after the grace
+ * period is destroyed, each request cut off that way reported.
  *
  * {@link connectionOptions} and {@link ConnectionSet} are the pieces stages 03 and 04 reuse
  * unchanged in their workers, which get their connections from a master instead of `listen`.
@@ -29,9 +31,11 @@ export interface RunningServer {
   readonly connections: ConnectionSet;
   /**
    * Stops accepting, shuts every connection down gracefully, and destroys those still open
-   * after `graceMs` (default: the configured `--grace`).
+   * after `graceMs` (default: the configured `--grace`); see {@link ConnectionSet.shutdown}.
+   *
+   * @returns the requests cut off when the grace period ran out, one line each.
    */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number): Promise<string[]>;
 }
 
 /** The server could not listen; the message says why in one line. */
@@ -68,6 +72,22 @@ export function connectionOptions(config: Config, port: number, multiprocess: bo
 }
 
 /**
+ * The exit status of a server that stopped on SIGINT or SIGTERM but had to cut requests off
+ * when the grace period ran out (0 is a clean stop, 1 a server that could not start or go on).
+ */
+export const EXIT_REQUESTS_CUT = 3;
+
+/**
+ * Resolves after the event loop has gone through one more poll phase: the phase in which
+ * libuv accepts the connections the kernel has queued on a listening socket and reads the
+ * bytes waiting on connected ones. (An immediate runs after the poll phase of its turn; one
+ * queued from it runs after the next.)
+ */
+export function afterNextPoll(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
+/**
  * The open connections of a process, for graceful shutdown.
  *
  * @see RFC 9112 §9.6 (tear-down), §9.3 (a server that closes sends `Connection: close`)
@@ -75,14 +95,23 @@ export function connectionOptions(config: Config, port: number, multiprocess: bo
 export class ConnectionSet {
   readonly #all = new Set<Connection>();
   readonly #emptied: Array<() => void> = [];
+  #stopping = false;
+  #graceOver = false;
 
-  /** Tracks `connection` until its socket closes. */
+  /**
+   * Tracks `connection` until its socket closes. Once {@link shutdown} has begun, a connection
+   * added is shut down at once (it was accepted in the listener's last turn, or handed over
+   * late, and is served only if its request has already arrived), or destroyed once the grace
+   * period is over.
+   */
   add(connection: Connection): void {
     this.#all.add(connection);
     connection.socket.once('close', () => {
       this.#all.delete(connection);
       if (this.#all.size === 0) for (const resolve of this.#emptied.splice(0)) resolve();
     });
+    if (this.#graceOver) connection.destroy();
+    else if (this.#stopping) connection.shutdown();
   }
 
   /** How many connections are open. */
@@ -98,21 +127,50 @@ export class ConnectionSet {
   }
 
   /**
-   * Shuts every connection down (see {@link Connection.shutdown}) and resolves once all have
-   * closed, destroying those still open after `graceMs`.
+   * Shuts every connection down (see {@link Connection.shutdown}), now and as they are added,
+   * and resolves once all have closed, destroying those still open after `graceMs`.
+   *
+   * `stopAccepting` closes the listener, or resolves once no more connections can come. It is
+   * called after one more poll phase ({@link afterNextPoll}): closing a listening socket resets
+   * the connections the kernel has completed but the process has not accepted yet (its event
+   * loop was busy in the app, say), and in that phase libuv accepts them all. Connections added
+   * until it is done are counted in.
+   *
+   * @returns the requests cut off when the grace period ran out, one line each (empty when
+   * every request in progress was answered).
    */
-  shutdown(graceMs: number): Promise<void> {
+  async shutdown(graceMs: number, stopAccepting: () => void | Promise<void> = () => {}): Promise<string[]> {
+    this.#stopping = true;
+    const cut: string[] = [];
+    const timer = setTimeout(() => {
+      this.#graceOver = true;
+      for (const c of this.#all) {
+        // a response written but not yet handed to the kernel is cut off too
+        if (c.busy || c.socket.writableLength > 0) cut.push(describeCut(c));
+        c.destroy();
+      }
+    }, graceMs);
     for (const c of this.#all) c.shutdown();
-    if (this.#all.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        for (const c of this.#all) c.destroy();
-      }, graceMs);
-      this.#emptied.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await afterNextPoll();
+    await stopAccepting();
+    if (this.#all.size > 0) await new Promise<void>((resolve) => this.#emptied.push(resolve));
+    clearTimeout(timer);
+    return cut;
+  }
+}
+
+/** One line on a request cut off when the grace period ran out. */
+function describeCut(c: Connection): string {
+  const peer = `${c.socket.remoteAddress}:${c.socket.remotePort}`;
+  switch (c.state) {
+    case 'head':
+      return `a request from ${peer} (its header section had not all arrived)`;
+    case 'body':
+      return `${c.request} from ${peer} (its body had not all arrived)`;
+    case 'writing':
+      return `${c.request} from ${peer} (its response was not all sent)`;
+    default:
+      return `a response to ${peer} (not all sent)`;
   }
 }
 
@@ -137,9 +195,12 @@ export async function startServer(config: Config, app: App): Promise<RunningServ
     port,
     connections,
     close: async (graceMs = config.graceMs) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await connections.shutdown(graceMs);
+      let closed!: Promise<void>;
+      const cut = await connections.shutdown(graceMs, () => {
+        closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      });
       await closed;
+      return cut;
     },
   };
 }

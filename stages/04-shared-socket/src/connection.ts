@@ -105,8 +105,15 @@ export interface Connection {
   /** True while a request is in progress: started, being read, or being answered. */
   readonly busy: boolean;
   /**
-   * Closes the connection gracefully: now when it is idle, else once the response in flight
-   * has been written (with `Connection: close`). Requests pipelined behind it are not served.
+   * The request in progress, as its method and target (`GET /slow?ms=5000`), once its header
+   * section is in; null before, and when there is none.
+   */
+  readonly request: string | null;
+  /**
+   * Closes the connection gracefully: once the response in flight has been written (with
+   * `Connection: close`), or, when it is idle, after one more turn of the event loop in which
+   * a request that has already arrived is read (and then served the same way). Requests
+   * pipelined behind it are not served.
    */
   shutdown(): void;
   /** Destroys the socket now, whatever is in flight. */
@@ -237,9 +244,23 @@ class ServedConnection implements Connection {
     return s === 'head' || s === 'body' || s === 'writing';
   }
 
+  get request(): string | null {
+    const request = this.#request ?? this.#stream?.request;
+    return request ? describe(request) : null;
+  }
+
   shutdown(): void {
     this.#shutdown = true;
-    if (this.#state === 'idle') this.#close();
+    if (this.#state !== 'idle') return;
+    // Idle means that no byte of a request has been read, not that none has arrived: a request
+    // may be waiting in the kernel's receive buffer, read in the next poll phase. Close only
+    // after one more turn of the event loop (an immediate queued from an immediate runs after
+    // the next poll phase); a request whose bytes come in that turn is served.
+    setImmediate(() =>
+      setImmediate(() => {
+        if (this.#state === 'idle') this.#close();
+      }),
+    );
   }
 
   destroy(): void {

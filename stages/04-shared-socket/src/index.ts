@@ -20,4 +20,5 @@ export * from './parser.ts';
 export * from './request-line.ts';
 export * from './response.ts';
 export * from './server.ts';
+export * from './watchdog.ts';
 export * from './worker.ts';

@@ -105,12 +105,23 @@ describe('handleConnection', () => {
     p.client.destroy();
   });
 
-  it('shutdown() closes an idle connection at once', async () => {
+  it('shutdown() closes an idle connection, with nothing sent, after one turn of the event loop', async () => {
     const p = await pair(ok);
     p.connection.shutdown();
+    expect(p.connection.state).toBe('idle');
     await p.closed;
     expect(p.received()).toBe('');
     expect(p.connection.state).toBe('closed');
+  });
+
+  it('shutdown() of an idle connection whose request has arrived but is not read yet serves it, with Connection: close', async () => {
+    const p = await pair(ok);
+    // the bytes are in the server socket's receive buffer; this process has not polled since
+    await new Promise<void>((r) => p.client.write(GET('/'), () => r()));
+    expect(p.connection.state).toBe('idle');
+    p.connection.shutdown();
+    await p.closed;
+    expect(p.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close\r\n\r\nok$/);
   });
 
   it('shutdown() of a busy connection lets its response finish, with Connection: close', async () => {
