@@ -221,7 +221,7 @@ export async function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
   };
   process.once('exit', removeAll);
   // an interrupted run must not leave its exports behind; exiting also stops the servers
-  // (spec/launcher.ts stops them on exit, and leaves signals to whoever handles them first)
+  // (harness/launcher.ts stops them on exit, and leaves signals to whoever handles them first)
   const onSignal = (signal: NodeJS.Signals): void => {
     removeAll();
     process.exit(128 + (os.constants.signals[signal] ?? 1));

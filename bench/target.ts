@@ -3,7 +3,7 @@
  * of the two yardsticks of `bench/reference/` (`node:http` in one process, `node:cluster` +
  * `node:http`), or a server the suite did not start, given by its URL.
  *
- * Strategy: every server the suite starts goes through `spec/launcher.ts` on port 0 with
+ * Strategy: every server the suite starts goes through `harness/launcher.ts` on port 0 with
  * `docs.app:app`, exactly as the specs start it, and is stopped with SIGTERM. The flags a
  * stage takes (`--workers`, `--backlog`) are read from its own `--help`, so that a stage added
  * later is driven correctly without editing this file. A server given by URL is only checked
@@ -13,7 +13,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { listStages, resolveStage } from '../bin/stage.ts';
-import { runStage, startStage, type StageProcess } from '../spec/launcher.ts';
+import { runStage, startStage, type StageProcess } from '../harness/launcher.ts';
 
 /** The yardsticks: launcher name and the name reports print. */
 export const REFERENCES = { 'ref:node-http': 'node:http', 'ref:node-cluster': 'node:cluster' } as const;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listStages } from '../bin/stage.ts';
-import { ROOT, startStage, type StageProcess } from '../spec/launcher.ts';
+import { ROOT, startStage, type StageProcess } from '../harness/launcher.ts';
 import { STAGE_ARGS } from '../spec/stages.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));

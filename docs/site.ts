@@ -43,7 +43,7 @@ export const REPO_ROOT = process.env.NIBIRU_DOCS_ROOT
 export const MOUNTS: readonly string[] = ['/docs', '/api', '/bench', '/files'];
 
 /** The top-level repository entries `/files/` may serve. */
-export const SOURCE_ROOTS: readonly string[] = ['stages', 'spec', 'docs', 'bench', 'bin', 'scripts', 'README.md', 'CHANGELOG.md'];
+export const SOURCE_ROOTS: readonly string[] = ['stages', 'spec', 'harness', 'docs', 'bench', 'bin', 'scripts', 'README.md', 'CHANGELOG.md'];
 
 const HTML = 'text/html; charset=utf-8';
 

@@ -15,8 +15,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { exchange } from './client.ts';
-import { READY_LINE, ROOT } from './launcher.ts';
+import { exchange } from '../harness/client.ts';
+import { READY_LINE, ROOT } from '../harness/launcher.ts';
 import { get } from './messages.ts';
 import { STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 

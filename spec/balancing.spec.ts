@@ -10,8 +10,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { KeepAliveClient as Client } from './client.ts';
-import { idleInEventLoop, startStage } from './launcher.ts';
+import { KeepAliveClient as Client } from '../harness/client.ts';
+import { idleInEventLoop, startStage } from '../harness/launcher.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 
 for (const { name, target } of stagesUnderTest()) {

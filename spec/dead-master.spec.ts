@@ -13,8 +13,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { KeepAliveClient as Client, sleep } from './client.ts';
-import { ROOT, stageCommand, startStage, type StageProcess } from './launcher.ts';
+import { KeepAliveClient as Client, sleep } from '../harness/client.ts';
+import { ROOT, stageCommand, startStage, type StageProcess } from '../harness/launcher.ts';
 import { get } from './messages.ts';
 import { allGone, blockedInApp, send, stderrMatch } from './processes.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';

@@ -11,7 +11,7 @@
  */
 
 import { expect } from 'vitest';
-import { exchange, KeepAliveClient, sleep } from './client.ts';
+import { exchange, KeepAliveClient, sleep } from '../harness/client.ts';
 import { chunked, get, message, post } from './messages.ts';
 import { describeStages, expects } from './stages.ts';
 

@@ -12,8 +12,8 @@
 
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
-import { sleep } from './client.ts';
-import type { StageProcess } from './launcher.ts';
+import { sleep } from '../harness/client.ts';
+import type { StageProcess } from '../harness/launcher.ts';
 
 /**
  * Waits until the main thread of `pid` sleeps in a futex, as `/slow` does (`Atomics.wait`);

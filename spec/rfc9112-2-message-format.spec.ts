@@ -4,7 +4,7 @@
  */
 
 import { expect } from 'vitest';
-import { exchange } from './client.ts';
+import { exchange } from '../harness/client.ts';
 import { get, message, post } from './messages.ts';
 import { describeStages } from './stages.ts';
 

@@ -3,7 +3,7 @@
  */
 
 import { expect } from 'vitest';
-import { exchange } from './client.ts';
+import { exchange } from '../harness/client.ts';
 import { describeStages } from './stages.ts';
 
 const ok = (line: string): string => `${line}\r\nHost: localhost\r\nConnection: close\r\n\r\n`;

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { exchange, KeepAliveClient } from './client.ts';
+import { exchange, KeepAliveClient } from '../harness/client.ts';
 import { curl, get, HAS_CURL, message, post } from './messages.ts';
 import { describeStages } from './stages.ts';
 

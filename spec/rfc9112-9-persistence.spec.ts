@@ -5,8 +5,8 @@
 
 import http from 'node:http';
 import { expect, it } from 'vitest';
-import { exchange, KeepAliveClient } from './client.ts';
-import { blockedInApp, startStage } from './launcher.ts';
+import { exchange, KeepAliveClient } from '../harness/client.ts';
+import { blockedInApp, startStage } from '../harness/launcher.ts';
 import { curl, get, HAS_CURL, message, post } from './messages.ts';
 import { describeStages, expects } from './stages.ts';
 

@@ -16,8 +16,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { KeepAliveClient as Client } from './client.ts';
-import { startStage, type StageProcess } from './launcher.ts';
+import { KeepAliveClient as Client } from '../harness/client.ts';
+import { startStage, type StageProcess } from '../harness/launcher.ts';
 import { get, message } from './messages.ts';
 import { blockedInApp, send, stderrMatch } from './processes.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';

@@ -14,7 +14,7 @@
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { listStages } from '../bin/stage.ts';
-import { startStage, type StageProcess, type StartOptions } from './launcher.ts';
+import { startStage, type StageProcess, type StartOptions } from '../harness/launcher.ts';
 
 /** What a spec can require of a stage. */
 export type Feature =

@@ -14,8 +14,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect } from 'vitest';
-import { exchange, type RawResponse } from './client.ts';
-import { ROOT } from './launcher.ts';
+import { exchange, type RawResponse } from '../harness/client.ts';
+import { ROOT } from '../harness/launcher.ts';
 import { describeStages } from './stages.ts';
 
 const get = (target: string, headers: Record<string, string> = {}, method = 'GET'): string =>

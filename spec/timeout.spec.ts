@@ -11,8 +11,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { KeepAliveClient as Client } from './client.ts';
-import { runStage, startStage, type StageProcess } from './launcher.ts';
+import { KeepAliveClient as Client } from '../harness/client.ts';
+import { runStage, startStage, type StageProcess } from '../harness/launcher.ts';
 import { blockedInApp, gone, stderrMatch } from './processes.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 

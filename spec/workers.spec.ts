@@ -14,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KeepAliveClient as Client } from './client.ts';
-import { blockedInApp, runStage, startStage, waitUntil, type StageProcess, type StartOptions } from './launcher.ts';
+import { KeepAliveClient as Client } from '../harness/client.ts';
+import { blockedInApp, runStage, startStage, waitUntil, type StageProcess, type StartOptions } from '../harness/launcher.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 
 /** The preload that makes a worker die as it starts (see the file). */

@@ -5,7 +5,7 @@
  */
 
 import { expect } from 'vitest';
-import { exchange } from './client.ts';
+import { exchange } from '../harness/client.ts';
 import { get, message, post } from './messages.ts';
 import { APP_DATE } from './apps/probe.ts';
 import { describeStages, expects } from './stages.ts';

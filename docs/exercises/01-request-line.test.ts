@@ -31,7 +31,7 @@
 
 import net from 'node:net';
 import { expect, it } from 'vitest';
-import { exchange } from '../../spec/client.ts';
+import { exchange } from '../../harness/client.ts';
 import { describeExercise } from './exercise.ts';
 
 const STAGE = '01-request-line';

@@ -27,7 +27,7 @@
  */
 
 import { expect, it } from 'vitest';
-import { exchange } from '../../spec/client.ts';
+import { exchange } from '../../harness/client.ts';
 import { describeExercise } from './exercise.ts';
 
 const STAGE = '02-full-parser';

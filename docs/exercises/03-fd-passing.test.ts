@@ -23,10 +23,10 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { exchange } from '../../spec/client.ts';
+import { exchange } from '../../harness/client.ts';
 import { describeExercise } from './exercise.ts';
-import { KeepAliveClient } from '../../spec/client.ts';
-import { idleInEventLoop, PATIENCE_MS, waitUntilReaped } from '../../spec/launcher.ts';
+import { KeepAliveClient } from '../../harness/client.ts';
+import { idleInEventLoop, PATIENCE_MS, waitUntilReaped } from '../../harness/launcher.ts';
 
 const STAGE = '03-fd-passing';
 

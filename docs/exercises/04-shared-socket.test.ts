@@ -21,11 +21,11 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { exchange } from '../../spec/client.ts';
-import { blockedInApp, PATIENCE_MS, startStage, waitUntil, waitUntilReaped } from '../../spec/launcher.ts';
+import { exchange } from '../../harness/client.ts';
+import { blockedInApp, PATIENCE_MS, startStage, waitUntil, waitUntilReaped } from '../../harness/launcher.ts';
 import { STAGE_ARGS } from '../../spec/stages.ts';
 import { describeExercise, exerciseTarget, stageExists } from './exercise.ts';
-import { KeepAliveClient } from '../../spec/client.ts';
+import { KeepAliveClient } from '../../harness/client.ts';
 
 const STAGE = '04-shared-socket';
 

@@ -19,7 +19,7 @@
  */
 
 import { afterAll, beforeAll, describe } from 'vitest';
-import { startStage, type StageProcess, type StartOptions } from '../../spec/launcher.ts';
+import { startStage, type StageProcess, type StartOptions } from '../../harness/launcher.ts';
 import { STAGE_ARGS } from '../../spec/stages.ts';
 import { listStages } from '../../bin/stage.ts';
 
