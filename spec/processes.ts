@@ -80,3 +80,11 @@ export async function allGone(pids: readonly number[], timeoutMs = 15_000): Prom
 export function send(socket: net.Socket, bytes: string): Promise<void> {
   return new Promise((resolve, reject) => socket.write(bytes, 'latin1', (err) => (err ? reject(err) : resolve())));
 }
+
+/**
+ * The lines of `stderr` other than those of a clean stop ("SIGTERM: stopping ...", a worker's
+ * "stopping: N connections open", "stopped"): what a spec expects to be empty.
+ */
+export function besidesStopping(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l !== '' && !/^nibiru-ts: (SIG[A-Z]+: stopping\b|worker \d+ stopping: |stopped$)/.test(l));
+}

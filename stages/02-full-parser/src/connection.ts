@@ -46,6 +46,7 @@ import { Socket } from 'node:net';
 import type { App, Chunk } from './app.ts';
 import { buildEnviron, type EnvironContext } from './environ.ts';
 import { HttpError, RequestTimeout } from './errors.ts';
+import type { AccessRecord } from './log.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
 import { KNOWN_METHODS } from './request-line.ts';
 import {
@@ -86,6 +87,8 @@ export interface ConnectionOptions extends ParserLimits {
   readonly serverPort: number;
   /** `wsgi.multiprocess`: true when several processes serve the app (stages 03, 04). */
   readonly multiprocess: boolean;
+  /** Called once per response, when its last byte has been handed to the socket (`--access-log`). */
+  readonly onResponse?: ((record: AccessRecord) => void) | undefined;
 }
 
 /**
@@ -190,6 +193,8 @@ interface Stream {
   readonly framing: Framing;
   /** Bytes still owed under `length` framing. */
   remaining: number;
+  /** Bytes of body sent so far. */
+  sent: number;
   readonly close: boolean;
   readonly request: Request;
 }
@@ -207,6 +212,8 @@ class ServedConnection implements Connection {
   #corked = false;
   #shutdown = false;
   #peerEnded = false;
+  /** When the bytes of the request in progress began to arrive (`performance.now()`). */
+  #startedAt = 0;
   /** Whether the socket reads into {@link READ_BUFFER} (then nothing may keep views of it). */
   readonly #shared: boolean;
 
@@ -273,6 +280,7 @@ class ServedConnection implements Connection {
 
   #onData = (data: Buffer): void => {
     if (this.#state === 'closed') return; // lingering: discard
+    if (this.#state === 'idle') this.#startedAt = performance.now();
     this.#parser.receive(data);
     if (this.#state !== 'writing') this.#pump();
   };
@@ -417,6 +425,7 @@ class ServedConnection implements Connection {
         for (const chunk of res.chunks) this.#writeChunk(chunk);
       }
       if (res.close !== null || res.rest !== null) closeQuietly(res, request);
+      this.#responded(request, res.code, framing === 'none' ? 0 : length);
       if (close) this.#close();
       else this.#state = 'idle';
       return;
@@ -424,7 +433,7 @@ class ServedConnection implements Connection {
 
     // A streamed body: the head, the first chunk, then as the generator produces.
     socket.write(head, 'latin1');
-    this.#stream = { res, rest: res.rest, framing, remaining: res.declaredLength, close, request };
+    this.#stream = { res, rest: res.rest, framing, remaining: res.declaredLength, sent: 0, close, request };
     if (this.#sendStreamed(res.chunks[0]!)) this.#continueStream();
   }
 
@@ -435,6 +444,7 @@ class ServedConnection implements Connection {
   #sendStreamed(chunk: Chunk): boolean {
     const stream = this.#stream!;
     if (stream.framing === 'chunked') {
+      stream.sent += chunkLength(chunk);
       this.socket.write(chunkHeader(chunkLength(chunk)), 'latin1');
       this.#writeChunk(chunk);
       this.socket.write('\r\n', 'latin1');
@@ -446,6 +456,7 @@ class ServedConnection implements Connection {
         // RFC 9110 §8.6: never send more than the declared length; the rest would be read
         // as the next response. Cut it and close.
         this.socket.write(bytes.subarray(0, stream.remaining));
+        stream.sent += stream.remaining;
         stream.remaining = 0;
         process.stderr.write(`nibiru-ts: application produced more than its Content-Length on ${describe(stream.request)}; response cut, connection closed\n`);
         this.#endStream();
@@ -453,9 +464,11 @@ class ServedConnection implements Connection {
         return false;
       }
       stream.remaining -= bytes.length;
+      stream.sent += bytes.length;
       this.socket.write(bytes);
       return true;
     }
+    stream.sent += chunkLength(chunk);
     this.#writeChunk(chunk);
     return true;
   }
@@ -537,6 +550,7 @@ class ServedConnection implements Connection {
     const stream = this.#stream!;
     this.#stream = null;
     closeQuietly(stream.res, stream.request);
+    this.#responded(stream.request, stream.res.code, stream.sent);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -549,6 +563,11 @@ class ServedConnection implements Connection {
 
   #write(bytes: Buffer): void {
     this.socket.write(bytes);
+  }
+
+  /** A response is complete: the access log's one call (`--access-log`). */
+  #responded(request: Request | null, status: number, bodyBytes: number, method = request?.method ?? '-'): void {
+    this.#options.onResponse?.({ method, target: request?.target ?? '-', status, bodyBytes, ms: performance.now() - this.#startedAt });
   }
 
   #uncork(): void {
@@ -570,7 +589,9 @@ class ServedConnection implements Connection {
       this.destroy();
       return;
     }
-    this.#write(errorResponse(err.status, '1.1', 'close', method === 'HEAD'));
+    const response = errorResponse(err.status, '1.1', 'close', method === 'HEAD');
+    this.#write(response);
+    this.#responded(this.#request, err.status, bodyLength(response), method ?? '-');
     this.#close();
   }
 
@@ -581,7 +602,9 @@ class ServedConnection implements Connection {
    */
   #answerError(request: Request, status: number): void {
     const close = !request.keepAlive || this.#shutdown;
-    this.#write(errorResponse(status, '1.1', close ? 'close' : request.version === '1.0' ? 'keep-alive' : 'none', request.method === 'HEAD'));
+    const response = errorResponse(status, '1.1', close ? 'close' : request.version === '1.0' ? 'keep-alive' : 'none', request.method === 'HEAD');
+    this.#write(response);
+    this.#responded(request, status, bodyLength(response));
     if (close) this.#close();
     else this.#state = 'idle';
   }
@@ -658,6 +681,11 @@ export function lingeringClose(socket: Socket, lingerMs: number): void {
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   socket.resume();
+}
+
+/** The body's length in a response the server wrote whole (after its empty line). */
+function bodyLength(response: Buffer): number {
+  return response.length - response.indexOf('\r\n\r\n') - 4;
 }
 
 function describe(request: Request): string {

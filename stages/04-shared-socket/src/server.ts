@@ -23,6 +23,7 @@ import util from 'node:util';
 import type { App } from './app.ts';
 import type { Config } from './cli.ts';
 import { handleConnection, type Connection, type ConnectionOptions } from './connection.ts';
+import { writeAccessLine } from './log.ts';
 
 /** A running server. */
 export interface RunningServer {
@@ -73,6 +74,7 @@ export function connectionOptions(config: Config, port: number, multiprocess: bo
     serverName: config.host,
     serverPort: port,
     multiprocess,
+    onResponse: config.accessLog ? writeAccessLine : undefined,
   };
 }
 
@@ -129,6 +131,11 @@ export class ConnectionSet {
     let n = 0;
     for (const c of this.#all) if (c.busy) n++;
     return n;
+  }
+
+  /** What is open, as the line a process logs when it starts to stop says: `2 connections open, 1 busy`. */
+  summary(): string {
+    return `${this.size} connection${this.size === 1 ? '' : 's'} open, ${this.busy} busy`;
   }
 
   /**
