@@ -87,8 +87,10 @@ export function absoluteImports(execArgv: readonly string[], resolve: (specifier
 const EXIT_USAGE = 2;
 
 /** An option of a stage's command line, as its `cli.ts` declares it for `parseArgs`. */
-interface OptionSpec {
+export interface OptionSpec {
+  /** `string` takes a value; `boolean` is a switch. */
   readonly type: 'string' | 'boolean';
+  /** The one-letter form, e.g. `p` for `-p`. */
   readonly short?: string;
 }
 

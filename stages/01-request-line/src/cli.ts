@@ -65,7 +65,7 @@ Arguments:
   module.path[:callable]   the application, e.g. docs.app:app (docs/app.ts); callable defaults to app
   port                     the port to listen on (same as --port)
 
-A duration is a number and a unit: 500ms, 5s, 2m, 1h; a bare number is seconds (as in gunicorn).
+A duration <d> is a number and a unit: 500ms, 5s, 2m, 1h; a bare number is seconds (as in gunicorn).
 
 Options:
   -b, --bind <host:port>   address and port to listen on, e.g. 0.0.0.0:8000, [::1]:8000
@@ -74,8 +74,8 @@ Options:
   --backlog <n>            listen backlog                        (default ${DEFAULTS.backlog}; the log's first run used 32)
   --max-request-line <n>   longest request-line in bytes; longer gets 414 (default ${DEFAULTS.maxRequestLine})
                            (its CRLF, and empty lines before it, not counted)
-  --header-timeout <duration>  time allowed to send the request-line (default ${formatDuration(DEFAULTS.headerTimeoutMs)})
-  --linger <duration>      time to drain a closing connection      (default ${formatDuration(DEFAULTS.lingerMs)})
+  --header-timeout <d>     time allowed to send the request-line   (default ${formatDuration(DEFAULTS.headerTimeoutMs)})
+  --linger <d>             time to drain a closing connection      (default ${formatDuration(DEFAULTS.lingerMs)})
   --access-log             one line per response on stdout: time, pid, method, target,
                            status, body bytes, milliseconds
   --log-level <level>      error, warn or info: what the server says on stderr  (default ${DEFAULTS.logLevel})
@@ -96,11 +96,16 @@ export class UsageError extends Error {
   }
 }
 
-/**
- * The options `parseArgs` reads. `bin/stage.ts` reads their names too, to tell when npm took
- * one for itself.
- */
-export const OPTIONS = {
+/** How `parseArgs` reads one option. */
+export interface OptionSpec {
+  /** `string` takes a value; `boolean` is a switch. */
+  readonly type: 'string' | 'boolean';
+  /** The one-letter form, e.g. `p` for `-p`. */
+  readonly short?: string;
+}
+
+/** The options, as `parseArgs` reads them (their literal types give `values` its types). */
+const PARSE_OPTIONS = {
   bind: { type: 'string', short: 'b' },
   host: { type: 'string' },
   port: { type: 'string', short: 'p' },
@@ -115,6 +120,12 @@ export const OPTIONS = {
 } as const;
 
 /**
+ * The options of this stage, by long name. `bin/stage.ts` reads them too, to tell when npm
+ * took one for itself.
+ */
+export const OPTIONS: Readonly<Record<string, OptionSpec>> = PARSE_OPTIONS;
+
+/**
  * Parses the command line.
  *
  * @returns the configuration, or `'help'` when help was asked for.
@@ -123,7 +134,7 @@ export const OPTIONS = {
 export function parseCli(argv: readonly string[]): Config | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: PARSE_OPTIONS });
   } catch (err) {
     throw new UsageError(parseArgsProblem(err));
   }
@@ -165,12 +176,20 @@ export function parseArgsProblem(err: unknown): string {
   return message.split('\n')[0]!;
 }
 
+/** What `--bind` names: a host, and a port still to be checked as one. */
+export interface Bind {
+  /** The address, without the brackets of an IPv6 one. */
+  readonly host: string;
+  /** The port as written. */
+  readonly port: string;
+}
+
 /**
  * Reads `--bind HOST:PORT` (`0.0.0.0:8000`, `localhost:0`, `[::1]:8000`).
  *
  * @throws {@link UsageError} when there is no port.
  */
-export function bind(raw: string): { host: string; port: string } {
+export function bind(raw: string): Bind {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):([^:]+)$/.exec(raw);
   if (!m) throw new UsageError(`bad bind '${raw}': expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080`);
   return { host: (m[1] ?? m[2])!, port: m[3]! };

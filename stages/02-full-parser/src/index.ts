@@ -11,6 +11,7 @@ export * from './cli.ts';
 export * from './connection.ts';
 export * from './environ.ts';
 export * from './errors.ts';
+export * from './log.ts';
 export * from './main.ts';
 export * from './parser.ts';
 export * from './request-line.ts';

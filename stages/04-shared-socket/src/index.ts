@@ -13,6 +13,7 @@ export * from './cli.ts';
 export * from './connection.ts';
 export * from './environ.ts';
 export * from './errors.ts';
+export * from './log.ts';
 export * from './main.ts';
 export * from './master.ts';
 export * from './messages.ts';
