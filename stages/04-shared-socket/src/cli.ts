@@ -241,7 +241,9 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
  */
 export function parseArgsProblem(err: unknown): string {
   const { code, message } = err as { code?: string; message: string };
-  const option = /'(-[^' ]*)/.exec(message)?.[1] ?? '';
+  // Node names the option as '--frobnicate', '-h, --help' or '-p, --port <value>'
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  const option = /--[^\s,]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option} (--help lists them)`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     return /does not take an argument/.test(message) ? `option ${option} takes no value` : `option ${option} needs a value`;
