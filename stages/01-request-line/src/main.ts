@@ -35,15 +35,19 @@ export async function main(argv: readonly string[]): Promise<void> {
     const app = await loadApp(config.app);
     const running = await startServer(config, app);
     const logger = createLogger(config.logLevel);
+    let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
+      // Ctrl-C under `npm run` comes twice: from the terminal, and passed on by npm
+      if (stopping) return;
+      stopping = true;
       logger.info(`${signal}: stopping`);
       void running.close().then(() => {
         logger.info('stopped');
         process.exit(0);
       });
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     const url = `http://${running.host.includes(':') ? `[${running.host}]` : running.host}:${running.port}`;
     process.stdout.write(
       `nibiru-ts stage ${STAGE} listening on ${url} app=${config.app} pid=${process.pid} backlog=${config.backlog}\n`,
