@@ -13,9 +13,10 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { AppLoadError, loadApp } from './app.ts';
-import { parseCli, USAGE, UsageError } from './cli.ts';
-import { ListenError, startServer } from './server.ts';
+import { loadApp } from './app.ts';
+import { parseCli, USAGE } from './cli.ts';
+import { AppLoadError, ListenError, UsageError } from './errors.ts';
+import { startServer } from './server.ts';
 
 /** The name of this stage, as the ready line prints it. */
 export const STAGE = '02-full-parser';
