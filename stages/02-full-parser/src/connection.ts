@@ -247,9 +247,12 @@ class ServedConnection implements Connection {
    */
   #respond(): boolean {
     const request = this.#request!;
-    const body = this.#body.length === 0 ? null : Buffer.concat(this.#body);
+    let body: Buffer | null = null;
+    if (this.#body.length !== 0) {
+      body = Buffer.concat(this.#body);
+      this.#body = [];
+    }
     this.#request = null;
-    this.#body = [];
 
     let environ;
     try {

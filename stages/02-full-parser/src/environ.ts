@@ -36,6 +36,9 @@ export interface EnvironContext {
   readonly multiprocess: boolean;
 }
 
+// A request without a body reads from this one: reading from an empty buffer changes nothing.
+const NO_BODY = Buffer.alloc(0);
+
 /** The environ key of a (lowercased) field name: `user-agent` is `HTTP_USER_AGENT`. */
 export function environKey(name: string): string {
   return `HTTP_${name.toUpperCase().replaceAll('-', '_')}`;
@@ -62,7 +65,7 @@ export function buildEnviron(request: Request, body: Buffer | null, ctx: Environ
     REMOTE_PORT: ctx.remotePort,
     'wsgi.version': [1, 0],
     'wsgi.url_scheme': 'http',
-    'wsgi.input': new BufferInput(body ?? Buffer.alloc(0)),
+    'wsgi.input': new BufferInput(body ?? NO_BODY),
     'wsgi.errors': stderrStream,
     'wsgi.multithread': false,
     'wsgi.multiprocess': ctx.multiprocess,
