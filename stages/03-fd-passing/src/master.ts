@@ -28,10 +28,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { AppLoadError } from './app.ts';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { LeastConnections } from './balancer.ts';
 import type { Config } from './cli.ts';
+import { AppLoadError, ListenError, WorkerStartError } from './errors.ts';
 import type { MasterMessage, WorkerInit, WorkerMessage } from './messages.ts';
 import { listen } from './server.ts';
 
@@ -40,14 +40,6 @@ export const WORKER_FILE = fileURLToPath(new URL('./worker.ts', import.meta.url)
 
 /** How long past the grace period the master waits for a worker before it SIGKILLs it, in ms. */
 export const KILL_MARGIN_MS = 2_000;
-
-/** A worker failed to start: it exited (or was killed) before it was ready. */
-export class WorkerStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WorkerStartError';
-  }
-}
 
 /** How to run the master. */
 export interface MasterOptions {
@@ -88,7 +80,7 @@ interface Slot {
  * Listens, forks `config.workers` workers, and resolves once every worker has loaded the
  * application.
  *
- * @throws `ListenError` when the address cannot be bound, {@link AppLoadError} when a
+ * @throws {@link ListenError} when the address cannot be bound, {@link AppLoadError} when a
  * worker cannot load the application, {@link WorkerStartError} when a worker dies on start.
  */
 export async function startMaster(config: Config, options: MasterOptions = {}): Promise<Master> {

@@ -19,10 +19,11 @@
 
 import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { AppLoadError, loadApp } from './app.ts';
+import { loadApp } from './app.ts';
 import { handleConnection } from './connection.ts';
+import { AppLoadError } from './errors.ts';
 import type { MasterMessage, WorkerInit, WorkerMessage } from './messages.ts';
-import { ConnectionSet, connectionOptions } from './server.ts';
+import { ConnectionSet, connectionOptionsFromConfig } from './serving.ts';
 
 /**
  * Sends a message to the master, if it is still there. Errors (the master died meanwhile)
@@ -65,7 +66,7 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   }
   if (stopping) return;
 
-  const options = connectionOptions(config, port, true, app);
+  const options = connectionOptionsFromConfig(config, port, true, app);
   process.on('message', (message: MasterMessage, handle?: Socket) => {
     if (message.type === 'connection' && handle) {
       // the master counted this connection; every one it sent must be reported closed

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { DEFAULTS } from '../src/cli.ts';
-import { connectionOptions, ConnectionSet, startServer } from '../src/server.ts';
+import { startServer } from '../src/server.ts';
 
 const ok: App = (_e, start) => (start('200 OK', []), ['ok']);
 const config = { ...DEFAULTS, app: 'test', port: 0 };
@@ -16,13 +16,6 @@ function connect(port: number): Promise<{ socket: net.Socket; text: () => string
     socket.on('error', () => {});
   });
 }
-
-describe('connectionOptions', () => {
-  it('carries every limit and timeout of the configuration', () => {
-    const o = connectionOptions({ ...config, maxHeaderCount: 7, keepAliveTimeoutMs: 9 }, 1234, true, ok);
-    expect(o).toMatchObject({ app: ok, maxHeaderCount: 7, keepAliveTimeoutMs: 9, serverPort: 1234, multiprocess: true, serverName: '127.0.0.1' });
-  });
-});
 
 describe('ConnectionSet and startServer', () => {
   it('counts open connections and resolves shutdown once idle ones are closed', async () => {
@@ -48,9 +41,5 @@ describe('ConnectionSet and startServer', () => {
     await a.closed;
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     expect(a.text()).toBe('');
-  });
-
-  it('an empty set shuts down at once', async () => {
-    await expect(new ConnectionSet().shutdown(10_000)).resolves.toBeUndefined();
   });
 });

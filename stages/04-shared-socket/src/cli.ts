@@ -8,6 +8,7 @@
  */
 
 import { parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
 import { DEFAULT_LIMITS } from './parser.ts';
 
 /** Everything the server is configured with. */
@@ -95,14 +96,6 @@ Options:
   --workers <n>            worker processes, 1 to ${MAX_WORKERS}                              (default ${DEFAULTS.workers}, as in the log)
   -h, --help               show this help
 `;
-
-/** A command-line mistake; `main` prints the message on one line and exits 1. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /**
  * Parses the command line.

@@ -13,10 +13,9 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { AppLoadError } from './app.ts';
-import { parseCli, USAGE, UsageError } from './cli.ts';
-import { startMaster, WorkerStartError } from './master.ts';
-import { ListenError } from './server.ts';
+import { parseCli, USAGE } from './cli.ts';
+import { AppLoadError, ListenError, UsageError, WorkerStartError } from './errors.ts';
+import { startMaster } from './master.ts';
 
 /** The name of this stage, as the ready line prints it. */
 export const STAGE = '04-shared-socket';

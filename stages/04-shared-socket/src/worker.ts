@@ -18,10 +18,11 @@
 
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { AppLoadError, loadApp } from './app.ts';
+import { loadApp } from './app.ts';
 import { handleConnection } from './connection.ts';
+import { AppLoadError } from './errors.ts';
 import { SHARED_SOCKET_FD, type WorkerInit, type WorkerMessage } from './messages.ts';
-import { ConnectionSet, connectionOptions } from './server.ts';
+import { ConnectionSet, connectionOptionsFromConfig } from './serving.ts';
 
 /**
  * Sends a message to the master, if it is still there. Errors (the master died meanwhile)
@@ -66,7 +67,7 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   }
   if (stopping) return;
 
-  const options = connectionOptions(config, port, true, app);
+  const options = connectionOptionsFromConfig(config, port, true, app);
   // allowHalfOpen, as stage 02's server: a client's FIN ends its requests, not the responses it is owed
   server = net.createServer({ allowHalfOpen: true }, (socket) => connections.add(handleConnection(socket, options)));
   server.once('error', (err) => fail(`cannot listen on the shared socket (fd ${SHARED_SOCKET_FD}): ${err.message}`));
