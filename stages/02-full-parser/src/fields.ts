@@ -136,6 +136,14 @@ export function checkTransferEncoding(value: string): void {
   if (last > 0) throw new NotImplemented(`transfer coding not implemented: ${codings[0]}`);
 }
 
+/** The options of a `Connection` field that concern persistence (RFC 9112 §9.3). */
+export interface PersistenceOptions {
+  /** The `close` option: the connection closes after this request. */
+  readonly close: boolean;
+  /** The `keep-alive` option: an HTTP/1.0 client asks to keep the connection. */
+  readonly keepAlive: boolean;
+}
+
 /**
  * The options of a `Connection` value that concern persistence.
  *
@@ -146,7 +154,7 @@ export function checkTransferEncoding(value: string): void {
  *
  * @see RFC 9112 §9.3
  */
-export function persistenceOptions(value: string): { close: boolean; keepAlive: boolean } {
+export function persistenceOptions(value: string): PersistenceOptions {
   const options = listElements(value);
   return { close: options.includes('close'), keepAlive: options.includes('keep-alive') };
 }

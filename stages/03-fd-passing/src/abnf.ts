@@ -47,48 +47,21 @@ function charClass(...members: Array<string | [from: number, to: number]>): Uint
   return flags;
 }
 
+// The classes that are lists of characters, as one flag per latin1 code.
+const TCHAR = charClass("!#$%&'*+-.^_`|~", DIGIT, ALPHA);
+const FIELD_CHAR = charClass([0x21, 0x7e], [0x80, 0xff], ' \t');
+const QDTEXT = charClass('\t !', [0x23, 0x5b], [0x5d, 0x7e], [0x80, 0xff]);
+const HOST_CHAR = charClass("-._~!$&'()*+,;=", DIGIT, ALPHA);
+
 /**
+ * Whether `code` is a tchar: a character of a token (a method, a field name, a coding).
+ *
  * ```abnf
  * token = 1*tchar                                            ; RFC 9110 §5.6.2
  * tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
  *         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
  * ```
  */
-const TCHAR = charClass("!#$%&'*+-.^_`|~", DIGIT, ALPHA);
-
-/**
- * ```abnf
- * field-value   = *field-content                              ; RFC 9110 §5.5
- * field-content = field-vchar [ 1*( SP / HTAB / field-vchar ) field-vchar ]
- * field-vchar   = VCHAR / obs-text
- * obs-text      = %x80-FF
- * ```
- *
- * The characters a field value may hold anywhere (the placement of whitespace is settled by
- * trimming it, RFC 9112 §5): everything but CR, LF, NUL, the other controls and DEL.
- */
-const FIELD_CHAR = charClass([0x21, 0x7e], [0x80, 0xff], ' \t');
-
-/**
- * ```abnf
- * qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text   ; RFC 9110 §5.6.4
- * ```
- */
-const QDTEXT = charClass('\t !', [0x23, 0x5b], [0x5d, 0x7e], [0x80, 0xff]);
-
-/**
- * ```abnf
- * reg-name   = *( unreserved / pct-encoded / sub-delims )     ; RFC 3986 §3.2.2
- * unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
- * sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
- * ```
- *
- * The characters of a reg-name other than the `%` of a pct-encoded triplet; inside the
- * brackets of an IP-literal, `:` is allowed too (see `isValidHost` in `fields.ts`).
- */
-const HOST_CHAR = charClass("-._~!$&'()*+,;=", DIGIT, ALPHA);
-
-/** Whether `code` is a tchar: a character of a token (method, field name, coding). */
 export function isTchar(code: number): boolean {
   return TCHAR[code] === 1;
 }
@@ -100,7 +73,17 @@ export function isToken(s: string): boolean {
   return true;
 }
 
-/** Whether `code` may appear in a field value (see {@link FIELD_CHAR}). */
+/**
+ * Whether `code` may appear in a field value: anything but CR, LF, NUL, the other controls and
+ * DEL. Where whitespace may stand (not first, not last) is settled by trimming it (RFC 9112 §5).
+ *
+ * ```abnf
+ * field-value   = *field-content                              ; RFC 9110 §5.5
+ * field-content = field-vchar [ 1*( SP / HTAB / field-vchar ) field-vchar ]
+ * field-vchar   = VCHAR / obs-text
+ * obs-text      = %x80-FF
+ * ```
+ */
 export function isFieldChar(code: number): boolean {
   return FIELD_CHAR[code] === 1;
 }
@@ -110,12 +93,27 @@ export function isVchar(code: number): boolean {
   return code >= 0x21 && code <= 0x7e;
 }
 
-/** Whether `code` is qdtext, a character that stands for itself in a quoted-string. */
+/**
+ * Whether `code` is qdtext, a character that stands for itself in a quoted-string.
+ *
+ * ```abnf
+ * qdtext = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text   ; RFC 9110 §5.6.4
+ * ```
+ */
 export function isQdtext(code: number): boolean {
   return QDTEXT[code] === 1;
 }
 
-/** Whether `code` may appear in a host name (see {@link HOST_CHAR}). */
+/**
+ * Whether `code` may appear in a host name, other than as the `%` of a pct-encoded triplet
+ * (inside the brackets of an IP-literal, `:` is allowed too: see `isValidHost` in `fields.ts`).
+ *
+ * ```abnf
+ * reg-name   = *( unreserved / pct-encoded / sub-delims )     ; RFC 3986 §3.2.2
+ * unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
+ * sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
+ * ```
+ */
 export function isHostChar(code: number): boolean {
   return HOST_CHAR[code] === 1;
 }
