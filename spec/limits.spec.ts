@@ -10,7 +10,7 @@
 
 import { expect } from 'vitest';
 import { exchange } from './client.ts';
-import { get, message, post } from './messages.ts';
+import { chunked, get, message, post } from './messages.ts';
 import { describeStages, expects } from './stages.ts';
 
 const APP = 'spec.apps.probe:app';
@@ -22,6 +22,25 @@ const expectRefused = (r: Awaited<ReturnType<typeof exchange>>, status: number):
   expect(r.responses.map((x) => x.status)).toEqual([status]);
   expect(r.responses[0]!.header('connection')).toBe('close');
   expect(r.closed).toBe(true);
+};
+
+/** A request-line of exactly `length` bytes (its CRLF not counted) for the probe's `/echo`. */
+const requestLine = (length: number): string => {
+  const head = 'GET /echo?';
+  const tail = ' HTTP/1.1';
+  return head + 'p'.repeat(length - head.length - tail.length) + tail;
+};
+
+/** The bytes of a request's header section: its field lines with their CRLFs, and the empty line. */
+const headerBytes = (request: string): number => request.indexOf('\r\n\r\n') + 4 - (request.indexOf('\r\n') + 2);
+
+/**
+ * `fields`, then one `name: xxx…` line padded so that the field lines with their CRLFs and one
+ * empty line come to exactly `bytes`.
+ */
+const padFields = (fields: readonly string[], name: string, bytes: number): string[] => {
+  const used = fields.reduce((n, f) => n + f.length + 2, 0) + `${name}: `.length + 2 + 2;
+  return [...fields, `${name}: ${'x'.repeat(bytes - used)}`];
 };
 
 describeStages(
@@ -78,6 +97,81 @@ describeStages(
     spec('limits', '--max-body-size 4096: a body of exactly 4096 bytes is served', async () => {
       const r = await exchange(server().port, post('/echo', 'd'.repeat(4096), 'Connection: close'));
       expect(JSON.parse(r.responses[0]!.body.toString()).bodyLength).toBe(4096);
+    });
+
+    // --- Exact boundaries: the limit passes, one byte (or line) more fails, counted as each
+    // flag's --help says.
+
+    spec('request-line', '--max-request-line 256 counts the line without its CRLF: 256 bytes are served, 257 get 414', async () => {
+      expect(requestLine(256)).toHaveLength(256);
+      const r = await exchange(server().port, `${requestLine(256)}\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expectRefused(await exchange(server().port, `${requestLine(257)}\r\nHost: localhost\r\nConnection: close\r\n\r\n`), 414);
+    });
+
+    spec('request-line', '--max-request-line 256: 257 bytes whose LF has not arrived get 414 at once', async () => {
+      const r = await exchange(server().port, requestLine(257), { responses: 1, timeoutMs: 5000 });
+      expect(r.timedOut).toBe(false);
+      expect(r.responses.map((x) => x.status)).toEqual([414]);
+    });
+
+    spec('request-line', '--max-request-line 256: 256 bytes and a CR whose LF comes later are served (the CR may be the terminator)', async () => {
+      const r = await exchange(server().port, [`${requestLine(256)}\r`, '\nHost: localhost\r\nConnection: close\r\n\r\n'], { pauseMs: 100 });
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+    });
+
+    spec('request-line', '--max-request-line 256: empty lines before the request-line do not count against it', async () => {
+      const r = await exchange(server().port, `\r\n\r\n${requestLine(256)}\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+    });
+
+    spec('limits', '--max-header-size 1024 counts field lines with their CRLFs and the empty line: 1024 bytes are served, 1025 get 431', async () => {
+      const at = (bytes: number): string => {
+        const request = message('GET /echo HTTP/1.1', padFields(['Host: localhost', 'Connection: close'], 'X-Pad', bytes));
+        expect(headerBytes(request)).toBe(bytes);
+        return request;
+      };
+      const r = await exchange(server().port, at(1024));
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expectRefused(await exchange(server().port, at(1025)), 431);
+    });
+
+    spec('limits', '--max-header-size 1024 counts the header and trailer sections together: 1024 bytes are served, 1025 get 431', async () => {
+      const fields = ['Host: localhost', 'Transfer-Encoding: chunked', 'Connection: close'];
+      const head = message('POST /echo HTTP/1.1', fields);
+      const at = (bytes: number): string => {
+        // the trailer section: its field lines and the empty line that ends it
+        const trailers = padFields([], 'X-Trail', bytes - headerBytes(head)).map((f) => `${f}\r\n`).join('') + '\r\n';
+        expect(headerBytes(head) + trailers.length).toBe(bytes);
+        return head + `5\r\nhello\r\n0\r\n${trailers}`;
+      };
+      const r = await exchange(server().port, at(1024));
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(JSON.parse(r.responses[0]!.body.toString()).body).toBe('hello');
+      expectRefused(await exchange(server().port, at(1025)), 431);
+    });
+
+    spec('limits', '--max-headers 20 counts the header and trailer sections together: 20 field lines are served, 21 get 431', async () => {
+      const fields = ['Host: localhost', 'Transfer-Encoding: chunked', 'Connection: close', ...Array.from({ length: 16 }, (_, i) => `X-F${i}: ${i}`)];
+      const at = (trailers: number): string =>
+        message('POST /echo HTTP/1.1', fields, `5\r\nhello\r\n0\r\n${'X-T: t\r\n'.repeat(trailers)}\r\n`);
+      const r = await exchange(server().port, at(1)); // 19 + 1
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expectRefused(await exchange(server().port, at(2)), 431); // 19 + 2
+    });
+
+    spec('limits', '--max-body-size 4096 with Content-Length: 4096 bytes are served, 4097 get 413', async () => {
+      const r = await exchange(server().port, post('/echo', 'd'.repeat(4096), 'Connection: close'));
+      expect(JSON.parse(r.responses[0]!.body.toString()).bodyLength).toBe(4096);
+      expectRefused(await exchange(server().port, post('/echo', 'd'.repeat(4097))), 413);
+    });
+
+    spec('limits', '--max-body-size 4096 with chunked framing counts decoded bytes: 4096 are served, 4097 get 413', async () => {
+      const at = (bytes: number): string =>
+        message('POST /echo HTTP/1.1', ['Host: localhost', 'Transfer-Encoding: chunked', 'Connection: close'], chunked('c'.repeat(2048), 'c'.repeat(bytes - 2048)));
+      const r = await exchange(server().port, at(4096));
+      expect(JSON.parse(r.responses[0]!.body.toString()).bodyLength).toBe(4096);
+      expectRefused(await exchange(server().port, at(4097)), 413);
     });
   },
   small,

@@ -10,6 +10,11 @@ import { describeStages } from './stages.ts';
 
 const APP = 'spec.apps.probe:app';
 const echoed = (body: Buffer): Record<string, unknown> => JSON.parse(body.toString()) as Record<string, unknown>;
+const expectRefused = (r: Awaited<ReturnType<typeof exchange>>, status: number): void => {
+  expect(r.responses.map((x) => x.status)).toEqual([status]);
+  expect(r.responses[0]!.header('connection')).toBe('close');
+  expect(r.closed).toBe(true);
+};
 
 describeStages(
   'RFC 9112 §2 message format',
@@ -19,13 +24,36 @@ describeStages(
       expect(r.responses[0]!.version).toBe('HTTP/1.1');
     });
 
-    spec('fields', '§2.2: lines ending in a bare LF are accepted', async () => {
-      const r = await exchange(server().port, 'GET /echo?lf=1 HTTP/1.1\nHost: localhost\nX-Lf: yes\nConnection: close\n\n');
-      expect(r.responses.map((x) => x.status)).toEqual([200]);
-      expect(echoed(r.responses[0]!.body).HTTP_X_LF).toBe('yes');
+    // §2.2 lets a recipient accept a bare LF as a line terminator (MAY). A server that may sit
+    // behind a proxy must not: a proxy that reads the line differently would see other fields.
+    spec('request-line', '§2.2: a request-line ending in a bare LF gets 400 and close', async () => {
+      expectRefused(await exchange(server().port, 'GET /echo HTTP/1.1\nHost: localhost\r\nConnection: close\r\n\r\n'), 400);
     });
 
-    spec('fields', '§2.2: empty lines before a request-line are ignored', async () => {
+    spec('fields', '§2.2: a field line ending in a bare LF gets 400 and close (a Content-Length cannot hide behind it)', async () => {
+      const smuggle = 'POST /echo HTTP/1.1\r\nHost: localhost\r\nX-Note: a\nContent-Length: 5\r\n\r\nhello';
+      expectRefused(await exchange(server().port, smuggle), 400);
+    });
+
+    spec('fields', '§2.2: a bare LF as the empty line that ends the header section gets 400 and close', async () => {
+      expectRefused(await exchange(server().port, 'GET /echo HTTP/1.1\r\nHost: localhost\r\n\n'), 400);
+    });
+
+    spec('request-line', '§2.2: a bare LF before the request-line is not an empty line: 400 and close', async () => {
+      expectRefused(await exchange(server().port, '\n' + get('/echo', 'Connection: close')), 400);
+    });
+
+    spec('request-line', '§2.2: a first byte that cannot start a request-line (a TLS ClientHello) gets 400 and close at once', async () => {
+      // A TLS record header and the start of a ClientHello, as a client that speaks TLS to a
+      // plain-HTTP port sends it: no LF in sight, so only its first byte can tell. The server's
+      // header timeout is 10 s; the exchange gives up after 5.
+      const hello = Buffer.from('1603010200010001fc0303' + '5b'.repeat(32) + '20' + '7e'.repeat(32), 'hex');
+      const r = await exchange(server().port, hello, { timeoutMs: 5000 });
+      expect(r.timedOut).toBe(false);
+      expectRefused(r, 400);
+    });
+
+    spec('request-line', '§2.2: empty lines before a request-line are ignored', async () => {
       const r = await exchange(server().port, '\r\n\r\n' + get('/echo?after=blank', 'Connection: close'));
       expect(r.responses.map((x) => x.status)).toEqual([200]);
       expect(echoed(r.responses[0]!.body).QUERY_STRING).toBe('after=blank');

@@ -59,10 +59,46 @@ describeStages('RFC 9112 §3 request-line', ({ server, spec }) => {
     expect(r.raw.toString('latin1').endsWith('\r\n\r\n')).toBe(true);
   });
 
-  spec('request-line', 'RFC 9110 §9.1: an unknown method token gets 501 and Connection: close', async () => {
+  spec('request-line', 'RFC 9110 §9.1: an unknown method token gets 501', async () => {
     const r = await exchange(server().port, ok('BREW / HTTP/1.1'));
-    expect(r.responses[0]!.status).toBe(501);
+    expect(r.responses.map((x) => x.status)).toEqual([501]);
+    expect(r.responses[0]!.header('connection')).toBe('close'); // asked for by the request
+    expect(r.closed).toBe(true);
+  });
+
+  spec('persistence', 'RFC 9110 §9.1: a well-framed request with an unknown method gets 501, its body is drained, the connection stays open', async () => {
+    // Bodies that look like requests: answered as requests, they would show up as a 404.
+    const smuggled = 'GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n';
+    const withLength = `BREW /pot HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`;
+    const withChunks = `BREW /pot HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`;
+    const r = await exchange(server().port, withLength + withChunks + ok('GET / HTTP/1.1'));
+    expect(r.responses.map((x) => x.status)).toEqual([501, 501, 200]);
+    expect(r.responses.slice(0, 2).map((x) => x.header('connection'))).toEqual([undefined, undefined]);
+    expect(r.responses[2]!.body.toString()).toBe('Nibiru Docs');
+  });
+
+  spec('body', 'RFC 9110 §9.1: a request with an unknown method and invalid framing gets 400 and close, not 501', async () => {
+    const r = await exchange(server().port, 'BREW /pot HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' + ok('GET / HTTP/1.1'));
+    expect(r.responses.map((x) => x.status)).toEqual([400]);
     expect(r.responses[0]!.header('connection')).toBe('close');
+    expect(r.closed).toBe(true);
+  });
+
+  spec('fields', '§3.2.2, RFC 9110 §4.2.1: an absolute-form target without a host (http:///p) gets 400 and close', async () => {
+    const r = await exchange(server().port, ok('GET http:///p HTTP/1.1'));
+    expect(r.responses.map((x) => x.status)).toEqual([400]);
+    expect(r.closed).toBe(true);
+  });
+
+  spec('fields', '§3.2.2: an absolute-form target with a port above 65535 gets 400 and close', async () => {
+    const r = await exchange(server().port, ok('GET http://localhost:65536/ HTTP/1.1'));
+    expect(r.responses.map((x) => x.status)).toEqual([400]);
+    expect(r.closed).toBe(true);
+  });
+
+  spec('fields', 'RFC 9110 §4.2.4: an absolute-form target with userinfo gets 400 and close', async () => {
+    const r = await exchange(server().port, ok('GET http://user@localhost/ HTTP/1.1'));
+    expect(r.responses.map((x) => x.status)).toEqual([400]);
     expect(r.closed).toBe(true);
   });
 

@@ -105,6 +105,14 @@ describeStages(
       expect(r.responses.map((x) => x.status)).toEqual([400]);
     });
 
+    spec('fields', '§3.2: a Host whose port is above 65535 gets 400 and close; 65535 is served', async () => {
+      const r = await exchange(server().port, echo('Host: localhost:65536'));
+      expect(r.responses.map((x) => x.status)).toEqual([400]);
+      expect(r.closed).toBe(true);
+      const top = await exchange(server().port, echo('Host: localhost:65535'));
+      expect(echoed(top.responses[0]!.body).SERVER_PORT).toBe('65535');
+    });
+
     spec('request-line', '§3.2: an HTTP/1.0 request without Host is served', async () => {
       const r = await exchange(server().port, message('GET /echo HTTP/1.0'));
       expect(r.responses.map((x) => x.status)).toEqual([200]);

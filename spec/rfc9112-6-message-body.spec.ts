@@ -187,6 +187,39 @@ describeStages(
       expect(r.raw.toString('latin1').endsWith('\r\n\r\n')).toBe(true);
     });
 
+    // An error the server answers a HEAD request with is a response to HEAD like any other.
+    const afterHead = (r: Awaited<ReturnType<typeof exchange>>): string => {
+      const raw = r.raw.toString('latin1');
+      return raw.slice(raw.indexOf('\r\n\r\n') + 4);
+    };
+
+    spec('fields', 'RFC 9110 §9.3.2: a 400 to HEAD (no Host) has no body', async () => {
+      const r = await exchange(server().port, message('HEAD /echo HTTP/1.1'), { head: [0] });
+      expect(r.responses.map((x) => x.status)).toEqual([400]);
+      expect(r.closed).toBe(true);
+      expect(afterHead(r)).toBe('');
+    });
+
+    spec('request-line', 'RFC 9110 §9.3.2: a 400 to HEAD (a malformed percent-escape) has no body', async () => {
+      const r = await exchange(server().port, message('HEAD /%zz HTTP/1.1', ['Host: localhost']), { head: [0] });
+      expect(r.responses.map((x) => x.status)).toEqual([400]);
+      expect(r.closed).toBe(true);
+      expect(afterHead(r)).toBe('');
+    });
+
+    spec('request-line', 'RFC 9110 §9.3.2: a 500 to HEAD (an app that throws) has no body', async () => {
+      const r = await exchange(server().port, message('HEAD /throw HTTP/1.1', ['Host: localhost', 'Connection: close']), { head: [0] });
+      expect(r.responses.map((x) => x.status)).toEqual([500]);
+      expect(r.closed).toBe(true);
+      expect(afterHead(r)).toBe('');
+    });
+
+    spec('persistence', 'RFC 9110 §9.3.2: a 500 to HEAD keeps the connection in step: the request behind it is served', async () => {
+      const r = await exchange(server().port, message('HEAD /throw HTTP/1.1', ['Host: localhost']) + get('/ignore', 'Connection: close'), { head: [0] });
+      expect(r.responses.map((x) => x.status)).toEqual([500, 200]);
+      expect(r.responses[1]!.body.toString()).toBe('ignored');
+    });
+
     spec('body', 'RFC 9110 §9.3.2: HEAD of a streamed response says chunked, as GET would, and sends nothing', async () => {
       const r = await exchange(server().port, message('HEAD /stream HTTP/1.1', ['Host: localhost']) + get('/ignore', 'Connection: close'), { head: [0] });
       expect(r.responses.map((x) => x.status)).toEqual([200, 200]);

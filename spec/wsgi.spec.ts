@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import { exchange } from './client.ts';
 import { get, message, post } from './messages.ts';
+import { APP_DATE } from './apps/probe.ts';
 import { describeStages, expects } from './stages.ts';
 
 const APP = 'spec.apps.probe:app';
@@ -80,6 +81,40 @@ describeStages(
     spec('request-line', 'an array body that disagrees with its Content-Length gets a 500', async () => {
       const r = await exchange(server().port, get('/wrong-length', 'Connection: close'));
       expect(r.responses.map((x) => x.status)).toEqual([500]);
+    });
+
+    // RFC 9110 §5.3: a sender must not repeat a field that is not a list; a recipient of two
+    // Content-Length lines may refuse the response, and one of two Dates is a guess.
+    const headLines = (r: Awaited<ReturnType<typeof exchange>>, name: string): string[] => {
+      const raw = r.raw.toString('latin1');
+      const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+      return head.split('\r\n').filter((line) => line.toLowerCase().startsWith(`${name}:`));
+    };
+
+    spec('request-line', 'RFC 9110 §8.6: the app\'s own Content-Length is sent once, not repeated by the server', async () => {
+      const r = await exchange(server().port, get('/declared', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      expect(headLines(r, 'content-length')).toEqual(['Content-Length: 9']);
+      const head = await exchange(server().port, message('HEAD /declared HTTP/1.1', ['Host: localhost', 'Connection: close']), { head: [0] });
+      expect(headLines(head, 'content-length')).toEqual(['Content-Length: 9']);
+      const streamed = await exchange(server().port, get('/stream-declared?n=2&declared=16', 'Connection: close'));
+      expect(headLines(streamed, 'content-length')).toEqual(['Content-Length: 16']);
+    });
+
+    spec('request-line', 'RFC 9110 §6.6.1: the app\'s own Date is sent as it is, and the server adds none', async () => {
+      const r = await exchange(server().port, get('/declared', 'Connection: close'));
+      expect(headLines(r, 'date')).toEqual([`Date: ${APP_DATE}`]);
+      // and without one from the app, the server sends exactly one
+      const plain = await exchange(server().port, get('/ignore', 'Connection: close'));
+      expect(headLines(plain, 'date')).toHaveLength(1);
+      expect(headLines(plain, 'date')[0]).toMatch(/^Date: \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    });
+
+    spec('fields', 'RFC 9112 §3.2.2: an absolute-form target\'s authority, not Host, gives SERVER_NAME, SERVER_PORT and HTTP_HOST', async () => {
+      const r = await exchange(server().port, message('GET http://a.example:81/echo?q=1 HTTP/1.1', ['Host: x', 'Connection: close']));
+      expect(echoed(r.responses[0]!.body)).toMatchObject({ SERVER_NAME: 'a.example', SERVER_PORT: '81', HTTP_HOST: 'a.example:81', PATH_INFO: '/echo', QUERY_STRING: 'q=1' });
+      const noPort = await exchange(server().port, message('GET http://b.example/echo HTTP/1.1', ['Host: x:8080', 'Connection: close']));
+      expect(echoed(noPort.responses[0]!.body)).toMatchObject({ SERVER_NAME: 'b.example', SERVER_PORT: '80', HTTP_HOST: 'b.example' });
     });
 
     spec('body', 'a generator body is streamed to an HTTP/1.1 client chunked', async () => {

@@ -10,6 +10,8 @@
  *   then throws.
  * - `/bad-header`: a header value holding CRLF (response splitting).
  * - `/wrong-length`: an array body that disagrees with its `Content-Length`.
+ * - `/declared`: an array body with its own, right `Content-Length` and its own `Date`
+ *   ({@link APP_DATE}): the server must send each once, as the app gave it.
  * - `/big?bytes=N`: N bytes of `x` in one array chunk.
  * - `/no-content`: 204.
  *
@@ -21,6 +23,9 @@
 import type { Environ, StartResponse } from '../../stages/01-request-line/src/app.ts';
 
 const TEXT: [string, string] = ['Content-Type', 'text/plain; charset=utf-8'];
+
+/** The `Date` that `/declared` sends: a fixed one, so a `Date` the server adds is told apart. */
+export const APP_DATE = 'Sun, 06 Nov 1994 08:49:37 GMT';
 
 function param(environ: Environ, name: string, fallback: number): number {
   const m = new RegExp(`(?:^|&)${name}=(\\d{1,9})(?:&|$)`).exec(environ.QUERY_STRING);
@@ -67,6 +72,9 @@ export function app(environ: Environ, start: StartResponse): Iterable<string | U
     case '/wrong-length':
       start('200 OK', [TEXT, ['Content-Length', '100']]);
       return ['short'];
+    case '/declared':
+      start('200 OK', [TEXT, ['Content-Length', '9'], ['Date', APP_DATE]]);
+      return ['declared\n'];
     case '/big':
       start('200 OK', [TEXT]);
       return ['x'.repeat(param(environ, 'bytes', 1 << 20))];

@@ -19,7 +19,7 @@ export interface Config {
   readonly port: number;
   /** The listen backlog: how many connections the kernel queues before the server accepts them. */
   readonly backlog: number;
-  /** The longest request-line accepted, in bytes. */
+  /** The longest request-line accepted, in bytes, its CRLF not counted; longer gets 414. */
   readonly maxRequestLine: number;
   /** How long a client has to send its request-line, in milliseconds. */
   readonly headerTimeoutMs: number;
@@ -51,6 +51,7 @@ Options:
   --port <n>               port to listen on, 0 for any free one (default ${DEFAULTS.port})
   --backlog <n>            listen backlog                        (default ${DEFAULTS.backlog}; the log's first run used 32)
   --max-request-line <n>   longest request-line in bytes; longer gets 414 (default ${DEFAULTS.maxRequestLine})
+                           (its CRLF, and empty lines before it, not counted)
   --header-timeout <ms>    time allowed to send the request-line   (default ${DEFAULTS.headerTimeoutMs})
   --linger <ms>            time to drain a closing connection      (default ${DEFAULTS.lingerMs})
   -h, --help               show this help

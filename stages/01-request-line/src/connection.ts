@@ -3,7 +3,7 @@
  *
  * Strategy: buffer bytes until the first LF, parse the request-line, call the application,
  * write the whole response with `Connection: close`, and close. That is all nibiru did on
- * 2024-08-06. Two details make it a server clients can trust:
+ * 2024-08-06. A few details make it a server clients can trust:
  *
  * - **The bytes after the request-line.** A client sends its header section (and maybe a
  *   body) right behind the request-line. This stage reads none of it, and closing a TCP socket
@@ -12,8 +12,12 @@
  *   the connection closes in stages, the "lingering close" of RFC 9112 §9.6: it half-closes
  *   (FIN after the response), keeps reading and discarding until the client closes its side,
  *   and gives up after `lingerMs`.
- * - **Limits.** A line longer than `maxRequestLine` gets 414; a client that sends no full
- *   line within `headerTimeoutMs` is disconnected.
+ * - **Limits.** A line longer than `maxRequestLine` gets 414 as soon as it is, LF or not; a
+ *   client that sends no full line within `headerTimeoutMs` is disconnected.
+ * - **The first bytes.** Empty lines (CRLF) before the request-line are skipped, as RFC 9112
+ *   §2.2 asks, up to {@link MAX_LEADING_EMPTY_BYTES}. After them, a byte that cannot start a
+ *   method (a TLS handshake sent to this plain-HTTP port, a bare LF) gets 400 at once, rather
+ *   than a wait for a LF that may never come.
  *
  * What it will not do: read header fields or a body, or keep the connection open. Stage 02
  * does both.
@@ -22,8 +26,19 @@
 import type { Socket } from 'node:net';
 import { BufferInput, stderrStream, type App, type Environ } from './app.ts';
 import { HttpError } from './errors.ts';
-import { decodePath, findLineEnd, parseRequestLine, splitTarget, type RequestLine } from './request-line.ts';
-import { errorResponse, httpDate, runApp, serializeHead } from './response.ts';
+import { decodePath, findLineEnd, parseRequestLine, splitTarget, TCHAR, type RequestLine } from './request-line.ts';
+import { errorResponse, findHeader, httpDate, runApp, serializeHead } from './response.ts';
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * How many bytes of empty lines may precede a request-line before it is an error.
+ *
+ * @see RFC 9112 §2.2 ("a server that is expecting to receive and parse a request-line SHOULD
+ * ignore at least one empty line (CRLF) received prior to the request-line")
+ */
+export const MAX_LEADING_EMPTY_BYTES = 256;
 
 /** What a connection needs to know. */
 export interface ConnectionOptions {
@@ -49,6 +64,7 @@ export interface ConnectionOptions {
 export function handleConnection(socket: Socket, options: ConnectionOptions): void {
   socket.setNoDelay(true);
   let pending: Buffer | null = null;
+  let emptyBytes = 0;
   let answered = false;
 
   const timer = setTimeout(() => socket.destroy(), options.headerTimeoutMs);
@@ -58,11 +74,31 @@ export function handleConnection(socket: Socket, options: ConnectionOptions): vo
   socket.on('close', () => clearTimeout(timer));
   socket.on('data', (data: Buffer) => {
     if (answered) return; // lingering: discard what follows the request-line
-    const buf: Buffer = pending === null ? data : Buffer.concat([pending, data]);
-    const lf = findLineEnd(buf, pending === null ? 0 : pending.length - 1);
+    const searched = pending === null ? 0 : pending.length; // bytes known to hold no LF
+    let buf: Buffer = pending === null ? data : Buffer.concat([pending, data]);
+    pending = null;
+    // Empty lines (CRLF) before the request-line are skipped (RFC 9112 §2.2), up to a bound.
+    let start = 0;
+    while (buf[start] === CR && buf[start + 1] === LF) start += 2;
+    if (start > 0) {
+      emptyBytes += start;
+      if (emptyBytes > MAX_LEADING_EMPTY_BYTES) {
+        respond(errorResponse(400));
+        return;
+      }
+      buf = buf.subarray(start);
+      if (buf.length === 0) return;
+    }
+    // A request-line starts with a method token; a lone CR may still become an empty line.
+    if (TCHAR[buf[0]!] !== 1 && !(buf.length === 1 && buf[0] === CR)) {
+      respond(errorResponse(400));
+      return;
+    }
+    const lf = findLineEnd(buf, start === 0 ? searched : 0);
     if (lf === -1) {
-      // +1: the CR that may still come before the LF does not count against the limit
-      if (buf.length > options.maxRequestLine + 1) respond(errorResponse(414));
+      // The line so far, less a CR that may turn out to be its terminator, against the limit.
+      const length = buf.length - (buf[buf.length - 1] === CR ? 1 : 0);
+      if (length > options.maxRequestLine) respond(errorResponse(414));
       else pending = buf;
       return;
     }
@@ -119,13 +155,15 @@ function answer(line: RequestLine, socket: Socket, options: ConnectionOptions): 
       'wsgi.run_once': false,
     };
   } catch (err) {
-    if (err instanceof HttpError) return errorResponse(err.status);
+    if (err instanceof HttpError) return errorResponse(err.status, '1.1', line.method === 'HEAD');
     throw err;
   }
   try {
     const res = runApp(options.app, environ);
-    let extra = `Date: ${httpDate()}\r\n`;
-    if (!res.headers.some(([n]) => n.toLowerCase() === 'content-length')) {
+    // Date and Content-Length unless the application gave its own: never one twice (RFC 9110
+    // §5.3), and an origin server with a clock sends a Date (§6.6.1).
+    let extra = findHeader(res.headers, 'date') === undefined ? `Date: ${httpDate()}\r\n` : '';
+    if (findHeader(res.headers, 'content-length') === undefined) {
       extra += `Content-Length: ${res.length}\r\n`;
     }
     extra += 'Connection: close\r\n';
@@ -136,7 +174,7 @@ function answer(line: RequestLine, socket: Socket, options: ConnectionOptions): 
   } catch (err) {
     process.stderr.write(`nibiru-ts: application error on ${line.method} ${line.target}\n`);
     process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-    return errorResponse(500);
+    return errorResponse(500, '1.1', line.method === 'HEAD');
   }
 }
 

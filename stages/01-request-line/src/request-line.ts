@@ -20,7 +20,9 @@
  *
  * Deviations, each deliberate: exactly one SP between parts (RFC 9112 §3 lets a recipient be
  * lenient about whitespace; lenient whitespace is how request smuggling starts, so we are not);
- * the request-target must be visible US-ASCII (RFC 3986 has no room for anything else).
+ * the line must end with CRLF (§2.2 lets a recipient accept a bare LF; a server that may sit
+ * behind a proxy which reads lines differently must not); the request-target must be visible
+ * US-ASCII (RFC 3986 has no room for anything else).
  */
 
 import { BadRequest, NotImplemented, UriTooLong, VersionNotSupported } from './errors.ts';
@@ -96,8 +98,9 @@ export function findLineEnd(buf: Uint8Array, from = 0, to = buf.length): number 
 
 /**
  * Parses the request-line held in `buf[start, lf)`, where `lf` is the index of the line's LF
- * (as {@link findLineEnd} returns it). A CR right before the LF is the usual terminator; a
- * bare LF is accepted as RFC 9112 §2.2 allows; a CR anywhere else is rejected.
+ * (as {@link findLineEnd} returns it). The line must end with CRLF: a bare LF, which RFC 9112
+ * §2.2 lets a recipient accept, is rejected (a server that may sit behind a proxy which reads
+ * lines differently must not accept it), and so is a CR anywhere else.
  *
  * @throws {@link BadRequest} for a malformed line, {@link NotImplemented} for an unknown
  * method, {@link VersionNotSupported} for a major version other than 1, {@link UriTooLong}
@@ -110,9 +113,10 @@ export function parseRequestLine(
   lf: number,
   maxLength = DEFAULT_MAX_REQUEST_LINE,
 ): RequestLine {
-  let end = lf;
-  if (end > start && buf[end - 1] === CR) end--;
+  const crlf = lf > start && buf[lf - 1] === CR;
+  const end = crlf ? lf - 1 : lf;
   if (end - start > maxLength) throw new UriTooLong(maxLength);
+  if (!crlf) throw new BadRequest('request-line must end with CRLF, not a bare LF');
 
   // method = token, then exactly one SP
   let i = start;

@@ -174,9 +174,10 @@ export function serializeHead(version: string, status: string, headers: HeaderLi
 
 /**
  * A minimal response the server sends on its own, for an error: plain text, framed by
- * `Content-Length`, with `Connection: close`.
+ * `Content-Length`, with `Connection: close`. For a request known to be HEAD, pass `head`: the
+ * same header fields, no body (RFC 9110 §9.3.2).
  */
-export function errorResponse(status: number, version = '1.1'): Buffer {
+export function errorResponse(status: number, version = '1.1', head = false): Buffer {
   const reason = STATUS_TEXT[status] ?? 'Error';
   const body = `${status} ${reason}\n`;
   return Buffer.from(
@@ -185,7 +186,7 @@ export function errorResponse(status: number, version = '1.1'): Buffer {
       'Content-Type: text/plain; charset=utf-8\r\n' +
       `Content-Length: ${body.length}\r\n` +
       'Connection: close\r\n\r\n' +
-      body,
+      (head ? '' : body),
     'latin1',
   );
 }

@@ -100,6 +100,11 @@ describe('serialization', () => {
     const [head, body] = text.split('\r\n\r\n');
     expect(head).toContain(`Content-Length: ${Buffer.byteLength(body!)}`);
   });
+  it('an error response to HEAD has the same head and no body (RFC 9110 §9.3.2)', () => {
+    const noDate = (b: Buffer): string => b.toString('latin1').replace(/Date: [^\r]*\r\n/, '');
+    const get = noDate(errorResponse(400));
+    expect(noDate(errorResponse(400, '1.1', true))).toBe(get.slice(0, get.indexOf('\r\n\r\n') + 4));
+  });
   it('formats Date as IMF-fixdate', () => {
     expect(httpDate(Date.UTC(1994, 10, 6, 8, 49, 37))).toBe('Sun, 06 Nov 1994 08:49:37 GMT');
   });

@@ -11,11 +11,14 @@
  *
  * `SERVER_NAME` and `SERVER_PORT` come from `Host` when the request has one (the parser has
  * already checked there is exactly one, and that it is well formed), else from the listen
- * address; `CONTENT_LENGTH` is the length of the decoded body the application will read, so
- * a chunked request gets one too.
+ * address. For an absolute-form target (`GET http://a.example:81/p`) they, and `HTTP_HOST`,
+ * come from the target's authority instead: RFC 9112 §3.2.2 says the server MUST ignore the
+ * `Host` field then, and an app that rebuilds the URL from `HTTP_HOST` (as PEP 3333's recipe
+ * does) would not. `CONTENT_LENGTH` is the length of the decoded body the application will
+ * read, so a chunked request gets one too.
  *
  * What it will not do: percent-decode the query string (PEP 3333 leaves that to the app), or
- * trust `Host` for anything but these two keys.
+ * trust `Host` for anything but these keys.
  */
 
 import { BufferInput, stderrStream, type Environ } from './app.ts';
@@ -52,7 +55,7 @@ export function environKey(name: string): string {
  * @see PEP 3333 "environ Variables"; RFC 3875 §4.1; RFC 9110 §5.3 (combining field lines)
  */
 export function buildEnviron(request: Request, body: Buffer | null, ctx: EnvironContext): Environ {
-  const { path, query } = splitTarget(request.target, request.form);
+  const { path, query, authority } = splitTarget(request.target, request.form);
   const environ: Environ = {
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: '',
@@ -72,10 +75,18 @@ export function buildEnviron(request: Request, body: Buffer | null, ctx: Environ
     'wsgi.run_once': false,
   };
   const env = environ as unknown as Record<string, string>;
+  // RFC 9112 §3.2.2: an absolute-form target's authority (checked by the parser) replaces Host
+  const absolute = request.form === 'absolute';
+  if (absolute) {
+    setServerFromHost(environ, authority);
+    env.HTTP_HOST = authority;
+  }
   for (const [name, value] of request.headers) {
     if (name === 'host') {
-      setServerFromHost(environ, value);
-      env.HTTP_HOST = value;
+      if (!absolute) {
+        setServerFromHost(environ, value);
+        env.HTTP_HOST = value;
+      }
     } else if (name === 'content-type') {
       environ.CONTENT_TYPE = environ.CONTENT_TYPE === undefined ? value : `${environ.CONTENT_TYPE}, ${value}`;
     } else if (name === 'content-length') {

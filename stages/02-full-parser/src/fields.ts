@@ -171,7 +171,8 @@ export function expectsContinue(value: string): boolean {
 }
 
 /**
- * Whether a `Host` value is well formed.
+ * Whether a `Host` value, or the authority of an absolute-form target, is well formed. An
+ * empty value is (RFC 9112 §3.2). Deviation: a port above 65535 is not, since no TCP port is.
  *
  * ```abnf
  * Host        = uri-host [ ":" port ]                          ; RFC 9110 §7.2
@@ -184,6 +185,8 @@ export function expectsContinue(value: string): boolean {
  *
  * An IPv4address is a reg-name too, as far as its characters go; inside the brackets of an
  * IP-literal this accepts any reg-name character and `:`, without checking IPv6 any further.
+ *
+ * @see RFC 9110 §7.2, RFC 3986 §3.2.2, §3.2.3
  */
 export function isValidHost(value: string): boolean {
   let i = 0;
@@ -206,8 +209,8 @@ export function isValidHost(value: string): boolean {
   }
   if (i === value.length) return true;
   if (value[i] !== ':') return false;
-  for (i++; i < value.length; i++) if (!isDigit(value.charCodeAt(i))) return false;
-  return true;
+  const port = value.slice(i + 1);
+  return port === '' || (isDigits(port) && Number(port) <= 65535);
 }
 
 // ---------------------------------------------------------------------------------------------

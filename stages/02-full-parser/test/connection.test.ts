@@ -171,6 +171,30 @@ describe('handleConnection', () => {
     expect(p.received()).toMatch(/\r\n\r\nok$/);
   });
 
+  it('answers a well-framed unknown method with 501 without calling the app, and stays open', async () => {
+    let calls = 0;
+    const app: App = (e, start) => (calls++, start('200 OK', []), [e.REQUEST_METHOD]);
+    const p = await pair(app);
+    p.client.write('BREW / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntea' + GET('/'));
+    await until(() => p.received().endsWith('\r\n\r\nGET'));
+    expect(p.received()).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n[^]*\r\n\r\n501 Not Implemented\nHTTP\/1\.1 200 OK\r\n/);
+    expect(p.received()).not.toContain('Connection: close');
+    expect(calls).toBe(1);
+    expect(p.connection.state).toBe('idle');
+    p.client.destroy();
+  });
+
+  it('answers an error to HEAD without a body: a parser error, and a 408', async () => {
+    const noHost = await pair(ok);
+    noHost.client.write('HEAD / HTTP/1.1\r\n\r\n');
+    await noHost.closed;
+    expect(noHost.received()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*Connection: close\r\n\r\n$/);
+    const late = await pair(ok, { headerTimeoutMs: 100 });
+    late.client.write('HEAD / HTTP/1.1\r\nHost: x\r\n');
+    await late.closed;
+    expect(late.received()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[^]*Connection: close\r\n\r\n$/);
+  });
+
   it('ends a generator it does not run to the end (HEAD): its finally block runs', async () => {
     let finished = false;
     const app: App = function* (_e, start) {

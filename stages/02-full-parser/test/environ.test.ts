@@ -50,6 +50,13 @@ describe('buildEnviron', () => {
   it('keeps the listen address for an empty Host', () => {
     expect(buildEnviron(request([['host', '']]), null, ctx).SERVER_NAME).toBe('127.0.0.1');
   });
+  it('RFC 9112 §3.2.2: takes SERVER_NAME, SERVER_PORT and HTTP_HOST from an absolute-form target, not Host', () => {
+    const env = buildEnviron(request([['host', 'x:1'], ['x-a', '1']], { target: 'http://a.example:81/p?q', form: 'absolute' }), null, ctx);
+    expect([env.SERVER_NAME, env.SERVER_PORT, env.HTTP_HOST, env.PATH_INFO, env.QUERY_STRING]).toEqual(['a.example', '81', 'a.example:81', '/p', 'q']);
+    expect(env.HTTP_X_A).toBe('1');
+    const noPort = buildEnviron(request([['host', 'x:1']], { target: 'http://[::1]', form: 'absolute' }), null, ctx);
+    expect([noPort.SERVER_NAME, noPort.SERVER_PORT, noPort.HTTP_HOST]).toEqual(['[::1]', '80', '[::1]']);
+  });
   it('uses the path of an absolute-form target, and the request version', () => {
     const env = buildEnviron(request([], { target: 'http://h/p?q', form: 'absolute', version: '1.0' }), null, ctx);
     expect([env.PATH_INFO, env.QUERY_STRING, env.SERVER_PROTOCOL]).toEqual(['/p', 'q', 'HTTP/1.0']);

@@ -132,8 +132,7 @@ const requestSpec = fc.record({
   framing,
   close: fc.boolean(),
   expect: fc.boolean(),
-  leadingEmpty: fc.constantFrom('', '', '\r\n', '\n'),
-  lf: fc.boolean(), // bare LF line terminators in the head
+  leadingEmpty: fc.constantFrom('', '', '\r\n', '\r\n\r\n'),
 });
 type RequestSpec = typeof requestSpec extends fc.Arbitrary<infer T> ? T : never;
 
@@ -143,11 +142,14 @@ interface Expected {
   trailers: HeaderField[];
 }
 
-/** Serializes `spec`; `last` says whether it may end the connection. */
-function serialize(spec: RequestSpec, last: boolean): { wire: string; expected: Expected } {
+/**
+ * Serializes `spec`; `last` says whether it may end the connection. `head` is the length of
+ * the wire up to the end of the header section.
+ */
+function serialize(spec: RequestSpec, last: boolean): { wire: string; head: number; expected: Expected } {
   const { method, version, framing } = spec;
   const target = `/${spec.path}`;
-  const eol = spec.lf ? '\n' : '\r\n';
+  const eol = '\r\n';
   const chunkedAllowed = version === '1.1';
   const kind = framing.kind === 'chunked' && !chunkedAllowed ? 'none' : framing.kind;
   const headers: HeaderField[] = [];
@@ -192,13 +194,13 @@ function serialize(spec: RequestSpec, last: boolean): { wire: string; expected: 
   } else {
     trailers = [];
   }
-  const wire =
+  const head =
     `${spec.leadingEmpty}${method} ${target} HTTP/${version}${eol}` +
     wireFields.map((f) => `${f}${eol}`).join('') +
-    eol +
-    bodyWire;
+    eol;
   return {
-    wire,
+    wire: head + bodyWire,
+    head: head.length,
     expected: {
       request: {
         method,
@@ -244,6 +246,22 @@ describe('valid requests (fast-check)', () => {
       fc.property(pipeline, fc.array(fc.nat(), { maxLength: 12 }), ({ bytes, expected }, cuts) => {
         const whole = drive([bytes]);
         expect(whole).toEqual(itemsOf(expected));
+        expect(drive(split(bytes, cuts))).toEqual(whole);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('§2.2: a bare LF in place of any CRLF of a head (leading empty lines included) gets 400, for any split', () => {
+    fc.assert(
+      fc.property(requestSpec, fc.nat(), fc.array(fc.nat(), { maxLength: 12 }), (spec, pick, cuts) => {
+        const { wire, head } = serialize(spec, true);
+        const crlfs: number[] = [];
+        for (let i = wire.indexOf('\r\n'); i !== -1 && i < head; i = wire.indexOf('\r\n', i + 2)) crlfs.push(i);
+        const at = crlfs[pick % crlfs.length]!;
+        const bytes = new Uint8Array(Buffer.from(wire.slice(0, at) + wire.slice(at + 1), 'latin1'));
+        const whole = drive([bytes]);
+        expect(whole).toEqual([{ error: 'BadRequest', status: 400 }]);
         expect(drive(split(bytes, cuts))).toEqual(whole);
       }),
       { numRuns: 300 },

@@ -64,6 +64,12 @@ describe("the server's own responses", () => {
     const [head, body] = text.split('\r\n\r\n');
     expect(head).toContain(`Content-Length: ${Buffer.byteLength(body!)}`);
   });
+  it('an error response to HEAD has the same head and no body (RFC 9110 §9.3.2)', () => {
+    const noDate = (b: Buffer): string => b.toString('latin1').replace(/Date: [^\r]*\r\n/, '');
+    const get = noDate(errorResponse(400));
+    expect(noDate(errorResponse(400, 'close', 'HEAD'))).toBe(get.slice(0, get.indexOf('\r\n\r\n') + 4));
+    expect(noDate(errorResponse(400, 'close', 'GET'))).toBe(get);
+  });
   it('builds a 500 that keeps the connection when asked', () => {
     expect(errorResponse(500, 'none').toString('latin1')).not.toContain('Connection');
     expect(errorResponse(500, 'keep-alive').toString('latin1')).toContain('Connection: keep-alive\r\n');
@@ -124,6 +130,26 @@ describe('ResponseWriter', () => {
   it('answers HEAD with the headers GET would get and no body', async () => {
     const r = await write((_e, start) => (start('200 OK', []), ['hello']), { method: 'HEAD' });
     expect(r.text).toBe('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n');
+  });
+  it('answers an unknown method with 501 (sendError) and keeps the connection; to HEAD, without a body', async () => {
+    let progress!: ResponseProgress;
+    const server = net.createServer((socket) => {
+      const request: Request = {
+        type: 'request', method: 'HEAD', target: '/', form: 'origin', version: '1.1', headers: [],
+        keepAlive: true, expectContinue: false, body: 'none', contentLength: 0,
+      };
+      progress = new ResponseWriter(socket, request, false).sendError(501);
+      socket.end();
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    await new Promise((r) => client.on('close', r));
+    expect(text).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n[^]*Content-Length: 20\r\n\r\n$/);
+    expect(text).not.toContain('Connection');
+    expect(progress).toBe('keep-alive');
   });
   it('answers an app that throws before sending anything with a 500, and keeps the connection', async () => {
     const r = await write(() => {

@@ -10,24 +10,30 @@
  * The parser is always reading one kind of thing ({@link Reading}), and each kind has one
  * method: the request-line, field lines (the header section, and the trailer section of a
  * chunked body), body bytes, a chunk line, the CRLF after a chunk's data. A line is cut at its
- * LF, decoded as latin1 (one character per byte) and handed whole to the module that knows its
- * grammar: `request-line.ts`, `fields.ts`. So a line is judged when it is complete, or when it
- * is already too long, and an error depends only on the bytes, never on how they were split
- * across reads.
+ * CRLF, decoded as latin1 (one character per byte) and handed whole to the module that knows
+ * its grammar: `request-line.ts`, `fields.ts`. So a line is judged when it is complete, or
+ * when it is already too long, and an error depends only on the bytes, never on how they were
+ * split across reads.
  *
- * Rules (RFC 9112): a line ends with CRLF or, as §2.2 allows, a bare LF, except that chunked
- * framing (§7.1) requires CRLF; a CR anywhere else is an error; empty lines before a
- * request-line are skipped (§2.2), up to {@link MAX_LEADING_EMPTY_BYTES}. Every limit is
- * checked as bytes arrive, before the end of what it limits: a request-line with no LF yet, a
- * header section with no empty line yet, a chunk line, the body.
+ * Rules (RFC 9112): every line of a request ends with CRLF, in the head as in chunked framing
+ * (§7.1). §2.2 lets a recipient also accept a bare LF; this parser refuses it (400), and a CR
+ * anywhere else too, because a server may sit behind a proxy that reads such a line
+ * differently, and two readings of one message are how a `Content-Length` or
+ * `Transfer-Encoding` gets smuggled past the proxy. Empty lines (CRLF) before a request-line
+ * are skipped (§2.2), up to {@link MAX_LEADING_EMPTY_BYTES}; after them, a byte that cannot
+ * start a method (a bare LF, a TLS handshake sent to this port) is refused at once. Every
+ * limit is checked as bytes arrive, before the end of what it limits: a request-line with no
+ * LF yet, a header section with no empty line yet, a chunk line, the body.
  *
  * What it will not do: obs-fold (§5.2) and whitespace before a colon (§5.1) are rejected, not
  * repaired; transfer codings other than `chunked` get 501; trailer fields are returned
  * separately, never merged into the header fields (RFC 9110 §6.5.1); it does not know about
- * time, so the 408 for a slow client is the connection's.
+ * time, so the 408 for a slow client is the connection's; nor which methods the server
+ * implements, so a request with an unknown method is parsed like any other (the connection
+ * answers it with 501).
  */
 
-import { CR, LF } from './abnf.ts';
+import { CR, isTchar, LF } from './abnf.ts';
 import { BadRequest, ContentTooLarge, HeaderFieldsTooLarge, UriTooLong, type HttpError } from './errors.ts';
 import {
   checkTransferEncoding,
@@ -47,11 +53,15 @@ import type { TargetForm } from './target.ts';
 
 /** How much a request may hold. Every limit is enforced incrementally, as bytes arrive. */
 export interface ParserLimits {
-  /** The longest request-line, in bytes, without its line terminator; longer gets 414. */
+  /**
+   * The longest request-line, in bytes, without its CRLF (and without any empty lines before
+   * it); longer gets 414.
+   */
   maxRequestLine: number;
   /**
-   * The most bytes of field lines a message may carry, header and trailer sections together,
-   * line terminators and the final empty line included; more gets 431.
+   * The most bytes of field lines a message may carry: every field line of the header section
+   * and of the trailer section, each with its CRLF, and the empty line (CRLF) that ends each
+   * section; more gets 431. The request-line and chunk lines do not count.
    */
   maxHeaderBytes: number;
   /** The most field lines a message may carry, header and trailer sections together; 431. */
@@ -238,13 +248,17 @@ class ReceiveBuffer {
     return bytes;
   }
 
+  /** Whether the line that ends with the LF at offset `lf` ends with CRLF. */
+  endsWithCrlf(lf: number): boolean {
+    return this.at(lf - 1) === CR;
+  }
+
   /**
-   * Consumes the line that ends with the LF at offset `lf`, and returns its text without the
-   * LF and without a CR right before it, decoded as latin1.
+   * Consumes the line that ends with the CRLF whose LF is at offset `lf`, and returns its text
+   * without the CRLF, decoded as latin1.
    */
   takeLine(lf: number): string {
-    const end = this.at(lf - 1) === CR ? lf - 1 : lf;
-    const text = this.#bytes.toString('latin1', this.#start, this.#start + end);
+    const text = this.#bytes.toString('latin1', this.#start, this.#start + lf - 1);
     this.#start += lf + 1;
     return text;
   }
@@ -298,6 +312,8 @@ export class RequestParser {
   #leadingEmpty = 0;
   /** The request being read, once its request-line is. */
   #message: Message | null = null;
+  /** Its method, while its header section is being read (see {@link method}). */
+  #headMethod: string | null = null;
 
   /** @param limits overrides for {@link DEFAULT_LIMITS}. */
   constructor(limits?: Partial<ParserLimits>) {
@@ -336,6 +352,16 @@ export class RequestParser {
   }
 
   /**
+   * The method of the request whose header section is being read, from the moment its
+   * request-line is parsed until the {@link Request} event, and after an error thrown in that
+   * header section; null otherwise (the caller has the `Request` while it reads the body). A
+   * connection answering an error needs it: a response to HEAD has no body (RFC 9110 §9.3.2).
+   */
+  get method(): string | null {
+    return this.#headMethod;
+  }
+
+  /**
    * Returns the next event, or {@link NEED_DATA}. After a thrown error the parser is dead and
    * every call throws it again; after a request that does not keep the connection alive it
    * stays `done` and returns {@link NEED_DATA}.
@@ -362,12 +388,16 @@ export class RequestParser {
           const line = this.#readRequestLine();
           if (line === null) return NEED_DATA;
           this.#message = new Message(line);
+          this.#headMethod = line.method;
           this.#reading = 'header-lines';
           break;
         }
-        case 'header-lines':
+        case 'header-lines': {
           if (!this.#readFieldLines(message!, message!.headers)) return NEED_DATA;
-          return this.#endOfHead(message!);
+          const request = this.#endOfHead(message!);
+          this.#headMethod = null;
+          return request;
+        }
         case 'length-body':
           return this.#readBodyBytes(message!, 'end');
         case 'chunk-line':
@@ -397,7 +427,7 @@ export class RequestParser {
   // Request-line
 
   /**
-   * Skips empty lines, then parses the request-line once its LF is here; null until then.
+   * Skips empty lines, then parses the request-line once its CRLF is here; null until then.
    *
    * ```abnf
    * HTTP-message = start-line CRLF *( field-line CRLF ) CRLF [ message-body ]   ; §2.1
@@ -408,27 +438,34 @@ export class RequestParser {
   #readRequestLine(): RequestLine | null {
     const buffer = this.#buffer;
     const max = this.#limits.maxRequestLine;
-    for (;;) {
-      const lf = buffer.indexOfLf();
-      if (lf === -1) {
-        // 414 as soon as the line cannot fit; a CR at the end may still be its terminator
-        const length = buffer.length - (buffer.at(buffer.length - 1) === CR ? 1 : 0);
-        if (length > max) throw new UriTooLong(max);
-        return null;
+    // §2.2: be robust to empty lines (CRLF) before the request-line, but not without bound
+    while (buffer.at(0) === CR && buffer.at(1) === LF) {
+      buffer.take(2);
+      this.#leadingEmpty += 2;
+      if (this.#leadingEmpty > MAX_LEADING_EMPTY_BYTES) {
+        throw new BadRequest('too many empty lines before the request-line');
       }
-      const line = buffer.takeLine(lf);
-      if (line === '') {
-        // §2.2: be robust to empty lines before the request-line, but not without bound
-        this.#leadingEmpty += lf + 1;
-        if (this.#leadingEmpty > MAX_LEADING_EMPTY_BYTES) {
-          throw new BadRequest('too many empty lines before the request-line');
-        }
-        continue;
-      }
-      if (line.length > max) throw new UriTooLong(max);
-      this.#leadingEmpty = 0;
-      return parseRequestLine(line);
     }
+    // a CR alone may be the start of one more empty line
+    if (buffer.length === 0 || (buffer.length === 1 && buffer.at(0) === CR)) return null;
+    // A request-line starts with a method token. Anything else (a bare LF, a bare CR, a TLS
+    // handshake sent to this plain-HTTP port) is refused now, not once a LF arrives, if ever.
+    const first = buffer.at(0)!;
+    if (!isTchar(first)) {
+      throw new BadRequest(first === LF ? 'bare LF before the request-line' : 'request-line must start with a method token');
+    }
+    const lf = buffer.indexOfLf();
+    if (lf === -1) {
+      // 414 as soon as the line cannot fit; a CR at the end may still be half of its CRLF
+      const length = buffer.length - (buffer.at(buffer.length - 1) === CR ? 1 : 0);
+      if (length > max) throw new UriTooLong(max);
+      return null;
+    }
+    const crlf = buffer.endsWithCrlf(lf);
+    if ((crlf ? lf - 1 : lf) > max) throw new UriTooLong(max);
+    if (!crlf) throw new BadRequest('request-line must end with CRLF, not a bare LF');
+    this.#leadingEmpty = 0;
+    return parseRequestLine(buffer.takeLine(lf));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -457,8 +494,11 @@ export class RequestParser {
       // the limit first: a line that crosses it gets 431 even when it is also malformed
       message.fieldBytes += lf + 1;
       if (message.fieldBytes > maxHeaderBytes) throw this.#tooLarge();
+      if (!buffer.endsWithCrlf(lf)) {
+        throw new BadRequest(lf === 0 ? 'bare LF in field section' : 'field line ends in a bare LF');
+      }
       const line = buffer.takeLine(lf);
-      if (line === '') return true;
+      if (line === '') return true; // the empty line that ends the section
       const field = parseFieldLine(line);
       if (++message.fieldCount > maxHeaderCount) {
         throw new HeaderFieldsTooLarge(`more than ${maxHeaderCount} field lines`);
@@ -581,8 +621,7 @@ export class RequestParser {
    * last-chunk   = 1*("0") [ chunk-ext ] CRLF
    * ```
    *
-   * Deviation: the line must end with CRLF (§2.2's bare LF is for the start-line and fields
-   * only, and framing is where leniency becomes smuggling).
+   * The line must end with CRLF, as every line of a request (see the top of this file).
    *
    * @see RFC 9112 §7.1
    */
@@ -594,7 +633,7 @@ export class RequestParser {
       return false;
     }
     if (lf + 1 > MAX_CHUNK_LINE_BYTES) throw new BadRequest('chunk-size line too long');
-    if (buffer.at(lf - 1) !== CR) throw new BadRequest('chunk-size line must end with CRLF');
+    if (!buffer.endsWithCrlf(lf)) throw new BadRequest('chunk-size line must end with CRLF');
     const { size, extensionLength } = parseChunkLine(buffer.takeLine(lf));
     message.extensionBytes += extensionLength;
     if (message.extensionBytes > MAX_CHUNK_EXT_BYTES) {

@@ -3,8 +3,9 @@
  * application gets from it.
  *
  * Strategy: the request-line parser has already checked that the target is visible US-ASCII;
- * this module only tells the forms apart (RFC 9112 §3.2) and, for the environ, splits off the
- * query and percent-decodes the path (PEP 3333's `PATH_INFO`, `QUERY_STRING`).
+ * this module tells the forms apart (RFC 9112 §3.2), checks the authority of an absolute-form
+ * target (which replaces `Host`, §3.2.2) and, for the environ, splits off the authority and
+ * the query and percent-decodes the path (PEP 3333's `PATH_INFO`, `QUERY_STRING`).
  *
  * ```abnf
  * request-target = origin-form / absolute-form / authority-form / asterisk-form   ; RFC 9112 §3.2
@@ -19,6 +20,7 @@
  */
 
 import { BadRequest } from './errors.ts';
+import { isValidHost } from './fields.ts';
 
 /**
  * The four forms a request-target can take.
@@ -28,10 +30,13 @@ import { BadRequest } from './errors.ts';
 export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
 
 /**
- * Classifies a request-target and checks that the method allows that form.
+ * Classifies a request-target and checks that the method allows that form, and that the
+ * authority of an absolute-form target is a valid host: not empty (RFC 9110 §4.2.1: an http
+ * URI with an empty host is invalid), without userinfo (§4.2.4 says to treat it as an error),
+ * with a port no TCP port exceeds.
  *
- * @throws {@link BadRequest} when the target is none of the forms, or a form the method does
- * not allow.
+ * @throws {@link BadRequest} when the target is none of the forms, a form the method does not
+ * allow, or an absolute-form target with an invalid authority.
  * @see RFC 9112 §3.2
  */
 export function targetFormOf(method: string, target: string): TargetForm {
@@ -42,39 +47,53 @@ export function targetFormOf(method: string, target: string): TargetForm {
     return 'asterisk';
   }
   // absolute-URI = scheme ":" hier-part [ "?" query ], and here always with an authority
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) return 'absolute';
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) {
+    const authority = authorityOf(target);
+    if (authority === '' || authority.startsWith(':')) throw new BadRequest('absolute-form target without a host');
+    if (!isValidHost(authority)) throw new BadRequest('invalid authority in absolute-form target');
+    return 'absolute';
+  }
   // authority-form is only for CONNECT (§3.2.3), which this server does not implement
   throw new BadRequest('request-target must be origin-form, absolute-form or *');
 }
 
-/** The path and query of a request-target, the query without its `?`. */
+/** The authority of an absolute-form target: from after `scheme://` to the first `/`, `?` or `#` (RFC 3986 §3.2). */
+function authorityOf(target: string): string {
+  const start = target.indexOf('//') + 2;
+  let end = start;
+  while (end < target.length && !'/?#'.includes(target[end]!)) end++;
+  return target.slice(start, end);
+}
+
+/** The parts of a request-target: path and query (the query without its `?`), and authority. */
 export interface TargetParts {
   /** The raw (still percent-encoded) path. */
   readonly path: string;
   /** The query string, without the leading `?`; empty when there is none. */
   readonly query: string;
+  /** The authority (`host[:port]`) of an absolute-form target; empty for the other forms. */
+  readonly authority: string;
 }
 
 /**
- * Splits a request-target into its path and query. For absolute-form, the scheme and
- * authority are dropped (RFC 9112 §3.2.2: the server uses the target's authority as `Host`);
- * for asterisk-form the path is `*`.
+ * Splits a request-target into its path, query and authority. For absolute-form, the scheme
+ * is dropped and the authority returned apart (RFC 9112 §3.2.2: the server uses it instead of
+ * `Host`); for asterisk-form the path is `*`.
  */
 export function splitTarget(target: string, form: TargetForm): TargetParts {
   let path = target;
+  let authority = '';
   if (form === 'absolute') {
-    const afterScheme = target.indexOf('//') + 2;
-    const slash = target.indexOf('/', afterScheme);
-    const q = target.indexOf('?', afterScheme);
-    if (slash === -1 || (q !== -1 && q < slash)) path = '/' + (q === -1 ? '' : target.slice(q));
-    else path = target.slice(slash);
+    authority = authorityOf(target);
+    const rest = target.slice(target.indexOf('//') + 2 + authority.length);
+    path = rest.startsWith('/') ? rest : `/${rest}`;
   }
   // a fragment is never sent (RFC 9110 §4.2.4), but if it is, it is not part of the path
   const hash = path.indexOf('#');
   if (hash !== -1) path = path.slice(0, hash);
   const q = path.indexOf('?');
-  if (q === -1) return { path, query: '' };
-  return { path: path.slice(0, q), query: path.slice(q + 1) };
+  if (q === -1) return { path, query: '', authority };
+  return { path: path.slice(0, q), query: path.slice(q + 1), authority };
 }
 
 /**

@@ -21,11 +21,14 @@ export interface Config {
   readonly port: number;
   /** The listen backlog: how many connections the kernel queues before the server accepts them. */
   readonly backlog: number;
-  /** The longest request-line accepted, in bytes; longer gets 414. */
+  /** The longest request-line accepted, in bytes, its CRLF not counted; longer gets 414. */
   readonly maxRequestLine: number;
-  /** The most bytes of field lines (header section, and trailers) a request may carry; 431. */
+  /**
+   * The most bytes of field lines a request may carry, header and trailer sections together,
+   * each line with its CRLF and each section's empty line counted; 431.
+   */
   readonly maxHeaderBytes: number;
-  /** The most field lines a request may carry; 431. */
+  /** The most field lines a request may carry, header and trailer sections together; 431. */
   readonly maxHeaderCount: number;
   /** The largest request body, in bytes after chunked decoding; 413. */
   readonly maxBodyBytes: number;
@@ -83,9 +86,13 @@ Options:
   --port <n>               port to listen on, 0 for any free one (default ${DEFAULTS.port})
   --backlog <n>            listen backlog                        (default ${DEFAULTS.backlog}; the log's first run used 32)
   --max-request-line <n>   longest request-line in bytes; longer gets 414        (default ${DEFAULTS.maxRequestLine})
-  --max-header-size <n>    most bytes of header field lines; more gets 431       (default ${DEFAULTS.maxHeaderBytes})
-  --max-headers <n>        most header field lines; more gets 431                (default ${DEFAULTS.maxHeaderCount})
+                           (its CRLF, and empty lines before it, not counted)
+  --max-header-size <n>    most bytes of field lines; more gets 431              (default ${DEFAULTS.maxHeaderBytes})
+                           (header and trailer sections together: each field line with
+                           its CRLF, and the empty line that ends each section)
+  --max-headers <n>        most field lines, trailers included; more gets 431    (default ${DEFAULTS.maxHeaderCount})
   --max-body-size <n>      largest request body in bytes; larger gets 413        (default ${DEFAULTS.maxBodyBytes})
+                           (after chunked decoding; checked against Content-Length up front)
   --max-write-buffer <n>   unsent response bytes a connection may hold; past it, its
                            pipelined requests wait until the client reads          (default ${DEFAULTS.maxWriteBuffer})
   --header-timeout <ms>    time to send a header section once started; then 408  (default ${DEFAULTS.headerTimeoutMs})

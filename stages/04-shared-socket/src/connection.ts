@@ -26,9 +26,12 @@
  *   then; the timer fires at the earliest deadline armed and re-arms itself if the deadline
  *   has moved later since, so the common path only stores a number.
  * - **Errors**: a protocol error (an {@link HttpError} from the parser, or a timeout) gets a
- *   minimal response with `Connection: close` and a lingering close (RFC 9112 §9.6); the
- *   connection is never reused after one. What an application does wrong is the response's
- *   business (`response.ts`): a 500 when nothing was sent yet, else the connection is cut.
+ *   minimal response with `Connection: close` (and no body, to HEAD) and a lingering close
+ *   (RFC 9112 §9.6); the connection is never reused after one. A well-framed request with a
+ *   method the server does not implement gets 501 (RFC 9110 §9.1) without reaching the app,
+ *   and the connection goes on, since the request was read in full. What an application does
+ *   wrong is the response's business (`response.ts`): a 500 when nothing was sent yet, else
+ *   the connection is cut.
  *
  * What it will not do: run the application asynchronously (a WSGI app blocks the process, the
  * cost stages 03 and 04 measure), upgrade protocols, or answer `CONNECT`.
@@ -39,6 +42,7 @@ import type { App } from './app.ts';
 import { buildEnviron, type EnvironContext } from './environ.ts';
 import { HttpError, RequestTimeout } from './errors.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
+import { KNOWN_METHODS } from './request-line.ts';
 import { ResponseWriter, sendContinue, sendError, type ResponseProgress } from './response.ts';
 
 /** What a connection needs to know. The parser limits are read from it as they are. */
@@ -254,14 +258,16 @@ class ServedConnection implements Connection {
     }
     this.#request = null;
 
+    const response = new ResponseWriter(this.socket, request, !request.keepAlive || this.#shutdown);
+    // RFC 9110 §9.1: a method the server does not implement gets 501, not the app
+    if (!KNOWN_METHODS.has(request.method)) return this.#afterResponse(response, response.sendError(501));
     let environ;
     try {
       environ = buildEnviron(request, body, this.#environContext);
     } catch (err) {
-      this.#fail(err); // e.g. a malformed percent-escape in the path: 400
+      this.#fail(err, request.method); // e.g. a malformed percent-escape in the path: 400
       return false;
     }
-    const response = new ResponseWriter(this.socket, request, !request.keepAlive || this.#shutdown);
     return this.#afterResponse(response, response.start(this.#options.app, environ));
   }
 
@@ -312,15 +318,18 @@ class ServedConnection implements Connection {
   // -------------------------------------------------------------------------------------------
   // Closing
 
-  /** A protocol error: the minimal response it names, then close. */
-  #fail(err: unknown): void {
+  /**
+   * A protocol error: the minimal response it names, then close. `method` is the request's,
+   * when it is known (the one being read, or the one whose head the parser has parsed).
+   */
+  #fail(err: unknown, method = this.#request?.method ?? this.#parser.method): void {
     if (!(err instanceof HttpError)) {
       // Not a protocol error: a bug. Do not guess at a response.
       process.stderr.write(`nibiru-ts: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
       this.destroy();
       return;
     }
-    sendError(this.socket, err.status);
+    sendError(this.socket, err.status, 'close', method);
     this.#close();
   }
 

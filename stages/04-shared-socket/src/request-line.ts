@@ -2,7 +2,7 @@
  * The request-line: `method SP request-target SP HTTP-version`.
  *
  * Strategy: a pure function over one line of text, the line the parser has already cut at its
- * LF and decoded as latin1 (one character per byte). It checks each part against the RFC
+ * CRLF and decoded as latin1 (one character per byte). It checks each part against the RFC
  * grammar and throws an {@link HttpError} subclass that names the status to answer with. How
  * long a line may be, and where it ends, is the parser's business (`parser.ts`).
  *
@@ -18,6 +18,11 @@
  * Deviations, each deliberate: exactly one SP between parts (RFC 9112 §3 lets a recipient be
  * lenient about whitespace; lenient whitespace is how request smuggling starts, so we are not);
  * the request-target must be visible US-ASCII (RFC 3986 has no room for anything else).
+ *
+ * The method is checked against the grammar only: whether the server implements it is the
+ * connection's question (a well-framed request with an unknown method gets 501 and the
+ * connection goes on), except for `CONNECT`, refused here with 501 because what follows its
+ * header section is a tunnel's bytes, not the next request.
  */
 
 import { isDigit, isTchar, isVchar, SP } from './abnf.ts';
@@ -40,8 +45,9 @@ export interface RequestLine {
 }
 
 /**
- * The methods this server implements. Anything else that is a valid token gets 501.
- * CONNECT is absent on purpose: this is an origin server, not a tunnel.
+ * The methods this server implements. Anything else that is a valid token gets 501 (from the
+ * connection, once the request is read in full). CONNECT is absent on purpose: this is an
+ * origin server, not a tunnel.
  *
  * @see RFC 9110 §9.1
  */
@@ -57,12 +63,13 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Parses a request-line, given without its line terminator. A CR left in it (a bare CR, not
- * the one before the LF) is no part of any of its rules, so it is rejected like any other
- * stray character.
+ * Parses a request-line, given without its CRLF. A CR left in it (a bare CR, not the one
+ * before the LF) is no part of any of its rules, so it is rejected like any other stray
+ * character.
  *
- * @throws {@link BadRequest} for a malformed line, {@link VersionNotSupported} for a major
- * version other than 1, {@link NotImplemented} for a method this server does not implement.
+ * @throws {@link BadRequest} for a malformed line (or an absolute-form target whose authority
+ * is not a valid host), {@link VersionNotSupported} for a major version other than 1,
+ * {@link NotImplemented} for `CONNECT`.
  * @see RFC 9112 §3
  */
 export function parseRequestLine(line: string): RequestLine {
@@ -86,8 +93,10 @@ export function parseRequestLine(line: string): RequestLine {
   // HTTP-version, and nothing after it
   const version = parseVersion(line.slice(i + 1));
 
-  // after the version: a request from HTTP/2 or later is answered 505 whatever its method
-  if (!KNOWN_METHODS.has(method)) throw new NotImplemented(`method not implemented: ${method}`);
+  // The one unknown method that cannot be answered and then left behind: after a CONNECT's
+  // header section come a tunnel's bytes (RFC 9110 §9.3.6), so it is refused, and the
+  // connection closed, here.
+  if (method === 'CONNECT') throw new NotImplemented('method not implemented: CONNECT');
   return { method, target, form: targetFormOf(method, target), version };
 }
 

@@ -13,7 +13,8 @@
  * may carry the next request.
  *
  * Everything one call writes is corked, so that a head and a short body leave in one send.
- * The minimal responses the server makes itself (an error, `100 Continue`) are here too.
+ * The minimal responses the server makes itself (an error, `100 Continue`) are here too; to a
+ * HEAD request, an error response has no body either.
  *
  * ```abnf
  * status-line = HTTP-version SP status-code SP [ reason-phrase ]   ; RFC 9112 §4
@@ -128,10 +129,12 @@ export function httpDate(now = Date.now()): string {
 /**
  * A minimal response the server sends on its own, for an error: plain text, framed by
  * `Content-Length`, with `Connection: close` by default (a connection is never reused after a
- * protocol error or a timeout). A 500 for an application error, whose request was read in
- * full, may keep the connection: pass `connection` as the request allows.
+ * protocol error or a timeout). A 500 for an application error, or a 501 for an unknown
+ * method, whose request was read in full, may keep the connection: pass `connection` as the
+ * request allows. `method` is the request's, when it is known: a response to HEAD has the
+ * same header fields and no body (RFC 9110 §9.3.2).
  */
-export function errorResponse(status: number, connection: ConnectionHeader = 'close'): Buffer {
+export function errorResponse(status: number, connection: ConnectionHeader = 'close', method: string | null = null): Buffer {
   const reason = STATUS_TEXT[status] ?? 'Error';
   const body = `${status} ${reason}\n`;
   return Buffer.from(
@@ -141,14 +144,14 @@ export function errorResponse(status: number, connection: ConnectionHeader = 'cl
       `Content-Length: ${body.length}\r\n` +
       (connection === 'none' ? '' : `Connection: ${connection}\r\n`) +
       '\r\n' +
-      body,
+      (method === 'HEAD' ? '' : body),
     'latin1',
   );
 }
 
 /** Writes the minimal response for an error status (see {@link errorResponse}). */
-export function sendError(socket: Socket, status: number, connection: ConnectionHeader = 'close'): void {
-  socket.write(errorResponse(status, connection));
+export function sendError(socket: Socket, status: number, connection: ConnectionHeader = 'close', method: string | null = null): void {
+  socket.write(errorResponse(status, connection, method));
 }
 
 /**
@@ -213,11 +216,8 @@ export class ResponseWriter {
     try {
       res = callApp(app, environ);
     } catch (err) {
-      // Nothing is sent yet, and the request was read in full, so the connection is still in
-      // step: a 500, and the connection is kept if the request allows it.
       logAppError(this.#request, err);
-      sendError(this.#socket, 500, connectionHeader(this.#request.version, this.#mustClose));
-      return this.#mustClose ? 'close' : 'keep-alive';
+      return this.sendError(500);
     }
     this.#socket.cork();
     try {
@@ -225,6 +225,17 @@ export class ResponseWriter {
     } finally {
       this.#socket.uncork();
     }
+  }
+
+  /**
+   * Answers with an error status of the server's own (a 500 for an app that threw before it
+   * sent anything, a 501 for a method the server does not implement). The request was read
+   * in full, so the connection is still in step: it stays open if the request allows.
+   */
+  sendError(status: number): ResponseProgress {
+    const request = this.#request;
+    sendError(this.#socket, status, connectionHeader(request.version, this.#mustClose), request.method);
+    return this.#mustClose ? 'close' : 'keep-alive';
   }
 
   /** Writes more of a streamed body, after the socket drained. */

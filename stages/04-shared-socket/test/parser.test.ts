@@ -282,8 +282,8 @@ describe('the parser interface', () => {
 });
 
 describe('§2.2 message parsing robustness', () => {
-  it('§2.2: empty lines (CRLF or bare LF) before the request-line are ignored', () => {
-    expect(one(`\r\n\n\r\n${GET}`).request.target).toBe('/');
+  it('§2.2: empty lines (CRLF) before the request-line are ignored', () => {
+    expect(one(`\r\n\r\n\r\n${GET}`).request.target).toBe('/');
     const { messages } = run(`${GET}\r\n${GET}`);
     expect(messages).toHaveLength(2);
   });
@@ -291,12 +291,45 @@ describe('§2.2 message parsing robustness', () => {
   it('§2.2: empty lines before the request-line are bounded (400 past MAX_LEADING_EMPTY_BYTES)', () => {
     expect(one(`${'\r\n'.repeat(MAX_LEADING_EMPTY_BYTES / 2)}${GET}`).request.method).toBe('GET');
     expectBadRequest(`${'\r\n'.repeat(MAX_LEADING_EMPTY_BYTES / 2 + 1)}${GET}`);
-    expectBadRequest('\n'.repeat(MAX_LEADING_EMPTY_BYTES + 1)); // without any request-line
+    expectBadRequest('\r\n'.repeat(MAX_LEADING_EMPTY_BYTES / 2 + 1)); // without any request-line
   });
 
-  it('§2.2: a bare LF is accepted as the terminator of the request-line and field lines', () => {
-    const message = one('GET /lf HTTP/1.1\nHost: h\nX-A: 1\r\nX-B: 2\n\n');
-    expect(message.request.headers).toEqual([['host', 'h'], ['x-a', '1'], ['x-b', '2']]);
+  it('§2.2: a bare LF ends no line: in the request-line, a field line, the empty line, or before the request-line, 400', () => {
+    for (const input of [
+      'GET /lf HTTP/1.1\nHost: h\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: h\nX-A: 1\r\n\r\n',
+      'POST / HTTP/1.1\r\nHost: h\r\nX-Note: a\nContent-Length: 5\r\n\r\nhello', // the smuggler's line
+      'GET / HTTP/1.1\r\nHost: h\r\n\n',
+      '\nGET / HTTP/1.1\r\nHost: h\r\n\r\n',
+      '\r\n\nGET / HTTP/1.1\r\nHost: h\r\n\r\n',
+      `${GET}\nGET / HTTP/1.1\r\nHost: h\r\n\r\n`, // between pipelined requests
+    ]) {
+      expect(rejected(input).message, JSON.stringify(input)).toMatch(/bare LF/);
+    }
+    // refused when the LF arrives, not later: nothing after it is needed
+    for (const input of ['\n', 'GET / HTTP/1.1\n', 'GET / HTTP/1.1\r\nHost: h\n', 'GET / HTTP/1.1\r\nHost: h\r\n\n']) {
+      expect(rejected(input).status, JSON.stringify(input)).toBe(400);
+    }
+  });
+
+  it('§2.2: a bare LF in a field line past the header size limit gets 431, as the line would without it', () => {
+    const limits = { maxHeaderBytes: 64 };
+    expect(rejected(`GET / HTTP/1.1\r\nHost: h\r\nX: ${'a'.repeat(60)}\n\r\n`, limits).status).toBe(431);
+  });
+
+  it('§2.2: a first byte that cannot start a method is refused at once, without waiting for a LF', () => {
+    const parser = new RequestParser();
+    parser.receive(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])); // a TLS ClientHello's first bytes
+    expect(() => parser.next()).toThrow(BadRequest);
+    for (const first of ['\x16', ' ', '\t', '\x00', '/', '(', '\xff', '\rX']) {
+      expect(rejected(first).status, JSON.stringify(first)).toBe(400);
+    }
+    // a CR may start an empty line; a tchar may start a method: both wait
+    const waiting = new RequestParser();
+    waiting.receive(bytes('\r'));
+    expect(waiting.next()).toBe(NEED_DATA);
+    waiting.receive(bytes('\nG'));
+    expect(waiting.next()).toBe(NEED_DATA);
   });
 
   it('§2.2: a bare CR in the request-line is rejected with 400', () => {
@@ -325,10 +358,21 @@ describe('§3 request-line', () => {
     expect(rejected('CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n')).toBeInstanceOf(NotImplemented);
   });
 
-  it('§3: an unknown method gets 501, an unsupported major version 505, a malformed line 400', () => {
-    const unknown = rejected('BREW /pot HTTP/1.1\r\nHost: h\r\n\r\n');
-    expect(unknown).toBeInstanceOf(NotImplemented);
-    expect(unknown.code).toBe('NIB_ERR_NOT_IMPLEMENTED');
+  it('§3.2.2: an absolute-form target without a host, or with a port above 65535, gets 400', () => {
+    expectBadRequest('GET http:///p HTTP/1.1\r\nHost: h\r\n\r\n');
+    expectBadRequest('GET http://h:65536/p HTTP/1.1\r\nHost: h\r\n\r\n');
+    expect(one('GET http://h:65535/p HTTP/1.1\r\nHost: x\r\n\r\n').request.target).toBe('http://h:65535/p');
+  });
+
+  it('§3: an unknown method is parsed like any other (the connection answers 501), its body framed as usual', () => {
+    const message = one('BREW /pot HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\ntea');
+    expect(message.request).toMatchObject({ method: 'BREW', target: '/pot', body: 'length' });
+    expect(message.body).toBe('tea');
+    // and its framing is checked as usual: both Content-Length and Transfer-Encoding is 400
+    expectBadRequest('BREW /pot HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+  });
+
+  it('§3: an unsupported major version gets 505, a malformed line 400', () => {
     const version = rejected('GET / HTTP/2.0\r\nHost: h\r\n\r\n');
     expect(version).toBeInstanceOf(VersionNotSupported);
     expect(version.status).toBe(505);
@@ -337,8 +381,9 @@ describe('§3 request-line', () => {
   });
 
   it('§3: a request-line error is reported before any error in the header section', () => {
-    expect(rejected('BREW / HTTP/1.1\r\nBad Field: x\r\n\r\n').status).toBe(501);
-    expect(rejected('BREW / HTTP/1.1\r\nX: y\r\n').status).toBe(501); // header section incomplete
+    expect(rejected('GET / HTTP/2.0\r\nBad Field: x\r\n\r\n').status).toBe(505);
+    expect(rejected('GET / HTTP/2.0\r\nX: y\r\n').status).toBe(505); // header section incomplete
+    expect(rejected('CONNECT h:1 HTTP/1.1\r\nBad Field: x\r\n\r\n').status).toBe(501);
     expect(rejected('GET / HTTP/1.1\r\n' + 'X: y\r\n'.repeat(5), { maxHeaderCount: 2 }).status).toBe(431);
     expect(rejected('GET / HTTP/3.0\r\n' + 'X: y\r\n'.repeat(5), { maxHeaderCount: 2 }).status).toBe(505);
   });
@@ -359,6 +404,32 @@ describe('§3 request-line', () => {
     expect(parser.next()).toBe(NEED_DATA);
     parser.receive(bytes('a'));
     expect(() => parser.next()).toThrow(UriTooLong);
+    // one byte over, no CR, no LF: 414 at once
+    expect(rejected(`GET /${'a'.repeat(60)}`, limits).status).toBe(414);
+    // empty lines before the line do not count
+    expect(one(`\r\n\r\n${line}\r\nHost: h\r\n\r\n`, limits).request.target).toHaveLength(51);
+  });
+
+  it('API: method names the request whose head is being read, after an error in it too', () => {
+    const parser = new RequestParser();
+    expect(parser.method).toBeNull();
+    parser.receive(bytes('HEAD / HTTP/1.1\r\nX: 1\r\n'));
+    expect(parser.next()).toBe(NEED_DATA);
+    expect(parser.method).toBe('HEAD');
+    parser.receive(bytes('\r\n'));
+    expect(() => parser.next()).toThrow(BadRequest); // no Host
+    expect(parser.method).toBe('HEAD');
+    const ok = new RequestParser();
+    ok.receive(bytes('HEAD / HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\n'));
+    expect(ok.next()).toMatchObject({ type: 'request', method: 'HEAD' });
+    expect(ok.method).toBeNull();
+    expect(ok.next()).toMatchObject({ type: 'end' });
+    expect(() => ok.next()).toThrow(BadRequest); // the bare LF
+    expect(ok.method).toBe('GET');
+    const unparsed = new RequestParser();
+    unparsed.receive(bytes('HEAD / HTTP/1.1\n'));
+    expect(() => unparsed.next()).toThrow(BadRequest);
+    expect(unparsed.method).toBeNull(); // its request-line never parsed
   });
 });
 
@@ -626,8 +697,11 @@ describe('§7.1 chunked transfer coding', () => {
     expect(message.request.headers.map(([n]) => n)).toEqual(['host', 'transfer-encoding']);
   });
 
-  it('§7.1.2: trailer field lines follow the field rules (400) and accept bare LF', () => {
-    expect(one(chunked('0\nT: 1\n\n'.replace('0\n', '0\r\n'))).trailers).toEqual([['t', '1']]);
+  it('§7.1.2: trailer field lines follow the field rules (400), CRLF included', () => {
+    expect(one(chunked('0\r\nT: 1\r\n\r\n')).trailers).toEqual([['t', '1']]);
+    expectBadRequest(chunked('0\r\nT: 1\n\r\n'));
+    expectBadRequest(chunked('0\r\nT: 1\r\n\n'));
+    expectBadRequest(chunked('0\r\n\n'));
     expectBadRequest(chunked('0\r\nBad Name: 1\r\n\r\n'));
     expectBadRequest(chunked('0\r\nT: a\x00b\r\n\r\n'));
     expectBadRequest(chunked('0\r\n folded\r\n\r\n'));

@@ -1,6 +1,7 @@
 /**
  * Unit tests of request-line.ts: the request-line grammar (RFC 9112 §3), the errors and their
- * statuses. Where a line ends, and how long it may be, is the parser's (see parser.test.ts).
+ * statuses. Where a line ends (CRLF, never a bare LF), and how long it may be, is the
+ * parser's (see parser.test.ts).
  */
 
 import { describe, expect, it } from 'vitest';
@@ -41,15 +42,18 @@ describe('§3 request-line', () => {
     expect(parseRequestLine('GET / HTTP/1.9').version).toBe('1.1');
   });
 
-  it('§9.1 (RFC 9110): the method is case-sensitive, so `get` is an unknown method (501)', () => {
-    const err = failure('get / HTTP/1.1');
+  it('§9.1 (RFC 9110): an unknown method that is a token is parsed (the connection answers 501); methods are case-sensitive', () => {
+    expect(parseRequestLine('BREW /pot HTTP/1.1')).toEqual({ method: 'BREW', target: '/pot', form: 'origin', version: '1.1' });
+    expect(parseRequestLine('get / HTTP/1.1').method).toBe('get');
+    expect(KNOWN_METHODS.has('get')).toBe(false);
+    expect(KNOWN_METHODS.has('BREW')).toBe(false);
+  });
+
+  it('§9.3.6 (RFC 9110): CONNECT gets 501 here, since a tunnel, not a request, follows its head', () => {
+    const err = failure('CONNECT example.com:443 HTTP/1.1');
     expect(err).toBeInstanceOf(NotImplemented);
     expect(err.status).toBe(501);
     expect(err.code).toBe('NIB_ERR_NOT_IMPLEMENTED');
-  });
-
-  it('§9.1 (RFC 9110): a well-formed but unknown method gets 501', () => {
-    expect(failure('BREW /pot HTTP/1.1').status).toBe(501);
   });
 
   it('§2.3: a major version other than 1 gets 505, whatever the method', () => {
@@ -100,6 +104,15 @@ describe('§3.2 request-target forms, as the request-line reports them', () => {
 
   it('§3.2.2: absolute-form is a URI with a scheme', () => {
     expect(parseRequestLine('GET http://example.com/a?b HTTP/1.1').form).toBe('absolute');
+    expect(parseRequestLine('GET http://[::1]:8080?b HTTP/1.1').form).toBe('absolute');
+    expect(parseRequestLine('GET http://h:65535#f HTTP/1.1').form).toBe('absolute');
+  });
+
+  it('§3.2.2 with RFC 9110 §4.2: an absolute-form authority that is empty, has userinfo, or a bad port or host gets 400', () => {
+    for (const target of ['http:///p', 'http://', 'http://:80/p', 'http://u@h/', 'http://u:p@h/', 'http://h:65536/', 'http://h:8x/', 'http://a b/', 'http://h%zz/', 'http://[::1/']) {
+      const err = failure(`GET ${target} HTTP/1.1`);
+      expect(err, target).toBeInstanceOf(BadRequest);
+    }
   });
 
   it('§3.2.3: authority-form is only for CONNECT, which is not implemented (501)', () => {
