@@ -317,7 +317,12 @@ export class RequestParser {
 
   /** @param limits overrides for {@link DEFAULT_LIMITS}. */
   constructor(limits?: Partial<ParserLimits>) {
-    this.#limits = { ...DEFAULT_LIMITS, ...limits };
+    this.#limits = {
+      maxRequestLine: limits?.maxRequestLine ?? DEFAULT_LIMITS.maxRequestLine,
+      maxHeaderBytes: limits?.maxHeaderBytes ?? DEFAULT_LIMITS.maxHeaderBytes,
+      maxHeaderCount: limits?.maxHeaderCount ?? DEFAULT_LIMITS.maxHeaderCount,
+      maxBodyBytes: limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+    };
   }
 
   /**
