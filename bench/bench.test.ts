@@ -1,143 +1,224 @@
 /**
- * The CI smoke test of bench/: one `--quick` log entry end to end, through the real command,
- * against real servers under a real load generator. It checks the report's shape, never a
- * speed: the figures of a 1-second run on a shared CI machine mean nothing.
- *
- * The pure parts (hey's report parser, the regression rule, the chart) are checked on fixed
- * inputs beside it.
+ * The CI smoke test of bench/: every command through its real entry point, against real
+ * servers under a real load generator, for a second or two. It checks what the commands
+ * print and save (the shape of a report), never a speed: the figures of a 1-second run on a
+ * shared CI machine mean nothing. Runs are saved to a temporary folder, not to
+ * `bench/results/`. A test that needs a tool this machine lacks (`wrk`, `flock`) says so and
+ * is skipped.
  */
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { against, type CompareResults, type CompareRow } from './compare.ts';
-import { parseHey } from './load.ts';
-import type { EntryReport } from './log.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AbResults } from './ab.ts';
+import type { CompareResults } from './compare.ts';
 import { LOCK_BUSY } from './lock.ts';
-import { lineChart } from './svg.ts';
+import type { EntryReport } from './log.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SCRIPTS = {
+  bench: 'run.ts',
+  'bench:log': 'log.ts',
+  'bench:compare': 'compare.ts',
+  'bench:ab': 'ab.ts',
+  'bench:parser': 'parser.ts',
+  'bench:reference': 'reference-runs.ts',
+  figures: 'figures.ts',
+} as const;
 
-function runLog(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+const HAS_WRK = spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+const HAS_FLOCK = spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0 && existsSync('/proc/locks');
+
+let results: string;
+beforeAll(() => {
+  results = mkdtempSync(path.join(os.tmpdir(), 'nibiru-bench-test-'));
+});
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(script: keyof typeof SCRIPTS, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/log.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', SCRIPTS[script]), ...args], {
       cwd: ROOT,
       // wait at most a minute for another benchmark to release the shared lock
-      env: { ...process.env, NIBIRU_BENCH_LOCK_WAIT: '60' },
+      env: { ...process.env, NIBIRU_BENCH_LOCK_WAIT: '60', NIBIRU_BENCH_LOCAL_DIR: results, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': 'exit' can come before the last of stdout (the JSON report) is read
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
+/** The one results file a run saved whose name starts with `prefix`. */
+function saved<T>(prefix: string): T {
+  const names = readdirSync(results).filter((n) => n.startsWith(prefix) && n.endsWith('.json'));
+  expect(names, `one ${prefix}*.json in ${results}`).toHaveLength(1);
+  const file = path.join(results, names[0]!);
+  const data = JSON.parse(readFileSync(file, 'utf8')) as T;
+  rmSync(file);
+  return data;
+}
+
+describe('every bench command answers --help with its usage and starts nothing', () => {
+  for (const script of Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[]) {
+    it(`npm run ${script} -- --help`, async () => {
+      const before = readdirSync(results);
+      const r = await run(script, ['--help']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.startsWith(`Usage: npm run ${script}`)).toBe(true);
+      expect(r.stderr).toBe(''); // no "this will take" line, no lock, no server
+      expect(readdirSync(results)).toEqual(before);
+    });
+  }
+  it('a mistake on the command line exits 1 with the error and the usage', async () => {
+    const r = await run('bench:compare', ['--tool', 'ab']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("bad --tool 'ab'");
+    expect(r.stderr).toContain('Usage: npm run bench:compare');
+  });
+});
+
+describe('bench:compare --quick (smoke run, shape only)', () => {
+  let server: http.Server;
+  let url: string;
+  beforeAll(async () => {
+    // a server the suite does not start: --against-url puts it in the same rounds
+    server = http.createServer((_req, res) => res.end('Nibiru Docs'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('loads a stage and a server given by URL in the same rounds, and reports both', { timeout: 120_000 }, async (ctx) => {
+    const r = await run('bench:compare', ['--quick', '--targets', '02', '--against-url', `mine=${url}`, '-c', '4', '--rounds', '2']);
+    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/bench:compare: 2 target\(s\) × 1 connection count\(s\) × 2 round\(s\) of 1 s: about /);
+    const data = saved<CompareResults>('compare-');
+    expect(readdirSync(results).filter((n) => n.endsWith('.svg'))).toHaveLength(2); // req/s, per server CPU-second
+    for (const n of readdirSync(results)) rmSync(path.join(results, n));
+    expect(data.kind).toBe('nibiru-ts bench:compare');
+    expect(data.targets).toEqual(['02-full-parser', 'mine']);
+    expect(data.run.command).toContain(`--against-url mine=${url}`);
+    expect(data.run.machine.loadAverage).toHaveLength(3);
+    expect(data.run.loadAverageAfter).toHaveLength(3);
+    expect(data.notes).toHaveLength(1);
+    expect(data.notes[0]).toMatch(/^mine: not started by the suite/);
+    for (const row of data.rows) {
+      expect(row.rounds).toHaveLength(2);
+      expect(row.rps.n).toBe(2);
+      expect(row.rps.min).toBeLessThanOrEqual(row.rps.median);
+      for (const round of row.rounds) expect(round.responses).toBeGreaterThan(0);
+      expect(row.ratio).toBeUndefined(); // neither has its yardstick in this run
+    }
+    expect(r.stdout).toContain('| mine ');
+    expect(r.stdout).toContain('| 02-full-parser ');
+    expect(r.stdout).toMatch(/Generator: autocannon in \d thread\(s\) used \d+–\d+% of one core/);
+    expect(r.stdout).toMatch(/it was (not saturated|\*\*saturated)/);
+  });
+});
+
+describe('bench:ab (smoke run, shape only)', () => {
+  it('measures one stage at two commits, in alternating rounds, and removes its checkouts', { timeout: 120_000 }, async (ctx) => {
+    const tmpBefore = readdirSync(os.tmpdir()).filter((n) => n.startsWith('nibiru-ab-'));
+    const r = await run('bench:ab', ['HEAD..HEAD', '01', '--rounds', '2', '-d', '1', '--warmup', '0', '-c', '4']);
+    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    expect(r.code, r.stderr).toBe(0);
+    const data = saved<AbResults>('ab-01-');
+    expect(data.a.commit).toBe(data.b.commit);
+    expect(data.rounds.map((x) => x.first)).toEqual(['A', 'B']);
+    expect(data.ratio.n).toBe(2);
+    expect(r.stdout).toMatch(/B \/ A, median \(lowest–highest round\): \*\*[\d.]+ \([\d.]+–[\d.]+\)\*\* in requests\/s/);
+    expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith('nibiru-ab-'))).toEqual(tmpBefore);
+  });
+});
+
+describe('bench (one run, shape only)', () => {
+  it('says what it could not measure instead of failing (no /proc, no ps: as on a machine without either)', { timeout: 60_000 }, async (ctx) => {
+    const r = await run('bench', ['01', '-n', '100', '-c', '10'], { NIBIRU_BENCH_CPU: 'none' });
+    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Requests/sec:');
+    expect(r.stdout).toContain('server not measured (neither /proc nor ps on this machine)');
+    expect(r.stdout).toMatch(/generator autocannon \d+% of one core/);
+  });
+  it('drives wrk when it is installed', { timeout: 60_000 }, async (ctx) => {
+    if (!HAS_WRK) ctx.skip('wrk is not installed (apt-get install wrk)');
+    const r = await run('bench', ['node:http', '--tool', 'wrk', '-d', '1', '-c', '4']);
+    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/node:http: wrk \(1 thread\) -c 4 -d 1 s/);
+    expect(r.stdout).toMatch(/generator wrk \d+% of one core/);
+  });
+});
+
 describe('bench:log --quick (smoke run, shape only)', () => {
-  it('replays 2025-01-01 end to end and reports every run with the log figures beside', { timeout: 150_000 }, async (ctx) => {
-    const run = await runLog(['2025-01-01', '--quick', '--json']);
-    if (run.code === LOCK_BUSY) ctx.skip(); // another benchmark held the lock for a minute
-    expect(run.code, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout) as EntryReport;
+  it('replays 2025-01-01 end to end and reports every run with the log figures beside', { timeout: 300_000 }, async (ctx) => {
+    const r = await run('bench:log', ['2025-01-01', '--quick', '--json']);
+    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as EntryReport;
+    expect(saved<EntryReport>('log-2025-01-01').date).toBe(report.date);
     expect(report.entry).toBe('2025-01-01');
     expect(report.quick).toBe(true);
-    expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.node).toBe(process.version);
     expect(report.missing).toEqual([]);
     // the five rows of the entry (-c 1, 10, 50, 100, 5), then one-connection runs per installed tool
-    const rows = report.runs.filter((r) => r.label === undefined);
-    expect(rows.map((r) => r.connections)).toEqual([1, 10, 50, 100, 5]);
-    for (const r of report.runs) {
-      expect(r.target).toBe('02-full-parser');
-      expect(r.responses).toBeGreaterThan(0);
-      expect(Number.isFinite(r.rps)).toBe(true);
-      expect(r.p50Ms).toBeLessThanOrEqual(r.p99Ms);
-      expect(r.statusCodes).toBeTypeOf('object');
+    expect(report.runs.filter((x) => x.label === undefined).map((x) => x.connections)).toEqual([1, 10, 50, 100, 5]);
+    for (const x of report.runs) {
+      expect(x.target).toBe('02-full-parser');
+      expect(x.responses).toBeGreaterThan(0);
+      expect(x.p50Ms).toBeLessThanOrEqual(x.p99Ms);
     }
-    expect(report.runs.some((r) => r.label === 'one connection, autocannon')).toBe(true);
+    expect(report.runs.some((x) => x.label === 'one connection, autocannon')).toBe(true);
     expect(report.markdown).toContain('| req/s log');
     expect(report.markdown).toContain('2,844'); // the log's own -c 1 figure, beside ours
-    expect(report.markdown).toContain("Little's law");
     expect(report.markdown).toMatch(/share these \d+ cores/);
   });
 });
 
-const HEY_REPORT = `
-Summary:
-  Total:	0.0199 secs
-  Slowest:	0.0072 secs
-  Fastest:	0.0015 secs
-  Average:	0.0044 secs
-  Requests/sec:	10059.2196
-
-
-Response time histogram:
-  0.002 [1]	|■
-  0.007 [5]	|■■■■
-
-
-Latency distribution:
-  10% in 0.0033 secs
-  99% in 0.0072 secs
-
-Status code distribution:
-  [200]	182 responses
-
-Error distribution:
-  [1]	Get "http://localhost:8081": read tcp [::1]:57435->[::1]:8081: read: connection reset by peer
-  [1]	Get "http://localhost:8081": read tcp [::1]:57437->[::1]:8081: read: connection reset by peer
-  [1]	Get "http://localhost:8081": write tcp [::1]:57547->[::1]:8081: write: broken pipe
-`;
-
-describe("parseHey reads hey's report", () => {
-  it('takes the summary, histogram, percentiles, status codes, and groups errors by kind', () => {
-    const r = parseHey(HEY_REPORT);
-    expect(r.rps).toBeCloseTo(10059.2196);
-    expect(r.latency.slowestMs).toBeCloseTo(7.2);
-    expect(r.latency.histogram).toHaveLength(2);
-    expect(r.latency.percentiles).toEqual([
-      { p: 10, ms: expect.closeTo(3.3) },
-      { p: 99, ms: expect.closeTo(7.2) },
-    ]);
-    expect(r.statusCodes).toEqual({ '200': 182 });
-    expect(r.responses).toBe(182);
-    expect(Object.values(r.errors).reduce((a, b) => a + b, 0)).toBe(3);
-    expect(Object.keys(r.errors)).toHaveLength(2);
+describe('the shared lock', () => {
+  let holder: ChildProcess | undefined;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'nibiru-lock-test-'));
   });
-});
-
-describe("parseHey undoes hey's over-count beyond 1,000,000 responses", () => {
-  it("takes the response count from Requests/sec and divides Average by responses / 1M (the log's 50-connection run)", () => {
-    const out = `Summary:\n  Total:\t30.0014 secs\n  Slowest:\t0.0055 secs\n  Fastest:\t0.0002 secs\n  Average:\t0.0015 secs\n  Requests/sec:\t42113.5053\n\n\nLatency distribution:\n  50% in 0.0012 secs\n\nStatus code distribution:\n  [200]\t1000000 responses\n`;
-    const r = parseHey(out);
-    expect(r.heyCapped).toBe(true);
-    expect(r.responses).toBe(Math.round(42113.5053 * 30.0014));
-    expect(r.latency.averageMs).toBeCloseTo(1.5 / (r.responses / 1_000_000), 3);
+  afterAll(() => {
+    holder?.kill();
+    rmSync(dir, { recursive: true, force: true });
   });
-});
 
-describe('bench:compare --against flags only drops beyond the measured noise', () => {
-  const row = (rps: number, spread: number): CompareRow => ({ target: '02-full-parser', serverArgs: [], connections: 10, rounds: [], rps, p50Ms: 1, p99Ms: 2, errors: 0, spread });
-  const results = (rows: CompareRow[]): CompareResults =>
-    ({ kind: 'nibiru-ts bench:compare', rows } as unknown as CompareResults);
-  it('a 3 % drop is noise, a 20 % drop is not, and a noisy saved run widens the band', () => {
-    expect(against(results([row(1000, 0.01)]), results([row(970, 0.01)]))[0]!.slower).toBe(false);
-    expect(against(results([row(1000, 0.01)]), results([row(800, 0.01)]))[0]!.slower).toBe(true);
-    expect(against(results([row(1000, 0.3)]), results([row(800, 0.01)]))[0]!.slower).toBe(false);
-  });
-});
-
-describe('the compare chart', () => {
-  it('draws one line and one legend entry per series, leaving gaps for missing points', () => {
-    const svg = lineChart('t', 's', [10, 50, 100], [
-      { name: '01-request-line', values: [1, 2, 3] },
-      { name: 'node:http', values: [2, NaN, 4] },
-    ]);
-    expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg.match(/<polyline/g)).toHaveLength(2);
-    expect(svg.match(/<circle/g)).toHaveLength(5);
-    expect(svg).toContain('>node:http</text>');
+  it('a benchmark that must wait says who holds the lock and since when, then gives up after NIBIRU_BENCH_LOCK_WAIT', { timeout: 60_000 }, async (ctx) => {
+    if (!HAS_FLOCK) ctx.skip('flock(1) or /proc/locks is missing on this machine');
+    const lock = path.join(dir, 'bench.lock');
+    // someone else's benchmark: it took the lock with flock(1) and wrote no owner file
+    holder = spawn('flock', [lock, 'sleep', '60'], { stdio: 'ignore' });
+    for (let i = 0; i < 200 && !readFileSync('/proc/locks', 'utf8').includes(` ${holder.pid} `); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25)); // wait for flock to take it
+    }
+    const env = { NIBIRU_BENCH_LOCK: lock, NIBIRU_BENCH_LOCK_WAIT: '1' };
+    const anonymous = await run('bench', ['01', '-n', '10', '-c', '1'], env);
+    expect(anonymous.code).toBe(LOCK_BUSY);
+    expect(anonymous.stderr).toContain(`bench: waiting for the bench lock ${lock}, held by pid ${holder.pid} (flock ${lock} sleep 60), a process running since `);
+    expect(anonymous.stderr).toContain('gave up waiting');
+    // a bench command that holds it says what it runs and since when it holds it
+    writeFileSync(`${lock}.owner`, JSON.stringify({ pid: holder.pid, command: 'npm run bench:compare -- --tool wrk', since: Date.now() - 90_000 }));
+    const named = await run('bench', ['01', '-n', '10', '-c', '1'], env);
+    expect(named.code).toBe(LOCK_BUSY);
+    expect(named.stderr).toMatch(new RegExp(`held by pid ${holder.pid} \\(npm run bench:compare -- --tool wrk\\), since \\d\\d:\\d\\d:\\d\\d UTC \\(1 min \\d+ s ago\\)`));
   });
 });

@@ -34,11 +34,11 @@ export interface FirstRequest {
 export async function firstRequest(target: string, options: TargetOptions = {}, next = 20): Promise<FirstRequest> {
   const t = await startTarget(target, options);
   try {
-    const first = await getOnce(t.process.host, t.process.port, '/');
+    const first = await getOnce(t.host, t.port, '/');
     if (first.status !== 200) throw new Error(`${t.name}: first response was ${first.status}`);
     const firstResponseMs = performance.now() - t.spawnedAt;
     const later: number[] = [];
-    for (let i = 0; i < next; i++) later.push((await getOnce(t.process.host, t.process.port, '/')).ms);
+    for (let i = 0; i < next; i++) later.push((await getOnce(t.host, t.port, '/')).ms);
     return { target: t.name, readyMs: t.readyMs, firstResponseMs, firstLatencyMs: first.ms, nextMedianMs: median(later), nextCount: next };
   } finally {
     await t.stop();
@@ -85,7 +85,7 @@ export async function mixedLoad(
   options: TargetOptions & { connections: number; durationS: number; slowEvery: number; slowMs: number; keepAlive: boolean },
 ): Promise<MixedLoadResult> {
   const t = await startTarget(target, options);
-  const { host, port } = t.process;
+  const { host, port } = t;
   const authority = `${host}:${port}`;
   const fast: number[] = [];
   const slow: number[] = [];

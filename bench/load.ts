@@ -3,29 +3,27 @@
  * one {@link LoadResult} of the same shape whatever the tool.
  *
  * Strategy:
- * - **autocannon** runs in this process through its programmatic API. Every response's
- *   latency is kept (the `response` event), so the report's percentiles and histogram are
- *   exact. autocannon 8 mishandles servers that close the connection after each response
- *   (stage 01 does, as nibiru did in 2024-08-06): it writes the next request on the closing
- *   connection, reconnects, and then times the next response from the lost request. So each
- *   client is wrapped: after a response that says `Connection: close`, the next request goes
- *   on a fresh connection, and its time includes the connect, as `hey`'s does.
+ * - **autocannon** runs in this process, in `threads` worker threads (`bench/load-worker.ts`,
+ *   default {@link DEFAULT_THREADS}), the connections shared out between them: one Node
+ *   thread generating load saturates before a fast stage does, and then the figures measure
+ *   the generator. Every response's latency is kept, so percentiles and the histogram are
+ *   exact. Its CPU is this process's (`process.cpuUsage()` counts every thread).
  * - **hey** and **wrk** run as children; their own output is parsed (`hey`'s text report,
- *   and for `wrk` the JSON line `bench/wrk-report.lua` prints). A shell runs each one and,
- *   once it has exited, prints its own `/proc/<pid>/stat`, whose `cutime + cstime` is the
- *   tool's CPU time.
- * - The generator's CPU time is measured for every tool, the server's by the caller
- *   ({@link measureLoad}), so every report can say which side was saturated.
+ *   and for `wrk` the JSON line `bench/wrk-report.lua` prints). A shell runs each one and
+ *   then prints its `times`, the CPU the tool used (see `bench/cpu.ts`).
+ * - The server's CPU is measured by {@link measureLoad} around the load, so every report can
+ *   say which side was saturated, or that it could not tell.
  *
  * What it will not do: start or stop servers (see `bench/target.ts`).
  */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon, { type Client } from 'autocannon';
-import { cpuMsFromStat, cpuUse, HAS_PROC, machineBusyMs, processesCpuMs, type CpuUse } from './cpu.ts';
+import { Worker } from 'node:worker_threads';
+import { childCpuMsFromTimes, cpuUse, machineBusyMs, processesCpuMs, type CpuUse } from './cpu.ts';
+import type { WorkerJob, WorkerReport } from './load-worker.ts';
 import { summarize, type Bucket, type LatencySummary } from './stats.ts';
 
 /** The load generators bench/ can drive. */
@@ -33,6 +31,13 @@ export type Tool = 'autocannon' | 'hey' | 'wrk';
 
 /** The tools, in the order the help lists them. */
 export const TOOLS: readonly Tool[] = ['autocannon', 'hey', 'wrk'];
+
+/**
+ * Generator threads by default: autocannon gets two (one saturates before stage 02 does, see
+ * `docs/performance.md`), wrk one (one C thread already outruns these servers), hey its own
+ * (Go uses every core).
+ */
+export const DEFAULT_THREADS: Readonly<Record<Tool, number>> = { autocannon: 2, hey: 0, wrk: 1 };
 
 /** What load to put on a server. */
 export interface LoadOptions {
@@ -52,6 +57,12 @@ export interface LoadOptions {
   readonly progress?: boolean;
   /** The server's pids, for the progress line's CPU figure. */
   readonly serverPids?: readonly number[];
+  /** Generator threads (autocannon, wrk); defaults to {@link DEFAULT_THREADS}. */
+  readonly threads?: number;
+  /** Send `Connection: close` with every request, so that every request is a new connection. */
+  readonly close?: boolean;
+  /** Called the moment the load starts (after the generator's own start-up). */
+  readonly onStart?: () => void;
 }
 
 /** What one load measured. */
@@ -79,8 +90,12 @@ export interface LoadResult {
   readonly errors: Record<string, number>;
   /** The generator's CPU use, when it could be read. */
   readonly generatorCpu?: CpuUse;
-  /** How many cores the generator can use at most. */
+  /** How many cores the generator can use at most (its threads, or the machine's cores). */
   readonly generatorCores: number;
+  /** The generator's threads (hey: GOMAXPROCS). */
+  readonly threads: number;
+  /** Whether every request carried `Connection: close`. */
+  readonly close: boolean;
 }
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -103,6 +118,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const tool = options.tool ?? 'autocannon';
   if (tool === 'wrk' && options.requests !== undefined) throw new Error('wrk runs for a duration only: use -d, not -n');
   if (!toolAvailable(tool)) throw new Error(`${tool} is not installed (try --tool autocannon)`);
+  if (options.threads !== undefined && options.threads < 1) throw new Error('give at least one generator thread');
   const progress = options.progress ? startProgress(options) : undefined;
   try {
     if (tool === 'autocannon') return await runAutocannon(options, progress);
@@ -155,80 +171,152 @@ function startProgress(options: LoadOptions): Progress {
   };
 }
 
-async function runAutocannon(options: LoadOptions, progress?: Progress): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const statusCodes: Record<string, number> = {};
-  const errors: Record<string, number> = {};
-  const url = new URL(options.path ?? '/', options.url).href;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const instance = autocannon({
-    url,
-    connections: options.connections,
-    ...(options.requests !== undefined ? { amount: options.requests } : { duration: options.durationS! }),
-    timeout: 10,
-    setupClient: reconnectAfterClose,
-  });
-  let lastResponseAt = t0;
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
-    lastResponseAt = performance.now();
-    latencies.push(responseTimeMs);
-    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-    progress?.count(latencies.length);
-  });
-  instance.on('reqError', (err: NodeJS.ErrnoException) => {
-    const key = err.code ? `${err.code}: ${err.message}` : err.message;
-    errors[key] = (errors[key] ?? 0) + 1;
-  });
-  await instance;
-  // autocannon resolves on its next 1-second tick after the last response: measure the load
-  // from its start to its last response, as hey's "Total" does (the idle tail costs no CPU)
-  const wallMs = (latencies.length > 0 ? lastResponseAt : performance.now()) - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    tool: 'autocannon',
-    url,
-    connections: options.connections,
-    ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
-    totalS: wallMs / 1000,
-    responses: latencies.length,
-    rps: (latencies.length * 1000) / wallMs,
-    latency: summarize(latencies),
-    over900Ms: latencies.filter((ms) => ms >= 900).length,
-    statusCodes,
-    errors,
-    generatorCpu: cpuUse((cpu.user + cpu.system) / 1000, wallMs),
-    generatorCores: 1,
-  };
+/** Shares `total` out over `parts` as evenly as whole numbers allow. */
+export function share(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
+
+const WORKER_URL = new URL('./load-worker.ts', import.meta.url).href;
 
 /**
- * Makes an autocannon client open a fresh connection for the request after a response that
- * ends its connection (`Connection: close` or HTTP/1.0), instead of writing it on the
- * closing one.
+ * Starts one generator thread. Worker threads do not inherit `--import tsx`, so the thread
+ * first registers tsx itself (resolved here, so that it works from any working directory).
  */
-export function reconnectAfterClose(client: Client): void {
-  let closing = false;
-  client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
-    closing = info.shouldKeepAlive === false;
-  });
-  const next = client._doRequest;
-  client._doRequest = function doRequest(this: Client): void {
-    if (closing) {
-      closing = false;
-      this._destroyConnection(); // also forgets the connection's 'end' handler
-      this._connect(); // which writes the request, through this wrapper, on the new connection
-      return;
-    }
-    next.call(this);
-  };
+function startWorker(): Worker {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL)}); })`;
+  const w = new Worker(code, { eval: true, workerData: { nibiruLoadWorker: true } });
+  w.unref(); // idle generator threads must not keep the command alive
+  return w;
 }
 
-/** Runs `command` under `sh`, which prints `@@stat <its own /proc stat>` after the command exits. */
-function runTimed(command: string, args: readonly string[]): Promise<{ stdout: string; stderr: string; code: number | null; cpuMs?: number; wallMs: number }> {
+/** The generator threads started so far, kept for the next load. */
+const pool: Promise<Worker>[] = [];
+
+/** `n` ready generator threads, started once per command and reused by every load. */
+async function generatorThreads(n: number): Promise<Worker[]> {
+  while (pool.length < n) {
+    const w = startWorker();
+    pool.push(message(w, 'ready').then(() => w));
+  }
+  return Promise.all(pool.slice(0, n));
+}
+
+async function runAutocannon(options: LoadOptions, progress?: Progress): Promise<LoadResult> {
+  const url = new URL(options.path ?? '/', options.url).href;
+  const threads = Math.min(options.threads ?? DEFAULT_THREADS.autocannon, options.connections);
+  const connections = share(options.connections, threads);
+  const amounts = options.requests !== undefined ? share(options.requests, threads) : undefined;
+  const counts = new Array<number>(threads).fill(0);
+  const workers = await generatorThreads(threads);
+  const listeners: ((m: { type: string; n?: number }) => void)[] = [];
+  for (const w of workers) w.ref(); // a load in progress keeps the command alive
+  try {
+    options.onStart?.();
+    const cpu0 = process.cpuUsage();
+    const done = workers.map((w, i) => {
+      const onCount = (m: { type: string; n?: number }): void => {
+        if (m.type !== 'count') return;
+        counts[i] = m.n!;
+        progress?.count(counts.reduce((a, b) => a + b, 0));
+      };
+      listeners.push(onCount);
+      w.on('message', onCount);
+      return message(w, 'done') as Promise<WorkerReport>;
+    });
+    workers.forEach((w, i) => {
+      const job: WorkerJob = {
+        url,
+        connections: connections[i]!,
+        ...(amounts ? { requests: amounts[i]! } : { durationS: options.durationS! }),
+        ...(options.close ? { headers: { connection: 'close' } } : {}),
+      };
+      w.postMessage({ type: 'run', job });
+    });
+    const reports = await Promise.all(done);
+    const cpu = process.cpuUsage(cpu0);
+    const startedAt = Math.min(...reports.map((r) => r.startedAt));
+    const wallMs = Math.max(...reports.map((r) => r.lastResponseAt)) - startedAt;
+    const latencies = new Float64Array(reports.reduce((a, r) => a + r.latencies.length, 0));
+    let at = 0;
+    for (const r of reports) {
+      latencies.set(r.latencies, at);
+      at += r.latencies.length;
+    }
+    const statusCodes = mergeCounts(reports.map((r) => r.statusCodes));
+    const errors = mergeCounts(reports.map((r) => r.errors));
+    let over900Ms = 0;
+    for (const ms of latencies) if (ms >= 900) over900Ms++;
+    return {
+      tool: 'autocannon',
+      url,
+      connections: options.connections,
+      ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
+      totalS: wallMs / 1000,
+      responses: latencies.length,
+      rps: (latencies.length * 1000) / wallMs,
+      latency: summarize(latencies),
+      over900Ms,
+      statusCodes,
+      errors,
+      // autocannon resolves on its next 1-second tick after the last response; that idle
+      // tail costs no CPU, so the load's CPU is set against the time to its last response
+      generatorCpu: cpuUse((cpu.user + cpu.system) / 1000, wallMs),
+      generatorCores: threads,
+      threads,
+      close: options.close === true,
+    };
+  } finally {
+    workers.forEach((w, i) => {
+      if (listeners[i]) w.off('message', listeners[i]);
+      w.unref();
+    });
+  }
+}
+
+/** Resolves with the first message of `type` from a worker; rejects on its error or early exit. */
+function message(w: Worker, type: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const script = HAS_PROC ? '"$@"; rc=$?; echo "@@stat $(cat /proc/$$/stat)"; exit $rc' : '"$@"';
+    const onMessage = (m: { type: string; message?: string }): void => {
+      if (m.type === type) {
+        cleanup();
+        resolve(m);
+      } else if (m.type === 'error') {
+        cleanup();
+        reject(new Error(`generator thread: ${m.message}`));
+      }
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new Error(`generator thread exited (${code}) before '${type}'`));
+    };
+    const cleanup = (): void => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+  });
+}
+
+function mergeCounts(all: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of all) for (const [k, n] of Object.entries(counts)) out[k] = (out[k] ?? 0) + n;
+  return out;
+}
+
+/** Runs `command` under `sh`, which prints `@@times` and its `times` after the command exits. */
+function runTimed(command: string, args: readonly string[], onStart?: () => void): Promise<{ stdout: string; stderr: string; code: number | null; cpuMs?: number; wallMs: number }> {
+  return new Promise((resolve, reject) => {
+    const script = '"$@"; rc=$?; echo @@times; times; exit $rc';
     const t0 = performance.now();
+    onStart?.();
     const child = spawn('sh', ['-c', script, 'sh', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -237,8 +325,9 @@ function runTimed(command: string, args: readonly string[]): Promise<{ stdout: s
     child.on('error', reject);
     child.on('exit', (code) => {
       const wallMs = performance.now() - t0;
-      const stat = /^@@stat (.*)$/m.exec(stdout);
-      resolve({ stdout, stderr, code, wallMs, ...(stat ? { cpuMs: cpuMsFromStat(stat[1]!) } : {}) });
+      const at = stdout.lastIndexOf('@@times\n');
+      const cpuMs = at === -1 ? undefined : childCpuMsFromTimes(stdout.slice(at + 8));
+      resolve({ stdout: at === -1 ? stdout : stdout.slice(0, at), stderr, code, wallMs, ...(cpuMs !== undefined ? { cpuMs } : {}) });
     });
   });
 }
@@ -246,10 +335,11 @@ function runTimed(command: string, args: readonly string[]): Promise<{ stdout: s
 async function runHey(options: LoadOptions): Promise<LoadResult> {
   const url = new URL(options.path ?? '/', options.url).href;
   const args = ['-c', String(options.connections)];
+  if (options.close) args.push('-disable-keepalive');
   if (options.durationS !== undefined) args.push('-z', `${options.durationS}s`);
   else args.push('-n', String(options.requests));
   args.push(url);
-  const run = await runTimed('hey', args);
+  const run = await runTimed('hey', args, options.onStart);
   if (run.code !== 0) throw new Error(`hey exited ${run.code}: ${run.stderr || run.stdout}`);
   const { heyCapped, ...parsed } = parseHey(run.stdout);
   return {
@@ -264,6 +354,8 @@ async function runHey(options: LoadOptions): Promise<LoadResult> {
     ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
     // hey is Go: it runs on GOMAXPROCS threads, every core by default
     generatorCores: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
+    threads: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
+    close: options.close === true,
   };
 }
 
@@ -319,8 +411,11 @@ export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' |
 
 async function runWrk(options: LoadOptions): Promise<LoadResult> {
   const url = new URL(options.path ?? '/', options.url).href;
-  const args = ['-t1', `-c${options.connections}`, `-d${options.durationS}s`, '-s', path.join(HERE, 'wrk-report.lua'), url];
-  const run = await runTimed('wrk', args);
+  const threads = Math.min(options.threads ?? DEFAULT_THREADS.wrk, options.connections);
+  const args = [`-t${threads}`, `-c${options.connections}`, `-d${options.durationS}s`, '-s', path.join(HERE, 'wrk-report.lua')];
+  if (options.close) args.push('-H', 'Connection: close');
+  args.push(url);
+  const run = await runTimed('wrk', args, options.onStart);
   if (run.code !== 0) throw new Error(`wrk exited ${run.code}: ${run.stderr || run.stdout}`);
   const line = /^@@wrk (.*)$/m.exec(run.stdout);
   if (!line) throw new Error(`wrk printed no report:\n${run.stdout}${run.stderr}`);
@@ -355,7 +450,9 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
     statusCodes,
     errors,
     ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
-    generatorCores: 1,
+    generatorCores: threads,
+    threads,
+    close: options.close === true,
   };
 }
 
@@ -370,24 +467,77 @@ export interface Measured {
    * is the kernel's softirq work or somebody else's load.
    */
   readonly machineCpu?: CpuUse;
-  /** The server's processes counted. */
+  /** The server's processes counted (0: a server the suite did not start, whose pids it does not know). */
   readonly serverProcesses: number;
+  /**
+   * Established connections each server process held a second into the load (master first,
+   * as the pids were given), from `ss`; only for servers of several processes, where `ss`
+   * can tell (Linux).
+   */
+  readonly connectionsPerProcess?: number[];
   /** Saturation findings, one sentence each (empty when nothing was saturated). */
   readonly verdicts: string[];
 }
 
+/**
+ * How many established connections on `port` each of `pids` holds, from `ss -tnp`; undefined
+ * where `ss` is missing or shows no pids.
+ */
+export function connectionsPerPid(port: number, pids: readonly number[]): Promise<number[] | undefined> {
+  return new Promise((resolve) => {
+    execFile('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], (err, stdout) => {
+      if (err) return resolve(undefined);
+      const counts = pids.map(() => 0);
+      for (const line of stdout.split('\n')) {
+        for (const m of line.matchAll(/pid=(\d+)/g)) {
+          const i = pids.indexOf(Number(m[1]));
+          if (i !== -1) counts[i]!++;
+        }
+      }
+      resolve(counts.some((c) => c > 0) ? counts : undefined);
+    });
+  });
+}
+
 /** Runs a load while measuring the server's CPU time, and says which side was saturated. */
-export async function measureLoad(serverPids: readonly number[], options: LoadOptions, cores: number): Promise<Measured> {
-  const before = processesCpuMs(serverPids);
-  const machineBefore = machineBusyMs();
-  const t0 = performance.now();
-  const load = await runLoad({ ...options, serverPids });
+export async function measureLoad(serverPids: readonly number[], options: LoadOptions & { readonly port?: number }, cores: number): Promise<Measured> {
+  let before: number | undefined;
+  let machineBefore: number | undefined;
+  let t0 = performance.now();
+  let spread: Promise<number[] | undefined> | undefined;
+  let sampler: NodeJS.Timeout | undefined;
+  const port = options.port ?? Number(new URL(options.url).port);
+  const load = await runLoad({
+    ...options,
+    serverPids,
+    onStart: () => {
+      before = processesCpuMs(serverPids);
+      machineBefore = machineBusyMs();
+      t0 = performance.now();
+      // how the connections are spread over the processes, once they have all been accepted
+      if (serverPids.length > 1 && port > 0) {
+        const at = Math.min(1000, ((options.durationS ?? 2) * 1000) / 2);
+        sampler = setTimeout(() => (spread = connectionsPerPid(port, serverPids)), at);
+      }
+    },
+  });
+  clearTimeout(sampler);
   const wallMs = performance.now() - t0;
   const after = processesCpuMs(serverPids);
   const machineAfter = machineBusyMs();
-  const serverCpu = before !== undefined && after !== undefined ? cpuUse(after - before, wallMs) : undefined;
+  const connectionsPerProcess = await spread;
+  // autocannon ends a second after its last response; that tail costs the server nothing, so
+  // the server's CPU is set against the load's own duration, as the generator's is
+  const serverCpu = before !== undefined && after !== undefined ? cpuUse(after - before, Math.min(wallMs, load.totalS * 1000)) : undefined;
   const machineCpu = machineBefore !== undefined && machineAfter !== undefined ? cpuUse(machineAfter - machineBefore, wallMs) : undefined;
-  return { load, ...(serverCpu ? { serverCpu } : {}), ...(machineCpu ? { machineCpu } : {}), serverProcesses: serverPids.length, verdicts: saturation(load, serverCpu, serverPids.length, cores, machineCpu) };
+  return {
+    load,
+    ...(serverCpu ? { serverCpu } : {}),
+    ...(machineCpu ? { machineCpu } : {}),
+    serverProcesses: serverPids.length,
+    ...(connectionsPerProcess ? { connectionsPerProcess } : {}),
+    verdicts: saturation(load, serverCpu, serverPids.length, cores, machineCpu),
+  };
 }
 
 /**
@@ -414,8 +564,9 @@ export function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serv
       `machine saturated: generator and server together used ${Math.round(gen + srv)}% of ${cores * 100}% (${cores} cores); they compete for the same cores`,
     );
   }
-  if (gen !== undefined && srv !== undefined && machineCpu !== undefined) {
-    const rest = machineCpu.percentOfCore - gen - srv;
+  if (gen !== undefined && srv !== undefined && machineCpu !== undefined && machineCpu.wallMs > 0) {
+    // in CPU milliseconds over the machine's window: the three are not measured over quite the same time
+    const rest = (100 * (machineCpu.cpuMs - load.generatorCpu!.cpuMs - serverCpu!.cpuMs)) / machineCpu.wallMs;
     // loopback networking is partly kernel softirq time billed to nobody; beyond half a core
     // of it, something else was running
     if (rest >= 50) {

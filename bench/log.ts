@@ -1,5 +1,5 @@
 /**
- * `npm run bench:log -- <entry> [--quick] [--tool autocannon|hey|wrk] [--reports]`
+ * `npm run bench:log -- <entry> [--quick] [--tool autocannon|hey|wrk] [--threads N] [--reports] [--save-reference]`
  *
  * Replays one entry of the performance log with its exact runs (concurrencies, durations or
  * request counts, worker counts) and prints the entry's tables with the log's own figures
@@ -7,25 +7,25 @@
  * `2026-01-02`, and the experiment the log did not run, `mixed-load`.
  *
  * Strategy: each entry is a function from options to an {@link EntryReport} (Markdown text
- * plus every run as data). The report is printed and saved as JSON under `bench/results/`
- * (`log-<entry>.json`; with `--quick`, `log-<entry>.quick.tmp.json`, which git ignores).
- * `--quick` scales durations to 1 s and request counts down 50-fold, for a smoke run; its
- * figures mean nothing. A stage that does not exist yet is skipped and named as missing.
+ * plus every run as data). The report is printed and saved as JSON under
+ * `bench/results/local/` (git-ignored), or with `--save-reference` as the reference run the
+ * documents cite (`bench/results/reference/log-<entry>.json`). `--quick` scales durations to
+ * 1 s and request counts down 50-fold, for a smoke run; its figures mean nothing. A stage
+ * that does not exist yet is skipped and named as missing. The log's own figures, printed
+ * beside ours, are in `bench/log-figures.ts`.
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, positive, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
 import { firstRequest, mixedLoad, type FirstRequest, type MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
-import { measureLoad, toolAvailable, TOOLS, type Measured, type Tool } from './load.ts';
-import { runUnderLock } from './lock.ts';
-import { describeMachine, machineLine, type Machine } from './machine.ts';
+import { DEFAULT_THREADS, measureLoad, toolAvailable, TOOLS, type Measured, type Tool } from './load.ts';
+import { announce, runUnderLock } from './lock.ts';
+import { loadLine, machineLine, type Machine } from './machine.ts';
 import { change, fmt, table } from './markdown.ts';
 import { formatReport } from './report.ts';
+import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { median } from './stats.ts';
 import { startTarget, type Target, type TargetOptions } from './target.ts';
 
@@ -38,6 +38,8 @@ export type Entry = (typeof ENTRIES)[number];
 export interface LogOptions {
   readonly quick: boolean;
   readonly tool: Tool;
+  /** Generator threads (autocannon, wrk). */
+  readonly threads: number;
   /** Workers for the multi-process stages; the log used 2. */
   readonly workers: number;
   /** Print every run's hey-style report on stderr as it finishes. */
@@ -50,6 +52,7 @@ export interface RunRecord {
   readonly serverArgs: string[];
   readonly label?: string;
   readonly tool: Tool;
+  readonly threads: number;
   readonly connections: number;
   readonly durationS?: number;
   readonly requests?: number;
@@ -76,9 +79,12 @@ export interface RunRecord {
 /** What one entry's replay produced. */
 export interface EntryReport {
   readonly entry: Entry;
+  /** The command, commit, machine and load average of the run. */
+  readonly run: RunInfo;
   readonly date: string;
   readonly quick: boolean;
   readonly tool: Tool;
+  readonly threads: number;
   readonly machine: Machine;
   readonly stages: string[];
   /** Stages the entry needs that are not in this tree. */
@@ -88,8 +94,6 @@ export interface EntryReport {
   /** The Markdown the command printed. */
   readonly markdown: string;
 }
-
-const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 const note = (s: string): void => void process.stderr.write(`${s}\n`);
 
@@ -106,6 +110,7 @@ function toRecord(t: Target, m: Measured, label?: string): RunRecord {
     serverArgs: t.args,
     ...(label ? { label } : {}),
     tool: l.tool,
+    threads: l.threads,
     connections: l.connections,
     ...(l.durationS !== undefined ? { durationS: l.durationS } : { requests: l.requests! }),
     totalS: l.totalS,
@@ -140,7 +145,8 @@ async function run(
     t.pids,
     {
       tool,
-      url: t.process.url,
+      ...(tool === o.tool ? { threads: o.threads } : {}),
+      url: t.url,
       connections: load.connections,
       ...(load.durationS !== undefined ? { durationS: load.durationS } : { requests: load.requests! }),
       progress: true,
@@ -196,8 +202,8 @@ const find = (runs: RunRecord[], target: string | undefined, c: number): RunReco
 function header(entry: Entry, o: LogOptions, machine: Machine, what: string, tool: string = o.tool): string {
   return (
     `## ${entry}: ${what}\n\n` +
-    `Measured ${new Date().toISOString()} with ${tool}${o.quick ? ' (--quick: durations cut to 1 s, request counts 50-fold; these figures are a smoke run, not a measurement)' : ''}.\n` +
-    `Machine: ${machineLine(machine)}.\n` +
+    `Measured ${new Date().toISOString()} with ${tool}${tool === o.tool && tool !== 'hey' ? ` in ${o.threads} thread(s)` : ''}${o.quick ? ' (--quick: durations cut to 1 s, request counts 50-fold; these figures are a smoke run, not a measurement)' : ''}.\n` +
+    `Machine: ${machineLine(machine)}; ${loadLine(machine.loadAverage, machine.cores)} at the start.\n` +
     `CPU columns: generator / server (master + workers) / whole machine, each in % of one core (${machine.cores * 100}% = all ${machine.cores} cores busy).\n\n`
   );
 }
@@ -210,7 +216,7 @@ function cpuCell(r: RunRecord | undefined): string {
 // ---------------------------------------------------------------------------------------------
 // 2024-08-06: stage 01, hey's defaults, backlog 32 then 128; the slow first request.
 
-async function entry20240806(o: LogOptions, machine: Machine): Promise<Omit<EntryReport, 'entry' | 'date' | 'quick' | 'tool' | 'machine' | 'markdown'> & { markdown: string }> {
+async function entry20240806(o: LogOptions, machine: Machine): Promise<Omit<EntryReport, 'entry' | 'run' | 'date' | 'quick' | 'tool' | 'threads' | 'machine' | 'markdown'> & { markdown: string }> {
   const missing: string[] = [];
   const runs: RunRecord[] = [];
   const s01 = stage('01');
@@ -441,7 +447,7 @@ async function entryMixed(o: LogOptions, machine: Machine) {
   return { stages: ['03', '04'].map(stage).filter((x): x is string => !!x), missing, runs: [], extra: { mixedLoad: results, settings }, markdown: md };
 }
 
-const RUNNERS: Record<Entry, (o: LogOptions, m: Machine) => Promise<Omit<EntryReport, 'entry' | 'date' | 'quick' | 'tool' | 'machine'>>> = {
+const RUNNERS: Record<Entry, (o: LogOptions, m: Machine) => Promise<Omit<EntryReport, 'entry' | 'run' | 'date' | 'quick' | 'tool' | 'threads' | 'machine'>>> = {
   '2024-08-06': entry20240806,
   '2025-01-01': entry20250101,
   '2026-01-01': entry20260101,
@@ -449,68 +455,99 @@ const RUNNERS: Record<Entry, (o: LogOptions, m: Machine) => Promise<Omit<EntryRe
   'mixed-load': entryMixed,
 };
 
-/** Replays one entry and returns its report (also saved under `bench/results/`). */
-export async function replay(entry: Entry, o: LogOptions, save = true): Promise<EntryReport> {
-  const machine = describeMachine();
+/** Seconds an entry's replay will take, roughly (2026-01-02's 1M-request rows: at 20,000 req/s). */
+export function estimateEntrySeconds(entry: Entry, o: LogOptions): number {
+  const stages = listStages().length;
+  const launches = o.quick ? 1 : 3;
+  const load = (s: number): number => s + GENERATOR_START_S;
+  switch (entry) {
+    case '2024-08-06':
+      return 2 * (START_S + (o.quick ? 2 : 5) * load(1) + load(3)) + (stages + 1) * launches * (START_S + 1);
+    case '2025-01-01': {
+      const tools = TOOLS.filter(toolAvailable).length;
+      return START_S + LOG_2025_01_01.reduce((a, l) => a + load(dur(o, l.durationS!)), 0) + START_S + tools * load(dur(o, 5));
+    }
+    case '2026-01-01':
+      return 2 * (START_S + LOG_2026_01_01.reduce((a, l) => a + load(dur(o, l.durationS!)), 0));
+    case '2026-01-02':
+      return 2 * (START_S + LOG_2026_01_02.reduce((a, l) => a + load(reqs(o, l.requests!) / 20_000), 0));
+    case 'mixed-load':
+      return 4 * (START_S + (o.quick ? 1 : 10));
+  }
+}
+
+/** Replays one entry and returns its report; saves it unless `save` is false. */
+export async function replay(entry: Entry, o: LogOptions, run: RunInfo, save: { reference: boolean } | false = { reference: false }): Promise<EntryReport> {
+  const machine = run.machine;
   note(`bench:log ${entry}${o.quick ? ' --quick' : ''} with ${o.tool}; generator and server share ${machine.cores} cores`);
   const body = await RUNNERS[entry](o, machine);
   let markdown = body.markdown;
   if (body.missing.length > 0) markdown += `\nMissing from this tree, so not measured: stage ${body.missing.join(', ')}.\n`;
-  const report: EntryReport = { entry, date: new Date().toISOString(), quick: o.quick, tool: o.tool, machine, ...body, markdown };
+  const report: EntryReport = { entry, run: endRun(run), date: run.date, quick: o.quick, tool: o.tool, threads: o.threads, machine, ...body, markdown };
   if (save) {
-    mkdirSync(RESULTS, { recursive: true });
-    const file = path.join(RESULTS, `log-${entry}${o.quick ? '.quick.tmp' : o.tool === 'autocannon' ? '' : `.${o.tool}`}.json`);
-    writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-    note(`saved ${path.relative(process.cwd(), file)}`);
+    const name = `log-${entry}${o.tool === 'autocannon' ? '' : `-${o.tool}`}`;
+    note(`saved ${saveRun(name, report, {}, save.reference).join(', ')}${save.reference ? '; now run npm run figures' : ''}`);
   }
   return report;
 }
 
 /** The help text. */
-export const USAGE = `Usage: npm run bench:log -- <entry> [options]
+export function usage(): string {
+  const o: LogOptions = { quick: false, tool: 'autocannon', threads: DEFAULT_THREADS.autocannon, workers: 2, reports: false };
+  const times = ENTRIES.map(
+    (e) => `  ${e.padEnd(12)} about ${formatDuration(estimateEntrySeconds(e, o))} (--quick: ${formatDuration(estimateEntrySeconds(e, { ...o, quick: true }))})`,
+  ).join('\n');
+  return `Usage: npm run bench:log -- <entry> [options]
 
-Replays one entry of the performance log and prints its tables, the log's figures beside.
-Entries: ${ENTRIES.join(', ')}
+Replays one entry of the performance log (see docs/log.md) with its own runs, and prints its
+tables with the log's figures beside ours. Takes the shared bench lock, and says up front
+how long it will take. The entries, and how long each takes:
+${times}
 
 Options:
-  --quick          1-second runs and 50-fold fewer requests: a smoke run, not a measurement
-  --tool <name>    autocannon (default), hey or wrk (wrk cannot do 2026-01-02's -n runs)
-  --workers <n>    workers for stages 03 and 04 (default 2, the log's)
-  --reports        also print every run's hey-style report (on stderr)
-  --json           print the report as JSON instead of Markdown
-  -h, --help       show this help
+  --quick            1-second runs and 50-fold fewer requests: a smoke run, not a measurement
+  --tool <name>      autocannon (default), hey or wrk (wrk cannot do 2026-01-02's -n runs)
+  --threads <n>      generator threads (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
+  --workers <n>      workers for stages 03 and 04 (default 2, the log's)
+  --reports          also print every run's hey-style report (on stderr)
+  --json             print the report as JSON instead of Markdown
+  --save-reference   save as the reference run the docs cite, bench/results/reference/log-<entry>.json
+                     (then run npm run figures); never with --quick
+  -h, --help         show this help, start nothing
 `;
+}
 
 /** Parses the command line; throws {@link BenchUsageError}. */
-export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: LogOptions; json: boolean } | 'help' {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        quick: { type: 'boolean' },
-        tool: { type: 'string' },
-        workers: { type: 'string' },
-        reports: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new BenchUsageError((err as Error).message.split('\n')[0]!);
-  }
+export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: LogOptions; json: boolean; saveReference: boolean } | 'help' {
+  const { values, positionals } = parseFlags({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      quick: { type: 'boolean' },
+      tool: { type: 'string' },
+      threads: { type: 'string' },
+      workers: { type: 'string' },
+      reports: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'save-reference': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return 'help';
   if (positionals.length !== 1 || !(ENTRIES as readonly string[]).includes(positionals[0]!)) {
     throw new BenchUsageError(`give one entry: ${ENTRIES.join(', ')}`);
   }
+  const t = parseTool(values.tool);
+  if (t === 'wrk' && positionals[0] === '2026-01-02') throw new BenchUsageError('2026-01-02 runs -n 1000000; wrk runs for a duration only');
+  if (values['save-reference'] && values.quick) throw new BenchUsageError('--save-reference keeps a run for the docs: not a --quick one');
   const options: LogOptions = {
     quick: values.quick === true,
-    tool: parseTool(values.tool),
+    tool: t,
+    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
     workers: positive('--workers', values.workers) ?? 2,
     reports: values.reports === true,
   };
-  return { entry: positionals[0] as Entry, options, json: values.json === true };
+  return { entry: positionals[0] as Entry, options, json: values.json === true, saveReference: values['save-reference'] === true };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -519,15 +556,20 @@ async function main(argv: string[]): Promise<void> {
     parsed = parseLogArgs(argv);
   } catch (err) {
     if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:log: error: ${err.message}\n${USAGE}`);
+    process.stderr.write(`bench:log: error: ${err.message}\n\n${usage()}`);
     process.exit(1);
   }
   if (parsed === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage());
     return;
   }
-  runUnderLock();
-  const report = await replay(parsed.entry, parsed.options);
+  if (!toolAvailable(parsed.options.tool)) {
+    process.stderr.write(`bench:log: ${parsed.options.tool} is not installed; nothing measured (try --tool autocannon)\n`);
+    process.exit(1);
+  }
+  announce(`bench:log ${parsed.entry}: about ${formatDuration(estimateEntrySeconds(parsed.entry, parsed.options))}${parsed.options.quick ? ' (--quick)' : ''}`);
+  await runUnderLock('bench:log');
+  const report = await replay(parsed.entry, parsed.options, beginRun('bench:log', argv), { reference: parsed.saveReference });
   process.stdout.write(parsed.json ? JSON.stringify(report, null, 2) + '\n' : report.markdown);
 }
 

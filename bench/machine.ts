@@ -1,10 +1,12 @@
 /**
  * The machine a measurement ran on, recorded beside every figure: CPU model, cores, Node
- * version, kernel, and the kernel settings that the backlog experiment depends on.
+ * version, kernel, the kernel settings that the backlog experiment depends on, and how busy
+ * the machine was (its load average) when the run began and ended.
  */
 
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { CPU_SOURCE, type CpuSource } from './cpu.ts';
 
 /** What every report and results file says about where it was measured. */
 export interface Machine {
@@ -21,6 +23,10 @@ export interface Machine {
   readonly tcpSyncookies?: number;
   /** Where the load generator ran. */
   readonly generatorPlacement: string;
+  /** The 1-, 5- and 15-minute load averages when the run began (all 0 where the OS has none). */
+  readonly loadAverage: readonly number[];
+  /** How server CPU was measured (see `bench/cpu.ts`). */
+  readonly cpuSource: CpuSource;
 }
 
 function readNumber(file: string): number | undefined {
@@ -44,7 +50,19 @@ export function describeMachine(): Machine {
     tcpAbortOnOverflow: readNumber('/proc/sys/net/ipv4/tcp_abort_on_overflow'),
     tcpSyncookies: readNumber('/proc/sys/net/ipv4/tcp_syncookies'),
     generatorPlacement: 'same machine as the server, over loopback (127.0.0.1)',
+    loadAverage: loadAverage(),
+    cpuSource: CPU_SOURCE,
   };
+}
+
+/** The 1-, 5- and 15-minute load averages now, to two decimals. */
+export function loadAverage(): number[] {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
+}
+
+/** `load average 1.23, 0.98, 0.50 (2 cores)`: a load above the core count means a busy machine. */
+export function loadLine(load: readonly number[], cores: number): string {
+  return `load average ${load.map((l) => l.toFixed(2)).join(', ')} (${cores} cores)`;
 }
 
 /** One line for the top of a report, e.g. `2 cores (AMD EPYC), Node v20.20.2, linux x64 6.18`. */

@@ -14,27 +14,65 @@
  * IncomingMessage objects and streams, which node:http adds on top (the end-to-end benchmark
  * does that).
  *
- * Usage: `npm run bench:parser -- [--seconds 1] [--rounds 5] [--only name] [--clock wall|cpu]`
+ * Usage: `npm run bench:parser -- [--seconds 1] [--rounds 5] [--only name] [--clock wall|cpu]` (`--help` lists them)
  */
 
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { NEED_DATA, RequestParser } from '../stages/02-full-parser/src/parser.ts';
+import { BenchUsageError, formatDuration, parseFlags, positive } from './cli-args.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i !== -1 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
+/** The help text. */
+export const USAGE = `Usage: npm run bench:parser -- [options]
+
+Stage 02's request parser against node:http's llhttp and http-parser-js, in one process, on
+four kinds of request (no sockets, no server; it does not take the bench lock). Prints the
+median requests/s of each parser per kind. With the defaults it takes about ${formatDuration(estimate(1, 5, 4))}.
+
+Options:
+  --seconds <n>    seconds per parser per round          (default 1)
+  --rounds <n>     rounds, the parsers in turn           (default 5)
+  --only <text>    only the kinds whose name contains it (small GET, browser GET, chunked POST, pipelined)
+  --clock <name>   wall (default) or cpu: the process's CPU time, which other load disturbs less
+  -h, --help       show this help, start nothing
+`;
+
+/** Seconds a run takes: per kind, a warm-up of each parser, then the rounds. */
+function estimate(seconds: number, rounds: number, kinds: number): number {
+  return kinds * 3 * (Math.min(0.5, seconds / 2) + rounds * seconds);
 }
-const SECONDS = Number(option('seconds', '1'));
-const ROUNDS = Number(option('rounds', '5'));
-const ONLY = option('only', '');
-// `wall` (the default) times with the wall clock; `cpu` with the process's CPU time, which a
-// busy machine disturbs less (it also counts the garbage collector's helper threads).
-const CLOCK = option('clock', 'wall');
-if (CLOCK !== 'wall' && CLOCK !== 'cpu') throw new Error('--clock must be wall or cpu');
+
+/** The parsed command line. */
+interface ParserOptions {
+  readonly seconds: number;
+  readonly rounds: number;
+  readonly only: string;
+  readonly clock: 'wall' | 'cpu';
+}
+
+/** Parses the command line; throws {@link BenchUsageError}. */
+export function parseParserArgs(argv: readonly string[]): ParserOptions | 'help' {
+  const { values } = parseFlags({
+    args: [...argv],
+    options: {
+      seconds: { type: 'string' },
+      rounds: { type: 'string' },
+      only: { type: 'string' },
+      clock: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const clock = values.clock ?? 'wall';
+  if (clock !== 'wall' && clock !== 'cpu') throw new BenchUsageError(`bad --clock '${clock}': expected wall or cpu`);
+  return { seconds: positive('--seconds', values.seconds) ?? 1, rounds: positive('--rounds', values.rounds) ?? 5, only: values.only ?? '', clock };
+}
+
+let options: ParserOptions = { seconds: 1, rounds: 5, only: '', clock: 'wall' };
 
 // ---------------------------------------------------------------------------------------------
 // Corpus
@@ -85,7 +123,7 @@ const ROWS: readonly Row[] = [
   { name: 'browser GET (14 headers)', bytes: Buffer.from(BROWSER_GET, 'latin1'), requests: 1 },
   { name: 'chunked POST (1 KiB, 4 chunks)', bytes: Buffer.from(chunkedPost(), 'latin1'), requests: 1 },
   { name: '16 pipelined small GETs', bytes: Buffer.from(SMALL_GET.repeat(16), 'latin1'), requests: 16 },
-].filter((row) => ONLY === '' || row.name.includes(ONLY));
+];
 
 // ---------------------------------------------------------------------------------------------
 // The three parsers, each behind the same interface
@@ -297,7 +335,7 @@ function internalHttpParser(): HttpParserBinding {
 
 /** Nanoseconds on the chosen clock. */
 function now(): number {
-  if (CLOCK === 'wall') return Number(process.hrtime.bigint());
+  if (options.clock === 'wall') return Number(process.hrtime.bigint());
   const { user, system } = process.cpuUsage();
   return (user + system) * 1000;
 }
@@ -328,7 +366,23 @@ function format(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-function main(): void {
+function main(argv: string[]): void {
+  let parsed;
+  try {
+    parsed = parseParserArgs(argv);
+  } catch (err) {
+    if (!(err instanceof BenchUsageError)) throw err;
+    process.stderr.write(`bench:parser: error: ${err.message}\n\n${USAGE}`);
+    process.exit(1);
+  }
+  if (parsed === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  options = parsed;
+  const { seconds: SECONDS, rounds: ROUNDS, clock: CLOCK } = options;
+  const rows = ROWS.filter((row) => options.only === '' || row.name.includes(options.only));
+  process.stderr.write(`bench:parser: about ${formatDuration(estimate(SECONDS, ROUNDS, rows.length))}\n`);
   const contenders = [nibiru(), llhttp(), httpParserJs()];
   console.log(`# Parser benchmark\n`);
   console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} CPUs)`);
@@ -337,7 +391,7 @@ function main(): void {
   console.log(`${SECONDS} s (${CLOCK} clock) per parser per round, ${ROUNDS} rounds, median requests/s\n`);
 
   // Check: every parser sees the same requests, headers and bodies.
-  for (const row of ROWS) {
+  for (const row of rows) {
     const [reference, ...others] = contenders.map((c) => c.describe(row.bytes));
     if (reference!.length !== row.requests) throw new Error(`${row.name}: nibiru saw ${reference!.length} requests`);
     for (const [k, other] of others.entries()) {
@@ -351,7 +405,7 @@ function main(): void {
     '| row | nibiru-ts req/s | llhttp req/s | http-parser-js req/s | nibiru/llhttp |',
     '| --- | ---: | ---: | ---: | ---: |',
   ];
-  for (const row of ROWS) {
+  for (const row of rows) {
     // Warm-up: let every parser's code get optimized before anything counts.
     for (const c of contenders) measure(c, row, Math.min(0.5, SECONDS / 2));
     const rates: number[][] = contenders.map(() => []);
@@ -370,4 +424,4 @@ function main(): void {
   if (sink.total === -1) console.log(''); // keep the sink observable
 }
 
-main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));

@@ -5,7 +5,7 @@
  */
 
 import type { Measured } from './load.ts';
-import { machineLine, type Machine } from './machine.ts';
+import { loadLine, machineLine, type Machine } from './machine.ts';
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(4)} secs`;
 
@@ -14,8 +14,9 @@ export function formatReport(m: Measured, machine: Machine, what: string): strin
   const { load } = m;
   const lines: string[] = [];
   const amount = load.durationS !== undefined ? `-d ${load.durationS} s` : `-n ${load.requests}`;
-  lines.push(`${what}: ${load.tool} -c ${load.connections} ${amount} ${load.url}`);
-  lines.push(`Machine: ${machineLine(machine)}`);
+  const threads = load.tool === 'hey' ? '' : ` (${load.threads} thread${load.threads > 1 ? 's' : ''})`;
+  lines.push(`${what}: ${load.tool}${threads} -c ${load.connections} ${amount}${load.close ? ' Connection: close' : ''} ${load.url}`);
+  lines.push(`Machine: ${machineLine(machine)}; ${loadLine(machine.loadAverage, machine.cores)}`);
   lines.push('');
   lines.push('Summary:');
   lines.push(`  Total:\t${load.totalS.toFixed(4)} secs`);
@@ -50,12 +51,17 @@ export function formatReport(m: Measured, machine: Machine, what: string): strin
   return lines.join('\n') + '\n';
 }
 
-/** The CPU footer: each side's share, and a reminder that they share the cores. */
+/** The CPU footer: each side's share, what could not be measured, and who was saturated. */
 export function cpuLine(m: Measured, machine: Machine): string {
   const gen = m.load.generatorCpu;
   const srv = m.serverCpu;
-  const g = gen ? `${Math.round(gen.percentOfCore)}% of one core` : 'not measured (no /proc)';
-  const s = srv ? `${Math.round(srv.percentOfCore)}% of one core over ${m.serverProcesses} process(es)` : 'not measured (no /proc)';
+  const g = gen ? `${Math.round(gen.percentOfCore)}% of one core (it can use ${Math.min(m.load.generatorCores, machine.cores) * 100}%)` : 'not measured';
+  const s = srv
+    ? `${Math.round(srv.percentOfCore)}% of one core over ${m.serverProcesses} process(es)`
+    : m.serverProcesses === 0
+      ? 'not measured (a server the suite did not start, whose processes it could not find)'
+      : `not measured (${machine.cpuSource === 'none' ? 'neither /proc nor ps on this machine' : 'its processes had gone'})`;
   const all = m.machineCpu ? `; whole machine ${Math.round(m.machineCpu.percentOfCore)}% of ${machine.cores * 100}% (the rest is kernel network work or other programs)` : '';
-  return `CPU (generator and server share ${machine.cores} cores): generator ${m.load.tool} ${g}; server ${s}${all}`;
+  const saturated = m.verdicts.some((v) => v.startsWith('generator saturated')) ? '' : gen ? '; the generator was not saturated' : '';
+  return `CPU (generator and server share ${machine.cores} cores): generator ${m.load.tool} ${g}; server ${s}${all}${saturated}`;
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- <stage> [-c N] [-d seconds | -n requests] [--workers N] [--path /] [--tool autocannon|hey|wrk] [--backlog N] [--json]`
+ * `npm run bench -- <stage> [-c N] [-d seconds | -n requests] [--workers N] [--path /] [--tool autocannon|hey|wrk] [--threads N] [--close] [--backlog N] [--json]`
  *
  * One run, one report: start the stage (or `node:http` / `node:cluster`) with
  * `docs.app:app`, wait for its ready line, load it, stop it, and print the load in the shape
@@ -10,12 +10,11 @@
  * CPU) and `bench/report.ts` (the text); this file parses flags and takes the shared lock.
  */
 
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, positive, tool as parseTool } from './cli-args.ts';
-import { measureLoad, type Measured, type Tool } from './load.ts';
-import { runUnderLock } from './lock.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
+import { DEFAULT_THREADS, measureLoad, toolAvailable, type Measured, type Tool } from './load.ts';
+import { announce, runUnderLock } from './lock.ts';
 import { describeMachine } from './machine.ts';
 import { formatReport } from './report.ts';
 import { acceptsFlag, displayName, resolveTarget, withTarget } from './target.ts';
@@ -23,8 +22,10 @@ import { acceptsFlag, displayName, resolveTarget, withTarget } from './target.ts
 /** The help text. */
 export const USAGE = `Usage: npm run bench -- <stage> [options]
 
-Starts <stage> with docs.app:app, loads it, stops it, and prints a hey-style report.
-<stage> is a stage (01, 02-full-parser, ...) or a yardstick (node:http, node:cluster).
+Starts <stage> with docs.app:app, loads it, stops it, and prints a hey-style report with
+the CPU the generator and the server used. <stage> is a stage (01, 02-full-parser, ...) or a
+yardstick (node:http, node:cluster). Takes the shared bench lock; one run, which takes -d
+seconds (or as long as -n responses take) plus the server's start-up.
 
 Options:
   -c <n>             connections at once                 (default 50, hey's)
@@ -34,8 +35,10 @@ Options:
   --backlog <n>      listen backlog, for stages that take --backlog
   --path <path>      request path                        (default /)
   --tool <name>      autocannon (default), hey or wrk (if installed; wrk needs -d)
+  --threads <n>      generator threads                   (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
+  --close            Connection: close on every request: a new connection per request
   --json             print the result as JSON instead
-  -h, --help         show this help
+  -h, --help         show this help, start nothing
 `;
 
 /** A parsed \`bench\` command line. */
@@ -48,6 +51,8 @@ export interface RunArgs {
   readonly backlog?: number;
   readonly path: string;
   readonly tool: Tool;
+  readonly threads: number;
+  readonly close: boolean;
   readonly json: boolean;
 }
 
@@ -57,27 +62,23 @@ export interface RunArgs {
  * @throws {@link BenchUsageError}
  */
 export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        c: { type: 'string', short: 'c' },
-        n: { type: 'string', short: 'n' },
-        d: { type: 'string', short: 'd' },
-        workers: { type: 'string' },
-        backlog: { type: 'string' },
-        path: { type: 'string' },
-        tool: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new BenchUsageError((err as Error).message.split('\n')[0]!);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      c: { type: 'string', short: 'c' },
+      n: { type: 'string', short: 'n' },
+      d: { type: 'string', short: 'd' },
+      workers: { type: 'string' },
+      backlog: { type: 'string' },
+      path: { type: 'string' },
+      tool: { type: 'string' },
+      threads: { type: 'string' },
+      close: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new BenchUsageError(positionals.length === 0 ? 'no stage given' : `one stage at a time, got: ${positionals.join(' ')}`);
   const target = resolveTarget(positionals[0]!);
@@ -88,6 +89,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   const durationS = positive('-d', values.d);
   const path = values.path ?? '/';
   if (!path.startsWith('/')) throw new BenchUsageError(`bad --path '${path}': it must start with /`);
+  const t = parseTool(values.tool);
+  if (t === 'wrk' && durationS === undefined) throw new BenchUsageError('wrk runs for a duration only: give -d');
   return {
     target,
     connections: positive('-c', values.c) ?? 50,
@@ -95,7 +98,9 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
     ...(values.workers !== undefined ? { workers: positive('--workers', values.workers)! } : {}),
     ...(values.backlog !== undefined ? { backlog: positive('--backlog', values.backlog)! } : {}),
     path,
-    tool: parseTool(values.tool),
+    tool: t,
+    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
+    close: values.close === true,
     json: values.json === true,
   };
 }
@@ -108,10 +113,12 @@ export async function benchOnce(args: RunArgs, progress = true): Promise<{ measu
       t.pids,
       {
         tool: args.tool,
-        url: t.process.url,
+        url: t.url,
         path: args.path,
         connections: args.connections,
         ...(args.durationS !== undefined ? { durationS: args.durationS } : { requests: args.requests! }),
+        threads: args.threads,
+        close: args.close,
         progress,
       },
       machine.cores,
@@ -133,7 +140,14 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  runUnderLock();
+  if (!toolAvailable(args.tool)) {
+    process.stderr.write(`bench: ${args.tool} is not installed; nothing measured (try --tool autocannon)\n`);
+    process.exit(1);
+  }
+  announce(
+    `bench: one run of ${args.durationS !== undefined ? `${args.durationS} s, about ${formatDuration(args.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${args.requests} requests`}`,
+  );
+  await runUnderLock('bench');
   if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
     process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
   }

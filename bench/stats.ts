@@ -93,3 +93,29 @@ export function relativeSpread(values: readonly number[]): number {
   const m = median(values);
   return m === 0 ? 0 : (Math.max(...values) - Math.min(...values)) / m;
 }
+
+/** A figure measured in several rounds: its median and its range. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** How many rounds. */
+  readonly n: number;
+}
+
+/** The {@link Spread} of some rounds' figures (NaNs ignored; all NaN for none). */
+export function spreadOf(values: readonly number[]): Spread {
+  const v = values.filter(Number.isFinite);
+  if (v.length === 0) return { median: NaN, min: NaN, max: NaN, n: 0 };
+  return { median: median(v), min: Math.min(...v), max: Math.max(...v), n: v.length };
+}
+
+/**
+ * Element-wise ratios `a[i] / b[i]` of two targets' rounds: each round runs the targets back
+ * to back, so a round's ratio compares runs seconds apart, under the same disturbance.
+ */
+export function roundRatios(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (b[i]! > 0 && Number.isFinite(a[i]!)) out.push(a[i]! / b[i]!);
+  return out;
+}

@@ -6,7 +6,8 @@
  * later stages use it to show why workers and balancing matter. `/pid` tells which process
  * answered, so specs and benchmarks can see how connections spread across workers.
  *
- * Run it with `npm run stage 01 -- docs.app:app`.
+ * Run it with `npm run stage 01 -- docs.app:app`. The site is served from the repository the
+ * app lives in, or from the folder `NIBIRU_DOCS_ROOT` names (see `site.ts`).
  *
  * @module docs-app
  */

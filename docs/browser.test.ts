@@ -13,7 +13,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listStages } from '../bin/stage.ts';
-import { ROOT, startStage, type StageProcess } from '../spec/launcher.ts';
+import { ROOT, startStage, type StageProcess } from '../harness/launcher.ts';
 import { STAGE_ARGS } from '../spec/stages.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -21,7 +21,7 @@ const STAGE = listStages().at(-1)!;
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const SCREENSHOT = path.join(ARTIFACTS, 'docs-chapter.png');
 
-/** The flags the issue asks for, and a few more that keep a headless run quiet and offline. */
+/** Headless Chromium's flags for a screenshot, and a few more that keep a run quiet and offline. */
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -45,12 +45,12 @@ describe.skipIf(CHROMIUM === undefined)(title, () => {
   beforeAll(async () => {
     server = await startStage(STAGE, { args: [...(STAGE_ARGS[STAGE] ?? [])] });
     browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ARGS, timeout: 30_000 });
-  }, 60_000);
+  }, 240_000); // deadlines against hanging: a stage may take PATIENCE_MS (90 s) to start, Chromium 30 s
 
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-  }, 20_000);
+  });
 
   it('shows the guide index, follows the nav to chapter 01, and marks it as the current page', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -86,5 +86,5 @@ describe.skipIf(CHROMIUM === undefined)(title, () => {
     const again = await page.goto(server.url + '/docs/');
     expect([200, 304]).toContain(again?.status());
     await page.close();
-  }, 60_000);
+  });
 });

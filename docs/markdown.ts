@@ -23,7 +23,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** The markdown files the guide serves as pages under `/docs/`, besides the chapters. */
-export const REFERENCE_PAGES: readonly string[] = ['wsgi', 'conformance', 'performance'];
+export const REFERENCE_PAGES: readonly string[] = ['wsgi', 'conformance', 'performance', 'log'];
 
 /**
  * The URL path that serves the repository file `repoPath` (posix, relative to the repository

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,16 +64,41 @@ describe('safeSegments', () => {
 });
 
 describe('resolveInside', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'nibiru-docs-'));
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'nibiru-docs-')));
   const root = path.join(dir, 'root');
-  mkdirSync(root);
+  mkdirSync(path.join(root, 'sub'), { recursive: true });
+  mkdirSync(path.join(dir, 'sibling'));
   writeFileSync(path.join(root, 'in.txt'), 'in');
+  writeFileSync(path.join(root, '.hidden.txt'), 'hidden');
   writeFileSync(path.join(dir, 'secret.txt'), 'secret');
+  writeFileSync(path.join(dir, 'sibling', 'other.txt'), 'other');
   symlinkSync(path.join(dir, 'secret.txt'), path.join(root, 'escape.txt'));
+  symlinkSync('../sibling', path.join(root, 'to-sibling'));
+  symlinkSync('in.txt', path.join(root, 'alias.txt'));
+  symlinkSync('.hidden.txt', path.join(root, 'shown.txt'));
+  symlinkSync('nowhere.txt', path.join(root, 'dangling.txt'));
+  symlinkSync('loop.txt', path.join(root, 'loop.txt'));
+  const hasFifo = spawnSync('mkfifo', [path.join(root, 'fifo')]).status === 0;
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('finds a file inside the root', () => {
-    expect(resolveInside(root, ['in.txt'])).toBe(path.join(root, 'in.txt'));
+  it('finds a file inside the root, and a folder, with their real paths', () => {
+    expect(resolveInside(root, ['in.txt'])).toEqual({ path: path.join(root, 'in.txt'), kind: 'file', segments: ['in.txt'] });
+    expect(resolveInside(root, ['sub'])).toEqual({ path: path.join(root, 'sub'), kind: 'directory', segments: ['sub'] });
+    expect(resolveInside(root, [])).toEqual({ path: root, kind: 'directory', segments: [] });
+  });
+  it('follows a link that stays inside the root, and answers its target', () => {
+    expect(resolveInside(root, ['alias.txt'])).toEqual({ path: path.join(root, 'in.txt'), kind: 'file', segments: ['in.txt'] });
+  });
+  it('refuses links that leave the root (to a file or a folder beside it), dangle, loop, or reach a hidden name', () => {
+    expect(resolveInside(root, ['to-sibling', 'other.txt'])).toBeUndefined();
+    expect(resolveInside(root, ['to-sibling'])).toBeUndefined();
+    expect(resolveInside(root, ['dangling.txt'])).toBeUndefined();
+    expect(resolveInside(root, ['loop.txt'])).toBeUndefined();
+    expect(resolveInside(root, ['shown.txt'])).toBeUndefined();
+    expect(resolveInside(path.join(dir, 'no-such-root'), ['in.txt'])).toBeUndefined();
+  });
+  it.skipIf(!hasFifo)('refuses what is neither a file nor a folder (a FIFO, which a read would block on)', () => {
+    expect(resolveInside(root, ['fifo'])).toBeUndefined();
   });
   it('refuses a path that resolves outside, even when handed unchecked segments', () => {
     expect(resolveInside(root, ['..', 'secret.txt'])).toBeUndefined();
@@ -169,6 +195,14 @@ describe('the docs app', () => {
     expect(root.body).toContain('href="/files/stages/"');
     const stage = call(environ('/files/stages/01-request-line/src/'));
     expect(stage.body).toContain('href="main.ts"');
+  });
+  it('lists the reference charts the documents cite at /bench/, and serves them', () => {
+    const page = call(environ('/bench/'));
+    expect(page.status).toBe('200 OK');
+    expect(page.body).toContain('<h2>Reference runs</h2>');
+    expect(page.body).toContain('<h2>Your runs</h2>');
+    expect(page.body).toContain('src="/bench/reference/compare.svg"');
+    expect(call(environ('/bench/reference/compare.svg')).status).toBe('200 OK');
   });
   it('refuses traversal on every mount', () => {
     for (const p of ['/docs/../package.json', '/files/stages/../package.json', '/api/../../package.json', '/bench/../../package.json']) {

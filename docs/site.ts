@@ -8,32 +8,42 @@
  * | --- | --- |
  * | `/docs/` | the workshop guide: `docs/guide/*.md` and `docs/{wsgi,conformance,performance}.md`, rendered with `marked`, with a navigation of chapters |
  * | `/api/` | the TypeDoc site built by `npm run docs` into `docs/api/` (a 404 page says how to build it) |
- * | `/bench/` | the charts the benchmarks write to `bench/results/`, listed on one page |
+ * | `/bench/` | the charts of `bench/results/`: the reference runs the documents cite, and your own runs |
  * | `/files/` | the repository's sources (`stages/`, `spec/`, `docs/`, `bench/`, `bin/`, `scripts/`), so the guide can link to the code it tours; markdown is rendered |
  *
  * Every response carries a strong `ETag` and `Last-Modified` and honours `If-None-Match` /
- * `If-Modified-Since` (`static-files.ts`); every path goes through the same traversal checks.
+ * `If-Modified-Since` (`static-files.ts`); every path goes through the same traversal checks,
+ * and each route is confined to the real path of its own folder (`docs/guide/` for chapters,
+ * `docs/` for the reference pages, `docs/api/`, `bench/results/`, and for `/files/` the source
+ * folder the path starts with): a symbolic link that leads out of it, dangles or loops, or
+ * names something that is neither a file nor a folder, is a 404, and listings leave it out.
  *
  * What it will not do: write anything, run a build, or serve outside those folders.
  *
  * @module docs-site
  */
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Environ, HeaderList, StartResponse } from '../stages/01-request-line/src/app.ts';
 import { escapeHtml, REFERENCE_PAGES, renderMarkdown, routeFor } from './markdown.ts';
-import { PathRefused, resolveInside, safeSegments, sendBytes, sendFile } from './static-files.ts';
+import { isMissingFileError, PathRefused, resolveInside, safeSegments, sendBytes, sendFile, type Resolved } from './static-files.ts';
 
-/** The repository root (the folder holding `docs/`). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The folder the site serves from: the repository root (the folder holding `docs/`), or the
+ * folder `NIBIRU_DOCS_ROOT` names, read once at start-up. The specs point it at a temporary
+ * copy of the served folders, to plant what must not be served there.
+ */
+export const REPO_ROOT = process.env.NIBIRU_DOCS_ROOT
+  ? path.resolve(process.env.NIBIRU_DOCS_ROOT)
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The mount points this module serves. */
 export const MOUNTS: readonly string[] = ['/docs', '/api', '/bench', '/files'];
 
 /** The top-level repository entries `/files/` may serve. */
-export const SOURCE_ROOTS: readonly string[] = ['stages', 'spec', 'docs', 'bench', 'bin', 'scripts', 'README.md', 'CHANGELOG.md'];
+export const SOURCE_ROOTS: readonly string[] = ['stages', 'spec', 'harness', 'docs', 'bench', 'bin', 'scripts', 'README.md', 'CHANGELOG.md'];
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -50,11 +60,32 @@ export interface NavEntry {
   readonly title: string;
   /** The markdown file, relative to the repository root. */
   readonly file: string;
+  /** The markdown file's real path, the one the page is read from. */
+  readonly source: string;
 }
 
 function firstHeading(file: string, fallback: string): string {
-  const m = /^#\s+(.+)$/m.exec(readFileSync(file, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (isMissingFileError(err)) return fallback; // gone since it was listed: its page will say 404
+    throw err;
+  }
+  const m = /^#\s+(.+)$/m.exec(text);
   return (m ? m[1]! : fallback).replace(/`/g, '').trim();
+}
+
+/** The regular file `name` in `folder`, as {@link resolveInside} finds it, or undefined. */
+function fileIn(folder: string, name: string): Resolved | undefined {
+  const found = resolveInside(folder, [name]);
+  return found?.kind === 'file' ? found : undefined;
+}
+
+/** The names in `folder`, or none when it is not a folder the site may read. */
+function namesIn(folder: string): string[] {
+  const found = resolveInside(folder, []);
+  return found?.kind === 'directory' ? readdirSync(found.path).sort() : [];
 }
 
 /** The guide's navigation, in two lists. */
@@ -67,24 +98,30 @@ export interface GuideNav {
 
 /**
  * The guide's navigation, from the files that exist: the index, the chapters
- * (`docs/guide/NN-*.md`, in order), then the reference pages.
+ * (`docs/guide/NN-*.md`, in order), then the reference pages (`docs/*.md`). Only regular files
+ * inside their own folder count (see {@link resolveInside}): a chapter that is a link out of
+ * `docs/guide/`, a dangling link or a folder is left out, as its page is a 404.
  */
 export function guideNav(root: string = REPO_ROOT): GuideNav {
   const guideDir = path.join(root, 'docs', 'guide');
   const chapters: NavEntry[] = [];
-  if (existsSync(path.join(guideDir, 'README.md'))) {
-    chapters.push({ href: '/docs/', title: firstHeading(path.join(guideDir, 'README.md'), 'The workshop'), file: 'docs/guide/README.md' });
+  const index = fileIn(guideDir, 'README.md');
+  if (index !== undefined) {
+    chapters.push({ href: '/docs/', title: firstHeading(index.path, 'The workshop'), file: 'docs/guide/README.md', source: index.path });
   }
-  if (existsSync(guideDir)) {
-    for (const name of readdirSync(guideDir).filter((n) => /^\d\d-[\w-]+\.md$/.test(n)).sort()) {
-      const file = `docs/guide/${name}`;
-      chapters.push({ href: routeFor(file), title: firstHeading(path.join(root, file), name), file });
-    }
+  for (const name of namesIn(guideDir).filter((n) => /^\d\d-[\w-]+\.md$/.test(n))) {
+    const found = fileIn(guideDir, name);
+    if (found === undefined) continue;
+    const file = `docs/guide/${name}`;
+    chapters.push({ href: routeFor(file), title: firstHeading(found.path, name), file, source: found.path });
   }
-  const reference = REFERENCE_PAGES.filter((n) => existsSync(path.join(root, 'docs', `${n}.md`))).map((n) => {
+  const reference: NavEntry[] = [];
+  for (const n of REFERENCE_PAGES) {
+    const found = fileIn(path.join(root, 'docs'), `${n}.md`);
+    if (found === undefined) continue;
     const file = `docs/${n}.md`;
-    return { href: routeFor(file), title: firstHeading(path.join(root, file), n), file };
-  });
+    reference.push({ href: routeFor(file), title: firstHeading(found.path, n), file, source: found.path });
+  }
   return { chapters, reference };
 }
 
@@ -177,35 +214,43 @@ function redirect(start: StartResponse, location: string): Buffer[] {
 }
 
 function latest(files: readonly string[]): Date {
-  const ms = Math.max(...files.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
+  const ms = Math.max(...files.map((f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity));
   return new Date(Number.isFinite(ms) ? ms : Date.now());
 }
 
-/** Renders the repository markdown file `repoPath` as a page of the site. */
-function markdownPage(environ: Environ, start: StartResponse, repoPath: string, current: string): Buffer[] {
-  const file = path.join(REPO_ROOT, repoPath);
-  const page = renderMarkdown(readFileSync(file, 'utf8'), repoPath);
+/**
+ * Renders a markdown file as a page of the site: `source` is its real path (what
+ * {@link resolveInside} found), `repoPath` the path it was asked by, which its relative links
+ * are resolved against.
+ */
+function markdownPage(environ: Environ, start: StartResponse, source: string, repoPath: string, current: string): Buffer[] {
+  const page = renderMarkdown(readFileSync(source, 'utf8'), repoPath);
   const { chapters, reference } = guideNav();
-  const deps = [file, ...[...chapters, ...reference].map((e) => path.join(REPO_ROOT, e.file))];
+  const deps = [source, ...[...chapters, ...reference].map((e) => e.source)];
   return htmlPage(environ, start, layout(page.title, page.html, current), latest(deps));
 }
 
 function guide(environ: Environ, start: StartResponse, rest: string): Buffer[] {
+  const guideDir = path.join(REPO_ROOT, 'docs', 'guide');
   if (rest === '' || rest === '/' || rest === '/index.html') {
-    if (!existsSync(path.join(REPO_ROOT, 'docs', 'guide', 'README.md'))) {
+    const index = fileIn(guideDir, 'README.md');
+    if (index === undefined) {
       return errorPage(start, '404 Not Found', 'The guide has no index yet (<code>docs/guide/README.md</code>).');
     }
-    return markdownPage(environ, start, 'docs/guide/README.md', '/docs/');
+    return markdownPage(environ, start, index.path, 'docs/guide/README.md', '/docs/');
   }
   const [name, ...more] = safeSegments(rest);
   const m = more.length === 0 && name !== undefined ? /^([\w-]+)\.(html|md)$/.exec(name) : null;
-  if (m) {
-    const candidates = [`docs/guide/${m[1]}.md`, ...(REFERENCE_PAGES.includes(m[1]!) ? [`docs/${m[1]}.md`] : [])];
-    const found = candidates.find((c) => c !== 'docs/guide/README.md' && existsSync(path.join(REPO_ROOT, c)));
-    if (found !== undefined) {
-      const route = routeFor(found);
+  if (m && m[1] !== 'README') {
+    // a chapter lives in docs/guide/, a reference page in docs/: each is confined to its own folder
+    const candidates: Array<[string, string]> = [[guideDir, `docs/guide/${m[1]}.md`]];
+    if (REFERENCE_PAGES.includes(m[1]!)) candidates.push([path.join(REPO_ROOT, 'docs'), `docs/${m[1]}.md`]);
+    for (const [folder, repoPath] of candidates) {
+      const found = fileIn(folder, `${m[1]}.md`);
+      if (found === undefined) continue;
+      const route = routeFor(repoPath);
       if (m[2] === 'md') return redirect(start, route);
-      return markdownPage(environ, start, found, route);
+      return markdownPage(environ, start, found.path, repoPath, route);
     }
   }
   return errorPage(start, '404 Not Found', `No guide page at <code>${escapeHtml(environ.PATH_INFO)}</code>. The chapters are listed on the left.`);
@@ -214,21 +259,21 @@ function guide(environ: Environ, start: StartResponse, rest: string): Buffer[] {
 /** Serves a file below `root`, mapping a directory to its `index.html` (with a trailing `/`). */
 function staticTree(environ: Environ, start: StartResponse, root: string, mount: string, rest: string): Buffer[] | undefined {
   const segments = safeSegments(rest);
-  const file = resolveInside(root, segments);
-  if (file === undefined) return undefined;
-  if (statSync(file).isDirectory()) {
-    const index = path.join(file, 'index.html');
-    if (!existsSync(index)) return undefined;
+  const found = resolveInside(root, segments);
+  if (found === undefined) return undefined;
+  if (found.kind === 'directory') {
+    const index = resolveInside(root, [...segments, 'index.html']);
+    if (index?.kind !== 'file') return undefined;
     if (!environ.PATH_INFO.endsWith('/')) return redirect(start, encodeURI(`${mount}/${segments.join('/')}/`.replace(/\/+/g, '/')));
-    return sendFile(environ, start, index);
+    return sendFile(environ, start, index.path);
   }
-  return sendFile(environ, start, file);
+  return sendFile(environ, start, found.path);
 }
 
 function api(environ: Environ, start: StartResponse, rest: string): Buffer[] {
   const root = path.join(REPO_ROOT, 'docs', 'api');
   if (rest === '') return redirect(start, '/api/');
-  if (!existsSync(path.join(root, 'index.html'))) {
+  if (fileIn(root, 'index.html') === undefined) {
     return errorPage(
       start,
       '404 Not Found',
@@ -243,58 +288,92 @@ function bench(environ: Environ, start: StartResponse, rest: string): Buffer[] {
   const root = path.join(REPO_ROOT, 'bench', 'results');
   if (rest === '') return redirect(start, '/bench/');
   if (rest === '/' || rest === '/index.html') {
-    // *.tmp.* are smoke runs (`--quick`), which git ignores and whose figures mean nothing
-    const names = existsSync(root)
-      ? readdirSync(root).filter((n) => !n.startsWith('.') && !n.includes('.tmp.') && statSync(path.join(root, n)).isFile()).sort()
-      : [];
-    const charts = names.filter((n) => /\.(svg|png)$/.test(n));
-    const others = names.filter((n) => !/\.(svg|png)$/.test(n));
+    // reference/: the committed runs the documents cite; local/: this checkout's own runs (git-ignored).
+    // Only regular files that resolve inside their own folder are listed (symlinks out, dangling: no).
+    const list = (dir: string): Array<{ name: string; source: string }> =>
+      namesIn(path.join(root, dir))
+        .filter((n) => !n.startsWith('.'))
+        .flatMap((n) => {
+          const found = fileIn(path.join(root, dir), n);
+          return found === undefined ? [] : [{ name: n, source: found.path }];
+        });
+    const section = (dir: string, title: string, intro: string, empty: string): string => {
+      const names = list(dir).map((r) => r.name);
+      const charts = names.filter((n) => /\.(svg|png)$/.test(n));
+      const others = names.filter((n) => !/\.(svg|png)$/.test(n));
+      const href = (n: string): string => `/bench/${dir}/${encodeURIComponent(n)}`;
+      return [
+        `<h2>${title}</h2>`,
+        `<p>${intro}</p>`,
+        charts.length === 0 ? `<p>${empty}</p>` : '',
+        ...charts.map((n) => `<figure><img src="${href(n)}" alt="${escapeHtml(n)}"><figcaption><code>${escapeHtml(n)}</code></figcaption></figure>`),
+        others.length ? `<p>Data: ${others.map((n) => `<a href="${href(n)}">${escapeHtml(n)}</a>`).join(', ')}</p>` : '',
+      ].join('\n');
+    };
     const body = [
       '<h1>Bench charts</h1>',
-      '<p>What the benchmarks last wrote to <code>bench/results/</code>. How they are measured, and what the figures mean, is in <a href="/docs/performance.html">the performance page</a>.</p>',
-      charts.length === 0 ? '<p>No charts yet: <code>npm run bench:compare</code> draws them (a <code>--quick</code> run keeps its chart out of this folder).</p>' : '',
-      ...charts.map((n) => `<figure><img src="/bench/${encodeURIComponent(n)}" alt="${escapeHtml(n)}"><figcaption><code>${escapeHtml(n)}</code></figcaption></figure>`),
-      others.length ? `<h2>Other results</h2><ul>${others.map((n) => `<li><a href="/bench/${encodeURIComponent(n)}">${escapeHtml(n)}</a></li>`).join('')}</ul>` : '',
+      '<p>How the benchmarks measure, and what the figures mean, is in <a href="/docs/performance.html">the performance page</a>. Every chart shows each round, not just the median.</p>',
+      section('reference', 'Reference runs', 'The runs the documents cite (<code>bench/results/reference/</code>; <code>npm run bench:reference</code> makes them again).', 'No reference runs in this checkout.'),
+      section('local', 'Your runs', 'What the benchmarks wrote in this checkout (<code>bench/results/local/</code>, which git ignores).', 'None yet: <code>npm run bench:compare</code> draws them.'),
     ].join('\n');
-    return htmlPage(environ, start, layout('Bench charts', body, '/bench/'), latest([root, ...names.map((n) => path.join(root, n))]));
+    const files = ['reference', 'local'].flatMap((d) => list(d).map((r) => r.source));
+    return htmlPage(environ, start, layout('Bench charts', body, '/bench/'), latest([root, ...files]));
   }
   return staticTree(environ, start, root, '/bench', rest) ?? errorPage(start, '404 Not Found', 'No such result.', '/bench/');
+}
+
+/**
+ * The source root `name` (one of {@link SOURCE_ROOTS}) when the site may serve it: a file or a
+ * folder at the top of the repository that is itself, not a link to something else.
+ */
+function sourceRoot(name: string): Resolved | undefined {
+  if (!SOURCE_ROOTS.includes(name)) return undefined;
+  const found = resolveInside(REPO_ROOT, [name]);
+  return found !== undefined && found.segments.length === 1 && found.segments[0] === name ? found : undefined;
 }
 
 function files(environ: Environ, start: StartResponse, rest: string): Buffer[] {
   const segments = safeSegments(rest);
   const notFound = (): Buffer[] => errorPage(start, '404 Not Found', `No file at <code>${escapeHtml(environ.PATH_INFO)}</code>.`);
   if (segments.length === 0) {
-    const entries = SOURCE_ROOTS.filter((n) => existsSync(path.join(REPO_ROOT, n))).map((n) => {
-      const dir = statSync(path.join(REPO_ROOT, n)).isDirectory();
-      return `<li><a href="/files/${encodeURIComponent(n)}${dir ? '/' : ''}"><code>${escapeHtml(n)}${dir ? '/' : ''}</code></a></li>`;
+    const entries = SOURCE_ROOTS.flatMap((n) => {
+      const found = sourceRoot(n);
+      if (found === undefined) return [];
+      const dir = found.kind === 'directory';
+      return [`<li><a href="/files/${encodeURIComponent(n)}${dir ? '/' : ''}"><code>${escapeHtml(n)}${dir ? '/' : ''}</code></a></li>`];
     });
     const body = `<h1>The sources</h1>\n<p>The folders of the repository this site may show.</p>\n<ul>${entries.join('')}</ul>`;
     return htmlPage(environ, start, layout('The sources', body, ''), statSync(REPO_ROOT).mtime);
   }
-  if (!SOURCE_ROOTS.includes(segments[0]!) || segments.includes('node_modules')) return notFound();
-  const file = resolveInside(REPO_ROOT, segments);
-  if (file === undefined) return notFound();
+  // each source folder is a root of its own: a link in stages/ may not lead to spec/, or up
+  const [top, ...below] = segments;
+  const root = sourceRoot(top!);
+  if (root === undefined || segments.includes('node_modules')) return notFound();
+  const found = root.kind === 'directory' ? resolveInside(root.path, below) : below.length === 0 ? root : undefined;
+  if (found === undefined || found.segments.includes('node_modules')) return notFound();
   const repoPath = segments.join('/');
-  if (statSync(file).isDirectory()) {
+  if (found.kind === 'directory') {
     if (!environ.PATH_INFO.endsWith('/')) return redirect(start, encodeURI(`/files/${repoPath}/`));
-    const entries = readdirSync(file, { withFileTypes: true })
-      .filter((d) => !d.name.startsWith('.') && d.name !== 'node_modules')
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((d) => {
-        const name = d.isDirectory() ? `${d.name}/` : d.name;
-        return `<li><a href="${escapeHtml(encodeURIComponent(d.name) + (d.isDirectory() ? '/' : ''))}"><code>${escapeHtml(name)}</code></a></li>`;
+    const entries = readdirSync(found.path)
+      .filter((name) => !name.startsWith('.') && name !== 'node_modules')
+      .sort((a, b) => a.localeCompare(b))
+      .flatMap((name) => {
+        const entry = resolveInside(root.path, [...below, name]);
+        if (entry === undefined) return [];
+        const dir = entry.kind === 'directory';
+        return [`<li><a href="${escapeHtml(encodeURIComponent(name) + (dir ? '/' : ''))}"><code>${escapeHtml(dir ? `${name}/` : name)}</code></a></li>`];
       });
     const body = `<h1><code>${escapeHtml(repoPath)}/</code></h1>\n<ul>${entries.join('')}</ul>`;
-    return htmlPage(environ, start, layout(repoPath, body, ''), statSync(file).mtime);
+    return htmlPage(environ, start, layout(repoPath, body, ''), statSync(found.path).mtime);
   }
-  if (file.endsWith('.md')) return markdownPage(environ, start, repoPath, '');
-  return sendFile(environ, start, file);
+  if (found.path.endsWith('.md')) return markdownPage(environ, start, found.path, repoPath, '');
+  return sendFile(environ, start, found.path);
 }
 
 /**
  * Serves a request under one of {@link MOUNTS}. GET and HEAD only; a refused path gets the
- * status its {@link PathRefused} carries.
+ * status its {@link PathRefused} carries, and a file that vanished between its check and its
+ * read gets 404.
  */
 export function site(environ: Environ, start: StartResponse): Buffer[] {
   const method = environ.REQUEST_METHOD;
@@ -317,6 +396,7 @@ export function site(environ: Environ, start: StartResponse): Buffer[] {
       const status = err.status === 400 ? '400 Bad Request' : '404 Not Found';
       return errorPage(start, status, escapeHtml(err.message));
     }
+    if (isMissingFileError(err)) return errorPage(start, '404 Not Found', 'No such file.');
     throw err;
   }
 }

@@ -4,8 +4,11 @@
  * Strategy: everything here is synchronous, like the application interface it serves. A
  * request path is mapped to a file in three steps: {@link safeSegments} refuses any path that
  * could climb out of its root (`..` and `.` segments, backslashes, NUL, encoded slashes that
- * the server has already decoded), {@link resolveInside} joins what is left to the root and
- * checks, after resolving symbolic links, that the result is still inside it; then
+ * the server has already decoded), {@link resolveInside} joins what is left to the root,
+ * resolves every symbolic link, and keeps the result only when it is a regular file or a
+ * directory inside the real path of that root (each route passes its own folder, so a link
+ * from one served folder into another, or out to `package.json` or `.git/`, leads nowhere);
+ * then
  * {@link sendBytes} answers with `Content-Type`, a strong `ETag` (a hash of the content),
  * `Last-Modified`, and a 304 when the request's validators match.
  *
@@ -21,7 +24,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Environ, HeaderList, StartResponse } from '../stages/01-request-line/src/app.ts';
 
@@ -89,19 +92,56 @@ export function safeSegments(relative: string): string[] {
   return segments;
 }
 
+/** What {@link resolveInside} found. */
+export interface Resolved {
+  /** Its real path: every symbolic link on the way resolved. */
+  readonly path: string;
+  /** A regular file or a directory; nothing else is ever served. */
+  readonly kind: 'file' | 'directory';
+  /** The real path's segments below the real path of the root (empty for the root itself). */
+  readonly segments: readonly string[];
+}
+
 /**
- * Joins `segments` to `root` and returns the path only when it is `root` or inside it, also
- * after symbolic links are resolved; otherwise (or when nothing is there) undefined.
+ * Finds what `segments` name below `root`, as the app may serve it: a regular file or a
+ * directory whose real path (every symbolic link resolved) lies inside the real path of
+ * `root`, with no hidden name below it. Anything else is undefined: a name that climbs out
+ * (even when handed unchecked segments), a link that leads out of `root`, dangles or loops,
+ * a missing file, and whatever is neither a file nor a directory (a FIFO, a socket, a device,
+ * which a read could block on).
+ *
+ * Callers read the returned real path, not the requested one, so that what was checked is
+ * what is served.
  */
-export function resolveInside(root: string, segments: readonly string[]): string | undefined {
+export function resolveInside(root: string, segments: readonly string[]): Resolved | undefined {
   const base = path.resolve(root);
-  const file = path.resolve(base, ...segments);
-  if (file !== base && !file.startsWith(base + path.sep)) return undefined;
-  if (!existsSync(file)) return undefined;
-  const realBase = realpathSync(base);
-  const real = realpathSync(file);
+  const requested = path.resolve(base, ...segments);
+  if (requested !== base && !requested.startsWith(base + path.sep)) return undefined;
+  let realBase: string;
+  let real: string;
+  try {
+    realBase = realpathSync(base);
+    real = realpathSync(requested);
+  } catch {
+    return undefined; // missing, dangling (ENOENT), looping (ELOOP), unreadable (EACCES), too long
+  }
   if (real !== realBase && !real.startsWith(realBase + path.sep)) return undefined;
-  return file;
+  const below = real === realBase ? [] : path.relative(realBase, real).split(path.sep);
+  if (below.some((s) => s.startsWith('.'))) return undefined;
+  const stat = statSync(real, { throwIfNoEntry: false });
+  if (stat?.isFile()) return { path: real, kind: 'file', segments: below };
+  if (stat?.isDirectory()) return { path: real, kind: 'directory', segments: below };
+  return undefined;
+}
+
+/**
+ * Whether `err` says a file went missing or cannot be read as one (it was removed, or
+ * replaced by a folder or a link, between {@link resolveInside} and the read): a 404, not a
+ * 500.
+ */
+export function isMissingFileError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP' || code === 'EACCES';
 }
 
 /** A strong entity tag for `body`: a hash of its bytes. */
@@ -161,8 +201,8 @@ export function sendBytes(
 }
 
 /**
- * Serves the regular file `file` (which the caller has found with {@link resolveInside}).
- * A directory is not a file: the caller decides what a directory means.
+ * Serves the regular file `file`, the real path {@link resolveInside} found. A directory is
+ * not a file: the caller decides what a directory means.
  */
 export function sendFile(environ: Environ, start: StartResponse, file: string): Buffer[] {
   const stat = statSync(file);

@@ -29,7 +29,23 @@ export function report(drifts: readonly Drift[]): string {
   return parts.join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** What `--help` prints. */
+export const USAGE = `usage: npm run check:stages
+  Fails (exit 1) when a file differs between two consecutive stages without being listed
+  in the later stage's README under "## Changed files". Takes no options; a few seconds.
+  --help   this text
+`;
+
+/** Runs the check (or prints help) for arguments `argv`; returns the exit code. */
+export function run(argv: readonly string[]): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`check:stages: unexpected argument '${argv[0]}'\n${USAGE}`);
+    return 2;
+  }
   const stages = listStages();
   const drifts = checkStages();
   const text = report(drifts);
@@ -40,5 +56,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       ? `check:stages: ok, ${Math.max(0, stages.length - 1)} pair(s) of consecutive stages checked (${stages.join(', ')})\n`
       : `check:stages: ${errors} problem(s)\n`,
   );
-  process.exitCode = errors === 0 ? 0 : 1;
+  return errors === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = run(process.argv.slice(2));
 }

@@ -66,19 +66,29 @@ export function summaryMarkdown(rows: readonly SummaryRow[], same: number): stri
   ].join('\n');
 }
 
-const USAGE = `usage: npm run diff -- <from-stage> <to-stage> [--stat] [--markdown] [--all]
+/** What `--help` prints. */
+export const USAGE = `usage: npm run diff -- <from-stage> <to-stage> [--stat] [--markdown] [--all]
+  Prints what changed between two stages: a summary line per file, then the unified diff.
   a stage is 01, 1, 01-request-line, or a folder path (your own version)
   --stat      the summary only
   --markdown  the summary as a markdown table
   --all       every file of the stage (tests too), not only src/
+  --help      this text
 `;
 
-function run(argv: readonly string[]): number {
-  const flags = new Set(argv.filter((a) => a.startsWith('--')));
-  const names = argv.filter((a) => !a.startsWith('--'));
-  if (flags.has('--help') || names.length !== 2 || [...flags].some((f) => !['--stat', '--markdown', '--all'].includes(f))) {
-    process.stderr.write(USAGE);
-    return flags.has('--help') ? 0 : 2;
+/** Runs the command with `argv`; returns the exit code. */
+export function run(argv: readonly string[]): number {
+  const flags = new Set(argv.filter((a) => a.startsWith('-')));
+  const names = argv.filter((a) => !a.startsWith('-'));
+  if (flags.has('--help') || flags.has('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const unknown = [...flags].find((f) => !['--stat', '--markdown', '--all'].includes(f));
+  if (unknown !== undefined || names.length !== 2) {
+    const what = unknown !== undefined ? `unknown option '${unknown}'` : `expected two stages, got ${names.length}`;
+    process.stderr.write(`diff: ${what}\n${USAGE}`);
+    return 2;
   }
   let a: string;
   let b: string;

@@ -54,7 +54,18 @@ function step(what: string, command: string, args: string[]): void {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** What `--help` prints. */
+export const USAGE = `usage: npm run docs [-- <typedoc options>]
+  Regenerates the guide chapters' generated sections, then builds the API site into
+  docs/api/ with TypeDoc (a warning is an error). About a minute, several on a busy machine. Any other argument is
+  passed to TypeDoc (e.g. -- --logLevel Verbose).
+  --help   this text
+`;
+
+const main = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (main && (process.argv.includes('--help') || process.argv.includes('-h'))) {
+  process.stdout.write(USAGE);
+} else if (main) {
   step('regenerating the guide sections', process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'guide-sections.ts')]);
   step('TypeDoc', process.execPath, [path.join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), ...process.argv.slice(2)]);
   const out = path.join(ROOT, 'docs', 'api');

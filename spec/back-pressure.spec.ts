@@ -15,8 +15,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { expect, it } from 'vitest';
-import { sleep } from './client.ts';
-import { startStage } from './launcher.ts';
+import { sleep } from '../harness/client.ts';
+import { startStage } from '../harness/launcher.ts';
 import { get } from './messages.ts';
 import { describeStages, expects } from './stages.ts';
 

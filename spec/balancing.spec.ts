@@ -10,8 +10,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { KeepAliveClient as Client, sleep } from './client.ts';
-import { startStage } from './launcher.ts';
+import { KeepAliveClient as Client } from '../harness/client.ts';
+import { idleInEventLoop, startStage } from '../harness/launcher.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 
 for (const { name, target } of stagesUnderTest()) {
@@ -31,7 +31,7 @@ for (const { name, target } of stagesUnderTest()) {
         for (const c of clients) c.destroy();
         await proc.stop();
       }
-    }, 30_000);
+    });
 
     test('with /slow requests held open on one worker, new connections go to the other', async () => {
       const proc = await startStage(target, { args: [...(STAGE_ARGS[name] ?? []), '--workers', '2'] });
@@ -46,7 +46,11 @@ for (const { name, target } of stagesUnderTest()) {
         // close the other worker's connections; its completion notifications bring its count to 0
         const held = clients.filter((_, i) => pids[i] === busy);
         for (const [i, c] of clients.entries()) if (pids[i] !== busy) await c.close();
-        await sleep(1_000); // the notifications travel from the worker to the master
+        // The notifications travel from the worker to the master. Once the worker has closed
+        // the sockets and is idle, it has sent them; once the master is idle after that, it has
+        // read and counted them.
+        await idleInEventLoop(other);
+        await idleInEventLoop(proc.pid);
         // the busy worker now holds 2 connections, each running a /slow request
         const slow = held.map((c) => c.get('/slow?ms=2000'));
         // least connections: 2 against 0, so the next two connections go to the other worker
@@ -62,6 +66,6 @@ for (const { name, target } of stagesUnderTest()) {
         for (const c of clients) c.destroy();
         await proc.stop();
       }
-    }, 30_000);
+    });
   });
 }

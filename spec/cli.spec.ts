@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { runStage, startStage } from './launcher.ts';
+import { runStage, startStage } from '../harness/launcher.ts';
 import { stagesUnderTest } from './stages.ts';
 
 const hasSs = (() => {

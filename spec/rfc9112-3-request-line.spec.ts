@@ -3,7 +3,7 @@
  */
 
 import { expect } from 'vitest';
-import { exchange } from './client.ts';
+import { exchange } from '../harness/client.ts';
 import { describeStages } from './stages.ts';
 
 const ok = (line: string): string => `${line}\r\nHost: localhost\r\nConnection: close\r\n\r\n`;
@@ -147,7 +147,7 @@ describeStages('RFC 9112 §3 request-line', ({ server, spec }) => {
   });
 
   spec('request-line', '§9.6: Connection: close is honoured, the server closes after the response', async () => {
-    const r = await exchange(server().port, ok('GET / HTTP/1.1'), { timeoutMs: 3000 });
+    const r = await exchange(server().port, ok('GET / HTTP/1.1'));
     expect(r.responses[0]!.header('connection')).toBe('close');
     expect(r.closed).toBe(true);
     expect(r.timedOut).toBe(false);

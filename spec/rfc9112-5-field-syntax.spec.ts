@@ -5,7 +5,7 @@
  */
 
 import { expect } from 'vitest';
-import { exchange } from './client.ts';
+import { exchange } from '../harness/client.ts';
 import { message } from './messages.ts';
 import { describeStages } from './stages.ts';
 

@@ -5,10 +5,10 @@
 
 import http from 'node:http';
 import { expect, it } from 'vitest';
-import { exchange } from './client.ts';
-import { startStage } from './launcher.ts';
+import { exchange, KeepAliveClient } from '../harness/client.ts';
+import { blockedInApp, startStage } from '../harness/launcher.ts';
 import { curl, get, HAS_CURL, message, post } from './messages.ts';
-import { describeStages } from './stages.ts';
+import { describeStages, expects } from './stages.ts';
 
 const APP = 'spec.apps.probe:app';
 
@@ -16,7 +16,7 @@ describeStages(
   'RFC 9112 §9 persistence',
   ({ server, spec, stage }) => {
     spec('persistence', '§9.3: an HTTP/1.1 connection stays open after a response (keep-alive is the default)', async () => {
-      const r = await exchange(server().port, get('/ignore'), { responses: 1, timeoutMs: 1000 });
+      const r = await exchange(server().port, get('/ignore'), { responses: 1 });
       expect(r.responses.map((x) => x.status)).toEqual([200]);
       expect(r.responses[0]!.header('connection')).toBeUndefined();
       // one response arrived and the exchange stopped there, before any close
@@ -95,7 +95,8 @@ describeStages(
     spec('persistence', 'an app that throws gets a 500 and the next request on the same connection is served', async () => {
       const r = await exchange(server().port, get('/throw') + get('/ignore', 'Connection: close'));
       expect(r.responses.map((x) => x.status)).toEqual([500, 200]);
-      expect(server().stderr()).toContain('probe: thrown on purpose');
+      // stderr and the socket are two pipes: the stack may be read after the response
+      await server().waitForStderr(/probe: thrown on purpose/);
     });
 
     spec('persistence', '§9.3: fetch reuses one connection for sequential requests', async () => {
@@ -103,8 +104,9 @@ describeStages(
       for (let i = 0; i < 3; i++) {
         const res = await fetch(server().url + '/echo');
         agentPorts.add(((await res.json()) as { REMOTE_PORT: string }).REMOTE_PORT);
-        // let fetch put the connection back in its pool before the next request
-        await new Promise((r) => setTimeout(r, 50));
+        // fetch puts the connection back in its pool on the next turn of this process's event
+        // loop (a wait for our own client, not for the server)
+        await new Promise((r) => setImmediate(r));
       }
       expect(agentPorts.size).toBe(1);
     });
@@ -144,12 +146,16 @@ describeStages(
   { app: APP },
 );
 
-describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage }) => {
+describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage, target }) => {
+  // With one worker, every connection of a test reaches the same process.
+  const oneWorker = expects(stage, 'workers') ? ['--workers', '1'] : [];
+
   spec('request-line', 'SIGTERM while the app is running: the response is still delivered, then exit 0', async () => {
-    const proc = await startStage(stage, { app: 'docs.app:app' });
+    const proc = await startStage(target, { app: 'docs.app:app' });
     try {
-      const pending = exchange(proc.port, get('/slow?ms=600'), { timeoutMs: 5000 });
-      await new Promise((r) => setTimeout(r, 250));
+      const pending = exchange(proc.port, get('/slow?ms=1000'));
+      // the signal comes once the request is inside the app, however long it took to get there
+      await blockedInApp(...(proc.workerPids.length > 0 ? proc.workerPids : [proc.pid]));
       proc.child.kill('SIGTERM');
       const r = await pending;
       expect(r.responses.map((x) => x.status)).toEqual([200]);
@@ -162,37 +168,46 @@ describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage }) =>
 
 
   spec('persistence', 'SIGTERM while a request is in flight: its response is completed with Connection: close, then exit 0', async () => {
-    const proc = await startStage(stage, { app: APP });
+    const proc = await startStage(target, { app: APP, args: oneWorker });
+    const inFlight = await KeepAliveClient.connect(proc.port);
+    const idle = await KeepAliveClient.connect(proc.port);
     try {
-      // The header section now, the body after the signal: the request is in flight when it comes.
-      const head = message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 5']);
-      const pending = exchange(proc.port, [head, 'hello'], { pauseMs: 400, timeoutMs: 5000 });
-      await new Promise((r) => setTimeout(r, 200));
+      // The header section now, the body after the signal: the request is in flight when it
+      // comes. The 100 (Continue) says the server has the header section.
+      inFlight.write(message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 5', 'Expect: 100-continue']));
+      expect((await inFlight.response()).status).toBe(100);
+      // An idle keep-alive connection to the same process: when it closes, the signal has been
+      // handled there, and only then does the body go out.
+      expect((await idle.get('/ignore')).status).toBe(200);
       proc.child.kill('SIGTERM');
-      const r = await pending;
-      expect(r.responses.map((x) => x.status)).toEqual([200]);
-      expect(JSON.parse(r.responses[0]!.body.toString()).body).toBe('hello');
-      expect(r.responses[0]!.header('connection')).toBe('close');
-      expect(r.closed).toBe(true);
+      await idle.closedByServer();
+      inFlight.write('hello');
+      const res = await inFlight.response();
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body.toString()).body).toBe('hello');
+      expect(res.header('connection')).toBe('close');
+      await inFlight.closedByServer();
       expect(await proc.exited).toEqual({ code: 0, signal: null });
     } finally {
+      inFlight.destroy();
+      idle.destroy();
       await proc.stop();
     }
   });
 
   spec('persistence', 'SIGTERM closes idle keep-alive connections at once and exits 0', async () => {
-    const proc = await startStage(stage, { app: 'docs.app:app' });
+    // Keep-alive timeout and grace far beyond any wait here: a close can only be the shutdown's own.
+    const proc = await startStage(target, { app: 'docs.app:app', args: ['--keep-alive-timeout', '3600000', '--grace', '3600000'] });
+    const c = await KeepAliveClient.connect(proc.port);
     try {
-      const idle = exchange(proc.port, get('/'), { timeoutMs: 4000 });
-      await new Promise((r) => setTimeout(r, 250));
+      const res = await c.get('/');
+      expect(res.status).toBe(200);
+      expect(res.header('connection')).toBeUndefined(); // it was kept open...
       proc.child.kill('SIGTERM');
-      const r = await idle;
-      expect(r.responses.map((x) => x.status)).toEqual([200]);
-      expect(r.responses[0]!.header('connection')).toBeUndefined(); // it was kept open...
-      expect(r.closed).toBe(true); // ...until the shutdown closed it
-      expect(r.timedOut).toBe(false);
+      await c.closedByServer(); // ...until the shutdown closed it
       expect(await proc.exited).toEqual({ code: 0, signal: null });
     } finally {
+      c.destroy();
       await proc.stop();
     }
   });

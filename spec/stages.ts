@@ -14,7 +14,7 @@
 
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { listStages } from '../bin/stage.ts';
-import { startStage, type StageProcess, type StartOptions } from './launcher.ts';
+import { startStage, type StageProcess, type StartOptions } from '../harness/launcher.ts';
 
 /** What a spec can require of a stage. */
 export type Feature =
@@ -97,9 +97,17 @@ export function stageTest(stage: string, feature: Feature): (title: string, fn: 
 export interface StageContext {
   /** The stage's name. */
   readonly stage: string;
+  /**
+   * What to give {@link startStage} to start another server of this stage: the name, or the
+   * folder `NIBIRU_STAGE_DIR` names (a spec that used `stage` there would test the reference).
+   */
+  readonly target: string;
   /** The running server (started before the first test of the stage). */
   server(): StageProcess;
-  /** Declares a test that needs `feature`. */
+  /**
+   * Declares a test that needs `feature`. Its deadline is vitest's `testTimeout`
+   * (`vitest.config.ts`) unless `timeoutMs` is given.
+   */
   spec(feature: Feature, title: string, fn: () => Promise<void> | void, timeoutMs?: number): void;
 }
 
@@ -121,20 +129,22 @@ export function describeStages(
     describe(`${title} [${name}]`, () => {
       let proc: StageProcess | undefined;
       let needed = false;
+      // no deadlines here: vitest's hookTimeout (vitest.config.ts) covers the launcher's own
       beforeAll(async () => {
         if (!needed) return;
         proc = await startStage(target, { ...options, args: [...(STAGE_ARGS[name] ?? []), ...(options.args ?? [])] });
-      }, 30_000);
+      });
       afterAll(async () => {
         await proc?.stop();
-      }, 15_000);
+      });
       body({
         stage: name,
+        target,
         server: () => {
           if (!proc) throw new Error(`stage ${name} is not running`);
           return proc;
         },
-        spec: (feature, testTitle, fn, timeoutMs = 10_000) => {
+        spec: (feature, testTitle, fn, timeoutMs) => {
           if (expects(name, feature)) {
             needed = true;
             it(testTitle, fn, timeoutMs);

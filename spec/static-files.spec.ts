@@ -4,10 +4,18 @@
  *
  * Traversal requests are sent as raw bytes, since `fetch` would normalize `..` away before
  * sending. Stage 01 reads no header fields, so the conditional-request specs need `fields`.
+ *
+ * The symbolic-link specs plant links in a temporary copy of the served folders (the app
+ * serves it when `NIBIRU_DOCS_ROOT` names it), never in the repository itself.
  */
 
-import { expect } from 'vitest';
-import { exchange, type RawResponse } from './client.ts';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect } from 'vitest';
+import { exchange, type RawResponse } from '../harness/client.ts';
+import { ROOT } from '../harness/launcher.ts';
 import { describeStages } from './stages.ts';
 
 const get = (target: string, headers: Record<string, string> = {}, method = 'GET'): string =>
@@ -173,3 +181,99 @@ describeStages('docs app static files (RFC 9110 §8.8, §13)', ({ server, spec }
     expect(second.status).toBe(304);
   });
 });
+
+/** What the planted links point at, and must never come back: a secret outside every served folder. */
+const SECRET = 'nibiru-planted-secret';
+
+/**
+ * A temporary copy of what the app serves (the guide, a stage folder, a bench result, an API
+ * page) next to a `package.json` and a `.git/config` that no route serves, with links planted
+ * in every served folder: out of the folder, dangling, looping, and a folder where a page
+ * should be.
+ */
+function plantedTree(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'nibiru-docs-root-'));
+  const at = (p: string): string => path.join(root, p);
+  cpSync(path.join(ROOT, 'docs', 'guide'), at('docs/guide'), { recursive: true });
+  for (const page of ['wsgi.md', 'conformance.md']) cpSync(path.join(ROOT, 'docs', page), at(`docs/${page}`));
+  cpSync(path.join(ROOT, 'stages', '01-request-line', 'src'), at('stages/01-request-line/src'), { recursive: true });
+  cpSync(path.join(ROOT, 'package.json'), at('package.json'));
+  mkdirSync(at('.git'));
+  writeFileSync(at('.git/config'), `[core]\n\tsecret = ${SECRET}\n`);
+  writeFileSync(at('stages/planted.txt'), 'served from the temporary copy\n');
+  mkdirSync(at('bench/results'), { recursive: true });
+  writeFileSync(at('bench/results/planted.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+  mkdirSync(at('docs/api'));
+  writeFileSync(at('docs/api/index.html'), '<!doctype html><title>API</title>\n');
+
+  symlinkSync('../package.json', at('stages/package.json'));
+  symlinkSync('../.git/config', at('stages/git-config'));
+  symlinkSync('..', at('stages/up'));
+  symlinkSync('no-such-file.ts', at('stages/dangling.ts'));
+  symlinkSync('package.json', at('README.md'));
+  symlinkSync('../../package.json', at('docs/guide/98-package.md'));
+  symlinkSync('96-loop.md', at('docs/guide/96-loop.md'));
+  mkdirSync(at('docs/guide/97-folder.md'));
+  symlinkSync('../package.json', at('docs/performance.md'));
+  symlinkSync('../../.git/config', at('docs/api/config.html'));
+  symlinkSync('../../package.json', at('bench/results/package.json'));
+  symlinkSync('no-such-chart.svg', at('bench/results/dangling.svg'));
+  // a FIFO is neither a file nor a folder: reading one would block the whole server
+  if (spawnSync('mkfifo', [at('bench/results/fifo.svg')]).status === 0) PLANTED_TARGETS.push('/bench/fifo.svg');
+  return root;
+}
+
+/** Targets that reach a planted link, a loop or a folder: each is 404, and shows nothing of what it points at. */
+const PLANTED_TARGETS = [
+  '/files/stages/package.json',
+  '/files/stages/git-config',
+  '/files/stages/up/package.json',
+  '/files/stages/up/.git/config',
+  '/files/stages/dangling.ts',
+  '/files/README.md',
+  '/docs/98-package.html',
+  '/docs/96-loop.html',
+  '/docs/97-folder.html',
+  '/docs/performance.html',
+  '/api/config.html',
+  '/bench/package.json',
+  '/bench/dangling.svg',
+];
+
+const PLANTED = plantedTree();
+afterAll(() => rmSync(PLANTED, { recursive: true, force: true }));
+
+describeStages(
+  'docs app symbolic links: each route serves only its own folder',
+  ({ server, spec }) => {
+    spec('request-line', 'the app serves the temporary copy (a planted file, a chart, the guide)', async () => {
+      const file = await one(server().port, get('/files/stages/planted.txt'));
+      expect(file.status).toBe(200);
+      expect(file.body.toString()).toBe('served from the temporary copy\n');
+      expect((await one(server().port, get('/bench/planted.svg'))).status).toBe(200);
+      expect((await one(server().port, get('/docs/01-request-line.html'))).status).toBe(200);
+    });
+
+    for (const target of PLANTED_TARGETS) {
+      spec('request-line', `a link out of its folder, dangling or looping, or a folder, is 404: ${target}`, async () => {
+        const r = await one(server().port, get(target));
+        expect(r.status).toBe(404);
+        expect(r.body.toString()).not.toContain('"devDependencies"');
+        expect(r.body.toString()).not.toContain(SECRET);
+      });
+    }
+
+    spec('request-line', 'the listings still answer 200 and list no link that leaves, dangles or loops', async () => {
+      for (const target of ['/docs/', '/bench/', '/files/stages/', '/files/']) {
+        const r = await one(server().port, get(target));
+        expect(r.status, target).toBe(200);
+        const html = r.body.toString();
+        for (const planted of ['package.json', 'git-config', 'dangling', 'fifo', 'up/', '98-package', '96-loop', '97-folder', 'README.md']) {
+          expect(html, `${target} lists ${planted}`).not.toContain(`${planted}"`);
+        }
+        expect(html).not.toContain(SECRET);
+      }
+    });
+  },
+  { env: { NIBIRU_DOCS_ROOT: PLANTED } },
+);

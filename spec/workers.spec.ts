@@ -4,24 +4,29 @@
  * server with the application's error, and SIGTERM lets the requests in flight finish.
  *
  * Each test starts its own server (it kills workers, or the server itself), with the stage's
- * spec arguments (`--workers 2`). Nothing here measures time: the waits only give a signal or
- * a request time to travel, and every assertion is about outcomes (responses, pids, exit codes).
+ * spec arguments (`--workers 2`). Nothing here measures time: every wait is for an event (a
+ * line on stderr, a response, an exit, a worker blocked in the app), and every assertion is
+ * about outcomes (responses, pids, exit codes).
  */
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KeepAliveClient as Client, sleep } from './client.ts';
-import { runStage, startStage, type StageProcess, type StartOptions } from './launcher.ts';
+import { KeepAliveClient as Client } from '../harness/client.ts';
+import { blockedInApp, runStage, startStage, waitUntil, type StageProcess, type StartOptions } from '../harness/launcher.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
+
+/** The preload that makes a worker die as it starts (see the file). */
+const CRASH_ON_START = fileURLToPath(new URL('./apps/worker-crash-on-start.cjs', import.meta.url));
 
 /** One request on a fresh connection; resolves with the body, or undefined when it failed. */
 async function once(port: number, path: string): Promise<string | undefined> {
   try {
     const c = await Client.connect(port);
     try {
-      const res = await c.get(path, 5_000);
+      const res = await c.get(path);
       return res.status === 200 ? res.body.toString() : undefined;
     } finally {
       c.destroy();
@@ -29,38 +34,6 @@ async function once(port: number, path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Waits until `pattern` appears on the server's stderr, and returns the match. */
-async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = pattern.exec(proc.stderr());
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`stderr never matched ${pattern}; stderr: ${proc.stderr()}`);
-    await sleep(50);
-  }
-}
-
-/**
- * Waits until the main thread of `pid` sleeps in a futex, as `/slow` does (`Atomics.wait`);
- * an idle Node process sleeps in `epoll_wait` instead. Linux's `/proc/<pid>/wchan` tells; where
- * there is no such file, a pause has to do.
- */
-async function blockedInApp(pid: number): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline) {
-    let wchan: string;
-    try {
-      wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
-    } catch {
-      await sleep(300);
-      return;
-    }
-    if (wchan.includes('futex')) return;
-    await sleep(10);
-  }
-  throw new Error(`process ${pid} never blocked in the app`);
 }
 
 function alive(pid: number): boolean {
@@ -94,36 +67,40 @@ for (const { name, target } of stagesUnderTest()) {
       } finally {
         await proc.stop();
       }
-    }, 30_000);
+    });
 
     test('kill -9 of a worker under a steady load: only requests in flight on it fail, and a new worker is up', async () => {
       const proc = await start();
       try {
         const [victim, survivor] = proc.workerPids as [number, number];
         const concurrency = 4;
-        const results: Array<{ ok: boolean; at: number }> = [];
-        let killedAt = Infinity;
-        const until = Date.now() + 3_000;
+        const results: Array<{ ok: boolean; afterKill: boolean }> = [];
+        let killed = false;
+        let loading = true;
         const loop = async (): Promise<void> => {
-          while (Date.now() < until) {
+          while (loading) {
             const body = await once(proc.port, '/');
-            results.push({ ok: body === 'Nibiru Docs', at: Date.now() });
+            results.push({ ok: body === 'Nibiru Docs', afterKill: killed });
           }
         };
         const load = Promise.all(Array.from({ length: concurrency }, loop));
-        await sleep(800);
+        const servedOk = (afterKill: boolean): number => results.filter((r) => r.ok && r.afterKill === afterKill).length;
+        // the load is steady once a few rounds have been served, however long that takes here
+        await waitUntil(() => servedOk(false) >= 5 * concurrency, 'the load before the kill');
         process.kill(victim, 'SIGKILL');
-        killedAt = Date.now();
+        killed = true;
+        // the load goes on until the master has started a replacement and many more were served
+        const replacement = Number((await proc.waitForStderr(/worker (\d+) started/))[1]);
+        await waitUntil(() => servedOk(true) >= 5 * concurrency, 'the load after the kill');
+        loading = false;
         await load;
 
         const failures = results.filter((r) => !r.ok).length;
         // each client has one request in flight at a time: at most `concurrency` were on the victim
         expect(failures).toBeLessThanOrEqual(concurrency);
-        expect(results.filter((r) => r.ok && r.at > killedAt).length).toBeGreaterThan(10);
         expect(results.slice(-10).every((r) => r.ok)).toBe(true);
 
         expect(proc.stderr()).toContain(`worker ${victim} killed by SIGKILL`);
-        const replacement = Number((await stderrMatch(proc, /worker (\d+) started/))[1]);
         expect([victim, survivor, proc.pid]).not.toContain(replacement);
         expect(alive(replacement)).toBe(true);
         // the replacement serves: some fresh connection reaches it
@@ -134,7 +111,7 @@ for (const { name, target } of stagesUnderTest()) {
       } finally {
         await proc.stop();
       }
-    }, 40_000);
+    });
 
     test('a worker killed by an uncaught exception is replaced; the other keeps serving', async () => {
       const proc = await start({ app: 'spec.apps.worker-crash:app' });
@@ -142,26 +119,35 @@ for (const { name, target } of stagesUnderTest()) {
         const crash = await once(proc.port, '/crash');
         const crashed = Number(/crashing (\d+)/.exec(crash ?? '')?.[1]);
         expect(proc.workerPids).toContain(crashed);
-        await stderrMatch(proc, new RegExp(`worker ${crashed} exited with code 1; starting a replacement in \\d+ ms`));
-        expect(proc.stderr()).toContain('crashes on purpose');
-        const replacement = Number((await stderrMatch(proc, /worker (\d+) started/))[1]);
+        await proc.waitForStderr(new RegExp(`worker ${crashed} exited with code 1; starting a replacement in \\d+ ms`));
+        await proc.waitForStderr(/crashes on purpose/);
+        const replacement = Number((await proc.waitForStderr(/worker (\d+) started/))[1]);
         expect(alive(replacement)).toBe(true);
         for (let i = 0; i < 10; i++) expect(await once(proc.port, '/')).toBe('Nibiru Docs');
       } finally {
         await proc.stop();
       }
-    }, 30_000);
+    });
 
     test('a crash loop is slowed down: each replacement waits twice as long as the one before', async () => {
-      const proc = await start({ app: 'spec.apps.worker-crash-loop:app', args: ['--workers', '1'] });
+      // Once the marker exists, a new worker dies as it starts (worker-crash-on-start.cjs): its
+      // short life, not the machine's speed, decides the delays (a life of 10 s resets them).
+      const marker = path.join(os.tmpdir(), `nibiru-spec-crash-${process.pid}-${name}`);
+      rmSync(marker, { force: true });
+      const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(CRASH_ON_START)}`.trim();
+      const proc = await start({ args: ['--workers', '1'], env: { NODE_OPTIONS: nodeOptions, NIBIRU_SPEC_CRASH_FILE: marker } });
       try {
-        await stderrMatch(proc, /(?:starting a replacement in (\d+) ms[\s\S]*){3}/, 25_000);
+        writeFileSync(marker, 'crash\n');
+        process.kill(proc.workerPids[0]!, 'SIGKILL');
+        await proc.waitForStderr(/(?:starting a replacement in (\d+) ms[\s\S]*){3}/);
         const delays = [...proc.stderr().matchAll(/starting a replacement in (\d+) ms/g)].map((m) => Number(m[1]));
         expect(delays.slice(0, 3)).toEqual([100, 200, 400]);
+        expect(proc.stderr()).toContain('dies as it starts');
       } finally {
+        rmSync(marker, { force: true });
         await proc.stop();
       }
-    }, 40_000);
+    });
 
     test('--workers must be a whole number from 1 to 64: one line, exit 1', async () => {
       for (const bad of ['0', '65', 'two']) {
@@ -169,7 +155,7 @@ for (const { name, target } of stagesUnderTest()) {
         expect(r.code).toBe(1);
         expect(r.stderr.trim().split('\n')).toEqual([`nibiru-ts: error: bad workers '${bad}': expected a whole number from 1 to 64`]);
       }
-    }, 30_000);
+    });
 
     test('a worker that cannot load the application: the master exits 1 with the error, no respawn loop', async () => {
       const r = await runStage(target, ['spec.apps.worker-broken:app', '--port', '0', ...(STAGE_ARGS[name] ?? []), '--workers', '2']);
@@ -178,7 +164,7 @@ for (const { name, target } of stagesUnderTest()) {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^nibiru-ts: error: .*worker-broken: the database is unreachable/);
       expect(r.stdout).not.toMatch(/listening on/);
-    }, 30_000);
+    });
 
     test('a replacement worker that cannot load the application: the master exits 1 with the error', async () => {
       const marker = path.join(os.tmpdir(), `nibiru-spec-break-${process.pid}-${name}`);
@@ -187,7 +173,8 @@ for (const { name, target } of stagesUnderTest()) {
       try {
         writeFileSync(marker, 'broken\n');
         process.kill(proc.workerPids[0]!, 'SIGKILL');
-        expect(await proc.exited).toEqual({ code: 1, signal: null });
+        // finished, not exited: the lines below are the last the master printed
+        expect(await proc.finished).toEqual({ code: 1, signal: null });
         const lines = proc.stderr().trim().split('\n');
         expect(lines[0]).toContain(`worker ${proc.workerPids[0]} killed by SIGKILL`);
         expect(lines.at(-1)).toMatch(/^nibiru-ts: error: .*worker-load-fails-later: .* exists, the app is broken$/);
@@ -197,7 +184,7 @@ for (const { name, target } of stagesUnderTest()) {
         rmSync(marker, { force: true });
         await proc.stop();
       }
-    }, 30_000);
+    });
 
     test('SIGTERM during a /slow request: the request completes, then the server exits 0', async () => {
       const proc = await start({ args: ['--workers', '2'] });
@@ -208,17 +195,18 @@ for (const { name, target } of stagesUnderTest()) {
         expect(proc.workerPids).toContain(Number(pid));
         const slow = c.get('/slow?ms=1500');
         await blockedInApp(Number(pid));
-        const exited = proc.stop('SIGTERM', 15_000);
+        const exited = proc.stop('SIGTERM');
         const res = await slow;
         expect(res.status).toBe(200);
         expect(res.body.toString()).toBe(`slept 1500 ms in ${pid}\n`);
         expect(await exited).toEqual({ code: 0, signal: null });
         for (const w of proc.workerPids) expect(alive(w)).toBe(false);
+        await proc.finished;
         expect(proc.stderr()).toBe('');
       } finally {
         c.destroy();
         await proc.stop();
       }
-    }, 30_000);
+    });
   });
 }

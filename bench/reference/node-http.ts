@@ -1,7 +1,7 @@
 /**
  * The yardstick: Node's own `node:http`, in one process, answering `GET /` with the same
  * status, `Content-Type` and body as `docs.app:app` ("Nibiru Docs"). It prints a ready line of
- * the same shape as the stages, so `spec/launcher.ts` and `bench/` start it the same way:
+ * the same shape as the stages, so `harness/launcher.ts` and `bench/` start it the same way:
  *
  * ```sh
  * node --import tsx bench/reference/node-http.ts [--port N] [--host H]

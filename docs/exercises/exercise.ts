@@ -11,11 +11,15 @@
  * ```sh
  * npx vitest run docs/exercises/02-full-parser.test.ts                         # the reference
  * NIBIRU_STAGE_DIR=../my-stage npx vitest run docs/exercises/02-full-parser.test.ts   # yours
+ * npm run check:mine -- ../my-02           # yours, with the RFC specs held to stage 02's map
  * ```
+ *
+ * Each chapter's file opens with the wrong versions its specs were tried on, and which spec
+ * fails on each.
  */
 
 import { afterAll, beforeAll, describe } from 'vitest';
-import { startStage, type StageProcess, type StartOptions } from '../../spec/launcher.ts';
+import { startStage, type StageProcess, type StartOptions } from '../../harness/launcher.ts';
 import { STAGE_ARGS } from '../../spec/stages.ts';
 import { listStages } from '../../bin/stage.ts';
 
@@ -39,12 +43,22 @@ export function describeExercise(stage: string, title: string, body: (server: ()
   const label = stageExists(stage) ? `${title} [${target}]` : `${title} [skipped: stage ${stage} does not exist yet]`;
   suite(label, () => {
     let proc: StageProcess | undefined;
+    // no deadlines here: vitest's hookTimeout (vitest.config.ts) covers the launcher's own
     beforeAll(async () => {
       proc = await startStage(target, { ...options, args: [...(STAGE_ARGS[stage] ?? []), ...(options.args ?? [])] });
-    }, 30_000);
+    });
     afterAll(async () => {
+      const workers = proc?.workerPids ?? [];
       await proc?.stop();
-    }, 15_000);
+      // a version whose workers outlive their master must not leave them running
+      for (const pid of workers) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already, as it should be
+        }
+      }
+    });
     body(() => {
       if (!proc) throw new Error(`${target} is not running`);
       return proc;

@@ -4,9 +4,14 @@
  *
  * Strategy: everything that can go wrong before the server is up (a bad flag, a missing app,
  * a port in use) ends the process with exit code 1 and one line on stderr, no stack trace.
- * SIGINT and SIGTERM stop the listener, shut connections down gracefully (idle ones at once,
- * busy ones after their response, the rest destroyed after `--grace`) and exit 0, which also
- * lets coverage be written.
+ * SIGINT and SIGTERM stop the server gracefully (`RunningServer.close`): what has arrived is
+ * served, with `Connection: close`, and the rest is closed. The process exits 0, which also
+ * lets coverage be written; or, when the grace period (`--grace`) ran out before every request
+ * in progress was answered, it prints one line per request cut off and exits
+ * {@link EXIT_REQUESTS_CUT}.
+ *
+ * There is no `--timeout` here, unlike stages 03 and 04: there a master kills a worker stuck
+ * in the application and forks a new one, and here there is no one to do either.
  *
  * Run it as `npm run stage 02 -- docs.app:app`, or directly as
  * `node --import tsx stages/02-full-parser/src/main.ts docs.app:app`.
@@ -17,6 +22,7 @@ import { loadApp } from './app.ts';
 import { parseCli, USAGE } from './cli.ts';
 import { AppLoadError, ListenError, UsageError } from './errors.ts';
 import { startServer } from './server.ts';
+import { EXIT_REQUESTS_CUT } from './serving.ts';
 
 /** The name of this stage, as the ready line prints it. */
 export const STAGE = '02-full-parser';
@@ -39,7 +45,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
-      void running.close(config.graceMs).then(() => process.exit(0));
+      void running.close(config.graceMs).then((cut) => {
+        for (const request of cut) process.stderr.write(`nibiru-ts: cut off at the end of the grace period: ${request}\n`);
+        process.exit(cut.length === 0 ? 0 : EXIT_REQUESTS_CUT);
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

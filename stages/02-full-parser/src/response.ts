@@ -212,6 +212,11 @@ export class ResponseWriter {
     this.#mustClose = mustClose;
   }
 
+  /** The request this response answers. */
+  get request(): Request {
+    return this.#request;
+  }
+
   /** Calls the application with `environ` and writes its response, as far as the socket takes it. */
   start(app: App, environ: Environ): ResponseProgress {
     let res: AppResponse;
@@ -387,8 +392,8 @@ function closeBody(res: AppResponse, request: Request): void {
   }
 }
 
-/** `GET /path`, for a log line. */
-function describeRequest(request: Request): string {
+/** The request as its method and target (`GET /path`), for a log line. */
+export function describeRequest(request: Request): string {
   return `${request.method} ${request.target}`;
 }
 

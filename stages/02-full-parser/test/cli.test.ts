@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, parseCli } from '../src/cli.ts';
+import { DEFAULTS, duration, formatDuration, parseCli } from '../src/cli.ts';
 import { UsageError } from '../src/errors.ts';
 
 describe('parseCli', () => {
@@ -39,5 +39,33 @@ describe('parseCli', () => {
   ] as const)('refuses %j', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError);
     expect(() => parseCli(argv)).toThrow(message);
+  });
+});
+
+describe('duration', () => {
+  it.each([
+    ['500ms', 500],
+    ['2s', 2_000],
+    ['1.5s', 1_500],
+    ['1m', 60_000],
+    ['1h', 3_600_000],
+    ['30', 30_000],
+    ['0', 0],
+  ])('reads %j as %d ms', (raw, ms) => {
+    expect(duration('timeout', raw, 7, 0, 3_600_000)).toBe(ms);
+  });
+  it('gives the default when the flag is absent', () => {
+    expect(duration('timeout', undefined, 7, 0, 10)).toBe(7);
+  });
+  it('reads a bare number in the unit it is told', () => {
+    expect(duration('grace', '250', 0, 0, 10_000, 'ms')).toBe(250);
+    expect(duration('grace', '2s', 0, 0, 10_000, 'ms')).toBe(2_000);
+  });
+  it.each(['2x', '-1', '1e3', '', ' 2s', '2 s', '0.5ms', '2h', '99'])('refuses %j with one line naming the flag and the range', (raw) => {
+    expect(() => duration('timeout', raw, 7, 0, 60_000)).toThrow(UsageError);
+    expect(() => duration('timeout', raw, 7, 0, 60_000)).toThrow(`bad timeout '${raw}': expected a duration from 0 to 1m, such as 30s, 500ms or 2m`);
+  });
+  it('writes a duration in the largest unit that divides it', () => {
+    expect([0, 250, 1_500, 30_000, 120_000, 3_600_000].map(formatDuration)).toEqual(['0', '250ms', '1500ms', '30s', '2m', '1h']);
   });
 });

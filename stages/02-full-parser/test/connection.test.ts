@@ -55,12 +55,25 @@ async function pair(app: App, overrides: Partial<ConnectionOptions> = {}): Promi
   return { client, connection, received: () => text, closed };
 }
 
-const until = async (check: () => boolean, ms = 3000): Promise<void> => {
+// a deadline against hanging, not a measure: generous for a busy machine
+const until = async (check: () => boolean, ms = 20_000): Promise<void> => {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }
+};
+
+/** Resolves with `read()` once it has stayed the same over 20 looks, 5 ms apart. */
+const steady = async (read: () => number): Promise<number> => {
+  let last = read();
+  for (let same = 0; same < 20; ) {
+    await new Promise((r) => setTimeout(r, 5));
+    const now = read();
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
 };
 
 const GET = (target: string, extra = ''): string => `GET ${target} HTTP/1.1\r\nHost: x\r\n${extra ? `${extra}\r\n` : ''}\r\n`;
@@ -92,12 +105,23 @@ describe('handleConnection', () => {
     p.client.destroy();
   });
 
-  it('shutdown() closes an idle connection at once', async () => {
+  it('shutdown() closes an idle connection, with nothing sent, after one turn of the event loop', async () => {
     const p = await pair(ok);
     p.connection.shutdown();
+    expect(p.connection.state).toBe('idle');
     await p.closed;
     expect(p.received()).toBe('');
     expect(p.connection.state).toBe('closed');
+  });
+
+  it('shutdown() of an idle connection whose request has arrived but is not read yet serves it, with Connection: close', async () => {
+    const p = await pair(ok);
+    // the bytes are in the server socket's receive buffer; this process has not polled since
+    await new Promise<void>((r) => p.client.write(GET('/'), () => r()));
+    expect(p.connection.state).toBe('idle');
+    p.connection.shutdown();
+    await p.closed;
+    expect(p.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close\r\n\r\nok$/);
   });
 
   it('shutdown() of a busy connection lets its response finish, with Connection: close', async () => {
@@ -125,7 +149,8 @@ describe('handleConnection', () => {
     p.client.pause();
     p.client.write(GET('/', 'Connection: close'));
     await until(() => p.connection.state === 'writing');
-    const stalled = pulled;
+    // the socket's buffers fill first, however long that takes here; then the pulling stops
+    const stalled = await steady(() => pulled);
     await new Promise((r) => setTimeout(r, 100));
     expect(pulled).toBe(stalled);
     expect(pulled).toBeLessThan(400);
@@ -211,5 +236,32 @@ describe('handleConnection', () => {
     await p.closed;
     expect(p.received()).toMatch(/Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n$/);
     expect(finished).toBe(true);
+  });
+
+  it('a malformed percent-escape in the path: 400 before the app runs, and the connection closes', async () => {
+    let called = false;
+    const p = await pair((e, start) => ((called = true), ok(e, start)));
+    p.client.write(GET('/a%zzb'));
+    await p.closed;
+    expect(p.received()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(p.received()).toMatch(/\r\nConnection: close\r\n/i);
+    expect(called).toBe(false);
+  });
+
+  it('an iterable whose close() throws: the response stands, the error is logged, the connection serves on', async () => {
+    const app: App = (_e, start) => {
+      start('200 OK', []);
+      return Object.assign(['one'], {
+        close: () => {
+          throw new Error('close failed on purpose');
+        },
+      });
+    };
+    const p = await pair(app);
+    p.client.write(GET('/') + GET('/'));
+    await until(() => (p.received().match(/one/g) ?? []).length === 2);
+    expect(p.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    p.client.end();
+    await p.closed;
   });
 });

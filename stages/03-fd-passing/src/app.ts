@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isFieldChar, isTchar } from './abnf.ts';
+import { isDigit, isFieldChar, isTchar } from './abnf.ts';
 import { AppLoadError, ResponseError } from './errors.ts';
 
 /** One chunk of a response body: text (sent as UTF-8) or bytes. */
@@ -341,13 +341,22 @@ export function chunkLength(chunk: unknown): number {
  * @see RFC 9112 §4
  */
 export function checkStatus(status: string): number {
-  if (typeof status !== 'string' || status.length < 4 || status[3] !== ' ' || !/^\d{3}$/.test(status.slice(0, 3))) {
+  if (
+    typeof status !== 'string' ||
+    status.length < 4 ||
+    !isDigit(status.charCodeAt(0)) ||
+    !isDigit(status.charCodeAt(1)) ||
+    !isDigit(status.charCodeAt(2)) ||
+    status[3] !== ' '
+  ) {
     throw new ResponseError(`invalid status line ${JSON.stringify(status)}: expected e.g. "200 OK"`);
   }
-  const code = Number(status.slice(0, 3));
+  const code = Number.parseInt(status, 10); // the three digits before the space
   if (code < 100 || code > 599) throw new ResponseError(`status code out of range: ${code}`);
-  if (!isFieldValue(status.slice(4))) {
-    throw new ResponseError(`invalid character in reason phrase of ${JSON.stringify(status)}`);
+  for (let i = 4; i < status.length; i++) {
+    if (!isFieldChar(status.charCodeAt(i))) {
+      throw new ResponseError(`invalid character in reason phrase of ${JSON.stringify(status)}`);
+    }
   }
   return code;
 }

@@ -11,6 +11,9 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
 import { DEFAULT_LIMITS } from './parser.ts';
 
+/** Milliseconds per unit of a {@link duration}. */
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
 /** Everything the server is configured with. */
 export interface Config {
   /** The application, `module.path[:callable]`. */
@@ -46,6 +49,11 @@ export interface Config {
   readonly graceMs: number;
   /** How many worker processes serve connections. */
   readonly workers: number;
+  /**
+   * How long a worker may stay inside one application call before the master kills it with
+   * SIGKILL and forks a replacement, in ms; 0 turns it off.
+   */
+  readonly timeoutMs: number;
 }
 
 /**
@@ -70,6 +78,7 @@ export const DEFAULTS: Omit<Config, 'app'> = {
   lingerMs: 2_000,
   graceMs: 5_000,
   workers: 2,
+  timeoutMs: 30_000,
 };
 
 /** The help text. */
@@ -101,6 +110,7 @@ Options:
   --linger <ms>            time to drain a closing connection                     (default ${DEFAULTS.lingerMs})
   --grace <ms>             on SIGINT/SIGTERM, time for requests in flight         (default ${DEFAULTS.graceMs})
   --workers <n>            worker processes, 1 to ${MAX_WORKERS}                              (default ${DEFAULTS.workers}, as in the log)
+  --timeout <duration>     a worker this long in one app call is replaced; 2s, 500ms, 1m (default ${formatDuration(DEFAULTS.timeoutMs)}; 0 = off)
   -h, --help               show this help
 `;
 
@@ -132,6 +142,7 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
         linger: { type: 'string' },
         grace: { type: 'string' },
         workers: { type: 'string' },
+        timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -162,6 +173,7 @@ export function parseCli(argv: readonly string[]): Config | 'help' {
     lingerMs: integer('linger', values.linger, DEFAULTS.lingerMs, 0, 60_000),
     graceMs: integer('grace', values.grace, DEFAULTS.graceMs, 0, 3_600_000),
     workers: integer('workers', values.workers, DEFAULTS.workers, 1, MAX_WORKERS),
+    timeoutMs: duration('timeout', values.timeout, DEFAULTS.timeoutMs, 0, 3_600_000),
   };
 }
 
@@ -177,4 +189,31 @@ export function integer(name: string, raw: string | undefined, fallback: number,
     throw new UsageError(`bad ${name} '${raw}': expected a whole number from ${min} to ${max}`);
   }
   return n;
+}
+
+/**
+ * Reads a duration within `[min, max]` milliseconds, or the default when absent: a number
+ * followed by a unit, `ms`, `s`, `m` or `h` (`500ms`, `2s`, `1.5m`); a bare number is in
+ * `bareUnit` (seconds unless told, as gunicorn's `--timeout` reads it).
+ *
+ * @returns the duration in milliseconds (a whole number of them, or the input is refused).
+ * @throws {@link UsageError} naming the option and the range.
+ */
+export function duration(name: string, raw: string | undefined, fallback: number, min: number, max: number, bareUnit: 'ms' | 's' = 's'): number {
+  if (raw === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+  const exact = m ? Number(m[1]) * UNIT_MS[m[2] ?? bareUnit]! : NaN;
+  const ms = Math.round(exact);
+  // 1.5s is 1500 ms; 0.5ms is not a whole number of milliseconds
+  if (!Number.isSafeInteger(ms) || Math.abs(exact - ms) > 1e-6 || ms < min || ms > max) {
+    throw new UsageError(`bad ${name} '${raw}': expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, such as 30s, 500ms or 2m`);
+  }
+  return ms;
+}
+
+/** Writes `ms` milliseconds in the largest unit that divides it: `0`, `500ms`, `30s`, `2m`, `1h`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0';
+  for (const unit of ['h', 'm', 's'] as const) if (ms % UNIT_MS[unit]! === 0) return `${ms / UNIT_MS[unit]!}${unit}`;
+  return `${ms}ms`;
 }

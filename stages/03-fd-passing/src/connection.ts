@@ -43,7 +43,7 @@ import { buildEnviron, type EnvironContext } from './environ.ts';
 import { HttpError, RequestTimeout } from './errors.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
 import { KNOWN_METHODS } from './request-line.ts';
-import { ResponseWriter, sendContinue, sendError, type ResponseProgress } from './response.ts';
+import { describeRequest, ResponseWriter, sendContinue, sendError, type ResponseProgress } from './response.ts';
 
 /** What a connection needs to know. The parser limits are read from it as they are. */
 export interface ConnectionOptions extends ParserLimits {
@@ -87,8 +87,15 @@ export interface Connection {
   /** True while a request is in progress: started, being read, or being answered. */
   readonly busy: boolean;
   /**
-   * Closes the connection gracefully: now when it is idle, else once the response in flight
-   * has been written (with `Connection: close`). Requests pipelined behind it are not served.
+   * The request in progress, as its method and target (`GET /slow?ms=5000`), once its header
+   * section is in; null before, and when there is none.
+   */
+  readonly request: string | null;
+  /**
+   * Closes the connection gracefully: once the response in flight has been written (with
+   * `Connection: close`), or, when it is idle, after one more turn of the event loop in which
+   * a request that has already arrived is read (and then served the same way). Requests
+   * pipelined behind it are not served.
    */
   shutdown(): void;
   /** Destroys the socket now, whatever is in flight. */
@@ -148,9 +155,23 @@ class ServedConnection implements Connection {
     return this.#state === 'head' || this.#state === 'body' || this.#state === 'writing';
   }
 
+  get request(): string | null {
+    const request = this.#request ?? this.#response?.request;
+    return request ? describeRequest(request) : null;
+  }
+
   shutdown(): void {
     this.#shutdown = true;
-    if (this.#state === 'idle') this.#close();
+    if (this.#state !== 'idle') return;
+    // Idle means that no byte of a request has been read, not that none has arrived: a request
+    // may be waiting in the kernel's receive buffer, read in the next poll phase. Close only
+    // after one more turn of the event loop (an immediate queued from an immediate runs after
+    // the next poll phase); a request whose bytes come in that turn is served.
+    setImmediate(() =>
+      setImmediate(() => {
+        if (this.#state === 'idle') this.#close();
+      }),
+    );
   }
 
   destroy(): void {

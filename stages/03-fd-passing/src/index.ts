@@ -25,4 +25,5 @@ export * from './response.ts';
 export * from './server.ts';
 export * from './serving.ts';
 export * from './target.ts';
+export * from './watchdog.ts';
 export * from './worker.ts';

@@ -5,8 +5,9 @@
  * Strategy: everything that can go wrong before the server is up (a bad flag, an application
  * a worker cannot load, a port in use) ends the process with exit code 1 and one line on
  * stderr, no stack trace. So does a replacement worker that cannot load the application
- * later. SIGINT and SIGTERM stop accepting, let the workers finish their requests in flight
- * within `--grace`, and exit 0.
+ * later. SIGINT and SIGTERM stop accepting and let the workers serve what has reached them
+ * within `--grace`; the process exits 0, or {@link EXIT_REQUESTS_CUT} when requests had to be
+ * cut off (the master logs each one) or a worker had to be killed.
  *
  * Run it as `npm run stage 03 -- docs.app:app`, or directly as
  * `node --import tsx stages/03-fd-passing/src/main.ts docs.app:app`.
@@ -16,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { parseCli, USAGE } from './cli.ts';
 import { AppLoadError, ListenError, UsageError, WorkerStartError } from './errors.ts';
 import { startMaster } from './master.ts';
+import { EXIT_REQUESTS_CUT } from './serving.ts';
 
 /** The name of this stage, as the ready line prints it. */
 export const STAGE = '03-fd-passing';
@@ -41,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
-      void master.shutdown(config.graceMs).then(() => process.exit(0));
+      void master.shutdown(config.graceMs).then((clean) => process.exit(clean ? 0 : EXIT_REQUESTS_CUT));
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -11,29 +11,43 @@
  *   closes its own copy once the descriptor is in the channel. The master never parses HTTP.
  * - **Least connections.** {@link LeastConnections} counts, per worker, the connections
  *   handed over and not yet reported closed; each worker sends `closed` when one of its
- *   sockets closes (the log's "completion notifications").
+ *   sockets closes (the log's "completion notifications"), and `accepted` when it takes one,
+ *   so that a worker stuck in the application is passed over (one line on stderr when that
+ *   starts, one when it ends).
  * - **Supervision.** A worker that dies (an uncaught exception, `kill -9`) loses the
  *   connections it held, and only those: its count is dropped, new connections go to the
  *   others (or wait in a queue when there is none), and a replacement is forked after a
  *   {@link Backoff} delay. One line on stderr per death and per replacement; nothing per
  *   request. A worker that cannot load the application is not replaced: that is fatal, and
  *   the master reports the application's error and exits 1.
- * - **Shutdown.** Stop accepting (close the listener), send every worker SIGTERM (each
- *   finishes its requests in flight within the grace period and exits 0), wait for them
- *   (SIGKILL after the grace period and a margin), and resolve.
+ * - **Stuck workers.** Each worker's watchdog thread reports, on a pipe of its own
+ *   ({@link WATCHDOG_FD}), an application call that has run longer than `--timeout`; the
+ *   master logs the worker, how long and the request line, and kills it with SIGKILL. It is
+ *   replaced like any worker that died.
+ * - **Shutdown.** Send every worker SIGTERM: each serves what has reached it, with
+ *   `Connection: close`. Keep accepting for one more poll phase (closing the listener resets
+ *   the connections the kernel has queued) and hand those over too, close the listener, then
+ *   send every worker `stop`, which follows the last connection sent to it on the channel: a
+ *   worker exits once it has it and has served what it holds. Wait for them (SIGKILL after the
+ *   grace period and a margin), and tell whether every request in progress was answered: a
+ *   worker that cut requests off reports them, and the master logs them. A worker stopped on
+ *   its own (an operator's SIGTERM) says `stopping`: it gets no more connections, then `stop`,
+ *   and is replaced when it exits.
  *
  * What it will not do: look at requests, so it cannot balance by request, only by connection.
  */
 
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { LeastConnections } from './balancer.ts';
-import type { Config } from './cli.ts';
+import { formatDuration, type Config } from './cli.ts';
 import { AppLoadError, ListenError, WorkerStartError } from './errors.ts';
-import type { MasterMessage, WorkerInit, WorkerMessage } from './messages.ts';
+import { WATCHDOG_FD, type MasterMessage, type WatchdogReport, type WorkerInit, type WorkerMessage } from './messages.ts';
 import { listen } from './server.ts';
+import { afterNextPoll } from './serving.ts';
 
 /** The file every worker process runs. */
 export const WORKER_FILE = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -62,8 +76,12 @@ export interface Master {
    * application. `main` prints the error and exits 1.
    */
   readonly failed: Promise<Error>;
-  /** Stops accepting, lets the workers finish within `graceMs`, and resolves when all exited. */
-  shutdown(graceMs: number): Promise<void>;
+  /**
+   * Stops accepting, lets the workers serve what has reached them within `graceMs`, and
+   * resolves when all have exited: true when every request in progress was answered, false
+   * when some were cut off (each one logged) or a worker had to be killed.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
 }
 
 /** One worker slot: the process in it now, and its restart history. */
@@ -91,12 +109,16 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
   const port = (server.address() as net.AddressInfo).port;
 
   const balancer = new LeastConnections<number>();
+  /** The workers the balancer passes over, stalled; logged once each time. */
+  const passedOver = new Set<number>();
   const children = new Map<number, ChildProcess>();
   /** Per worker, the connections handed to `send` whose descriptor is not yet in the channel. */
   const inFlight = new Map<number, Set<net.Socket>>();
   const slots: Slot[] = [];
   const waiting: net.Socket[] = [];
   let stopping = false;
+  /** Whether a request was cut off, or a worker killed, while stopping. */
+  let cutOff = false;
   let starting = true;
   let fail!: (err: Error) => void;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
@@ -104,6 +126,9 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
   let allReady: (() => void) | undefined;
 
   const init: WorkerInit = { config, port };
+  // the worker's watchdog reports on a pipe of its own, fd 4, after the IPC channel's fd 3
+  const stdio: Array<'ignore' | 'inherit' | 'ipc' | 'pipe'> = ['ignore', 'inherit', 'inherit', 'ipc'];
+  stdio[WATCHDOG_FD] = 'pipe';
 
   function spawn(slot: Slot): void {
     slot.restart = undefined;
@@ -112,16 +137,30 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     const child = fork(WORKER_FILE, [JSON.stringify(init)], {
       // --import tsx (and any inspector or coverage flags) carry over to the worker
       execArgv: process.execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio,
     });
     slot.child = child;
     const pid = child.pid!;
     children.set(pid, child);
     inFlight.set(pid, new Set());
     child.on('error', () => {}); // a send to a worker that just died; its 'exit' follows
+    watchReports(child, pid);
     child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'closed') {
+      if (message.type === 'accepted') {
+        balancer.accepted(pid);
+        if (passedOver.delete(pid)) log(`nibiru-ts: worker ${pid} takes connections again`);
+      } else if (message.type === 'closed') {
         balancer.closed(pid);
+      } else if (message.type === 'stopping') {
+        // stopped by someone else than this master: hand it nothing more, and say so
+        if (stopping) return;
+        balancer.remove(pid);
+        passedOver.delete(pid);
+        const stop: MasterMessage = { type: 'stop' };
+        child.send(stop);
+      } else if (message.type === 'cut') {
+        cutOff = true;
+        for (const request of message.requests) log(`nibiru-ts: worker ${pid}: cut off at the end of the grace period: ${request}`);
       } else if (message.type === 'ready') {
         slot.ready = true;
         balancer.add(pid);
@@ -135,6 +174,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     child.on('exit', (code, signal) => {
       children.delete(pid);
       balancer.remove(pid);
+      passedOver.delete(pid);
       // connections still queued for the dead worker die with it (the client sees a close)
       for (const socket of inFlight.get(pid)!) socket.destroy();
       inFlight.delete(pid);
@@ -151,9 +191,42 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     });
   }
 
+  /** Logs and kills a worker whose watchdog reports a call longer than `--timeout`. */
+  function watchReports(child: ChildProcess, pid: number): void {
+    const pipe = child.stdio.at(WATCHDOG_FD) as Readable;
+    pipe.setEncoding('utf8');
+    let text = '';
+    pipe.on('data', (chunk: string) => {
+      text += chunk;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n')) {
+        const line = text.slice(0, end);
+        text = text.slice(end + 1);
+        let report: WatchdogReport;
+        try {
+          report = JSON.parse(line) as WatchdogReport;
+        } catch {
+          continue; // not the watchdog's (the application wrote on fd WATCHDOG_FD?): not a reason to kill
+        }
+        log(`nibiru-ts: worker ${pid} has been inside one application call for ${report.ms} ms (--timeout ${formatDuration(config.timeoutMs)}): ${report.request}; killing it (SIGKILL)`);
+        child.kill('SIGKILL');
+      }
+    });
+  }
+
+  /** Logs, once, each worker the balancer now passes over. */
+  function noticeStalls(now: number): void {
+    for (const pid of balancer.ids) {
+      if (passedOver.has(pid) || !balancer.isStalled(pid, now)) continue;
+      passedOver.add(pid);
+      log(`nibiru-ts: worker ${pid} has not taken a connection handed to it ${balancer.unacknowledgedFor(pid, now)} ms ago; passing it over`);
+    }
+  }
+
   /** Hands one accepted connection to the least loaded worker, or queues it. */
   function dispatch(socket: net.Socket): void {
-    const pid = balancer.pick();
+    const now = Date.now();
+    noticeStalls(now);
+    const pid = balancer.pick(now);
     const child = pid === undefined ? undefined : children.get(pid);
     if (pid === undefined || child === undefined || !child.connected) {
       if (pid !== undefined) balancer.remove(pid);
@@ -166,7 +239,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       });
       return;
     }
-    balancer.opened(pid);
+    balancer.opened(pid, now);
     const sending = inFlight.get(pid)!;
     sending.add(socket);
     const message: MasterMessage = { type: 'connection' };
@@ -189,10 +262,8 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     fail(err);
   }
 
-  async function shutdown(graceMs: number): Promise<void> {
+  async function shutdown(graceMs: number): Promise<boolean> {
     stopping = true;
-    server.close();
-    for (const socket of waiting.splice(0)) socket.destroy();
     const exits: Promise<void>[] = [];
     for (const slot of slots) {
       clearTimeout(slot.restart);
@@ -200,18 +271,35 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       if (!child || child.exitCode !== null || child.signalCode !== null) continue;
       exits.push(
         new Promise<void>((resolve) => {
-          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + KILL_MARGIN_MS);
-          child.once('exit', () => {
+          const kill = setTimeout(() => {
+            log(`nibiru-ts: worker ${child.pid} still running ${KILL_MARGIN_MS} ms after the grace period (${graceMs} ms); killing it (SIGKILL), which cuts off what it holds`);
+            cutOff = true;
+            child.kill('SIGKILL');
+          }, graceMs + KILL_MARGIN_MS);
+          // 'close', not 'exit': after it, the worker's last messages (`cut`) have been read
+          child.once('close', (code) => {
             clearTimeout(kill);
+            // a worker not ready yet (still starting) held no connection, whatever its end
+            if (code !== 0 && slot.ready) cutOff = true;
             resolve();
           });
         }),
       );
-      // a signal rather than a message: a worker still importing its modules has no message
-      // listener yet, and would miss a message, never a signal
+      // a signal rather than a message: it overtakes the connections still in the channel
+      // (so the worker answers them with Connection: close), and a worker still importing its
+      // modules has no message listener yet, and would miss a message, never a signal
       child.kill('SIGTERM');
     }
+    // The listener's last turn: closing it resets the connections the kernel has queued, and
+    // in one more poll phase the master accepts and hands them over (server.ts: afterNextPoll).
+    await afterNextPoll();
+    server.close();
+    for (const socket of waiting.splice(0)) socket.destroy();
+    // no more connections: `stop` follows the last one sent to each worker on its channel
+    const stop: MasterMessage = { type: 'stop' };
+    for (const slot of slots) if (slot.child?.connected) slot.child.send(stop);
     await Promise.all(exits);
+    return !cutOff;
   }
 
   server.on('connection', dispatch);

@@ -12,7 +12,9 @@
  * {@link ResponseWriter.resume} on `drain`. The connection is told, at the end, whether it
  * may carry the next request.
  *
- * Everything one call writes is corked, so that a head and a short body leave in one send.
+ * A response whose body is known in full (the usual case) is encoded into one buffer and
+ * written at once: one write, one system call. A streamed body is written chunk by chunk, and
+ * what one call writes is corked so that it leaves in one send.
  * The minimal responses the server makes itself (an error, `100 Continue`) are here too; to a
  * HEAD request, an error response has no body either.
  *
@@ -210,6 +212,11 @@ export class ResponseWriter {
     this.#mustClose = mustClose;
   }
 
+  /** The request this response answers. */
+  get request(): Request {
+    return this.#request;
+  }
+
   /** Calls the application with `environ` and writes its response, as far as the socket takes it. */
   start(app: App, environ: Environ): ResponseProgress {
     let res: AppResponse;
@@ -219,12 +226,7 @@ export class ResponseWriter {
       logAppError(this.#request, err);
       return this.sendError(500);
     }
-    this.#socket.cork();
-    try {
-      return this.#writeResponse(res);
-    } finally {
-      this.#socket.uncork();
-    }
+    return this.#writeResponse(res);
   }
 
   /**
@@ -260,16 +262,22 @@ export class ResponseWriter {
     // HEAD: the headers GET would get, yet no body (RFC 9110 §9.3.2)
     const sendsBody = request.method !== 'HEAD' && framing !== 'none';
     const close = this.#mustClose || (sendsBody && framing === 'close');
-    socket.write(responseHead(res, framing, connectionHeader(request.version, close)), 'latin1');
+    const head = responseHead(res, framing, connectionHeader(request.version, close));
 
     if (!sendsBody || res.rest === null) {
-      if (sendsBody) for (const chunk of res.chunks) this.#writeChunk(chunk);
+      socket.write(encodeResponse(head, sendsBody ? res.chunks : [], sendsBody ? res.length : 0));
       closeBody(res, request);
       return close ? 'close' : 'keep-alive';
     }
-    // A streamed body: the first chunk, then the others as the generator produces them.
-    this.#stream = { res, rest: res.rest, framing, remaining: res.declaredLength, close };
-    return this.#writeStreamed(res.chunks[0]!) ?? this.#pull();
+    // A streamed body: the head and the first chunk, then the others as the generator produces them.
+    socket.cork();
+    try {
+      socket.write(head, 'latin1');
+      this.#stream = { res, rest: res.rest, framing, remaining: res.declaredLength, close };
+      return this.#writeStreamed(res.chunks[0]!) ?? this.#pull();
+    } finally {
+      socket.uncork();
+    }
   }
 
   /** Pulls chunks from the generator while the socket accepts them. */
@@ -346,6 +354,25 @@ export class ResponseWriter {
   }
 }
 
+/**
+ * A whole response as one buffer: the head in latin1 (one byte per character, as its header
+ * values were checked to be), then the body, text as UTF-8 and bytes as they are. `length` is
+ * the body's length in bytes, so the buffer is filled to its end.
+ */
+function encodeResponse(head: string, chunks: readonly Chunk[], length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(head.length + length);
+  let at = bytes.write(head, 0, 'latin1');
+  for (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      at += bytes.write(chunk, at, 'utf8');
+    } else {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+  }
+  return bytes;
+}
+
 /** A chunk as bytes: strings as UTF-8, bytes as they are. */
 function toBytes(chunk: Chunk): Buffer {
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
@@ -365,8 +392,8 @@ function closeBody(res: AppResponse, request: Request): void {
   }
 }
 
-/** `GET /path`, for a log line. */
-function describeRequest(request: Request): string {
+/** The request as its method and target (`GET /path`), for a log line. */
+export function describeRequest(request: Request): string {
   return `${request.method} ${request.target}`;
 }
 

@@ -16,3 +16,19 @@ describe('parseCli --workers', () => {
     expect(() => parseCli(['docs.app:app', `--workers=${n}`])).toThrow(`bad workers '${n}': expected a whole number from 1 to ${MAX_WORKERS}`);
   });
 });
+
+describe('parseCli --timeout', () => {
+  it('defaults to 30 s, as gunicorn', () => {
+    expect(DEFAULTS.timeoutMs).toBe(30_000);
+    expect(parseCli(['docs.app:app'])).toMatchObject({ timeoutMs: 30_000 });
+  });
+  it('takes a duration, a bare number being seconds, and 0 for off', () => {
+    expect(parseCli(['docs.app:app', '--timeout', '1s'])).toMatchObject({ timeoutMs: 1_000 });
+    expect(parseCli(['docs.app:app', '--timeout', '500ms'])).toMatchObject({ timeoutMs: 500 });
+    expect(parseCli(['docs.app:app', '--timeout', '2'])).toMatchObject({ timeoutMs: 2_000 });
+    expect(parseCli(['docs.app:app', '--timeout', '0'])).toMatchObject({ timeoutMs: 0 });
+  });
+  it.each(['2x', '-1s', '61m'])('refuses --timeout %j in one line', (raw) => {
+    expect(() => parseCli(['docs.app:app', `--timeout=${raw}`])).toThrow(`bad timeout '${raw}': expected a duration from 0 to 1h, such as 30s, 500ms or 2m`);
+  });
+});

@@ -17,21 +17,28 @@
  *   One line on stderr per death and per replacement; nothing per request. A worker that
  *   cannot load the application is not replaced: that is fatal, and the master reports the
  *   application's error and exits 1.
- * - **Shutdown.** Close the master's descriptor, send every worker SIGTERM (each closes its
- *   listener, finishes its requests in flight within the grace period and exits 0), wait for
- *   them (SIGKILL after the grace period and a margin), and resolve. Once the last descriptor is closed the kernel
- *   closes the socket.
+ * - **Stuck workers.** Each worker's watchdog thread reports, on a pipe of its own
+ *   ({@link WATCHDOG_FD}), an application call that has run longer than `--timeout`; the
+ *   master logs the worker, how long and the request line, and kills it with SIGKILL. It is
+ *   replaced like any worker that died.
+ * - **Shutdown.** Close the master's descriptor and send every worker SIGTERM: each keeps
+ *   accepting for one more poll phase, closes its listener, serves what has reached it (with
+ *   `Connection: close`) within the grace period, and exits. Once the last descriptor is
+ *   closed, the kernel closes the socket. Wait for them (SIGKILL after the grace period and a
+ *   margin), and tell whether every request in progress was answered: a worker that cut
+ *   requests off reports them, and the master logs them.
  *
  * What it will not do: choose which worker gets a connection. The kernel wakes whichever
  * workers wait in `accept`, and the first to call it wins.
  */
 
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-import type { Config } from './cli.ts';
+import { formatDuration, type Config } from './cli.ts';
 import { AppLoadError, ListenError, WorkerStartError } from './errors.ts';
-import { SHARED_SOCKET_FD, type WorkerInit, type WorkerMessage } from './messages.ts';
+import { SHARED_SOCKET_FD, WATCHDOG_FD, type WatchdogReport, type WorkerInit, type WorkerMessage } from './messages.ts';
 import { bindShared } from './server.ts';
 
 /** The file every worker process runs. */
@@ -61,8 +68,12 @@ export interface Master {
    * application. `main` prints the error and exits 1.
    */
   readonly failed: Promise<Error>;
-  /** Stops accepting, lets the workers finish within `graceMs`, and resolves when all exited. */
-  shutdown(graceMs: number): Promise<void>;
+  /**
+   * Stops accepting, lets the workers serve what has reached them within `graceMs`, and
+   * resolves when all have exited: true when every request in progress was answered, false
+   * when some were cut off (each one logged) or a worker had to be killed.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
 }
 
 /** One worker slot: the process in it now, and its restart history. */
@@ -89,6 +100,8 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
 
   const slots: Slot[] = [];
   let stopping = false;
+  /** Whether a request was cut off, or a worker killed, while stopping. */
+  let cutOff = false;
   let starting = true;
   let fail!: (err: Error) => void;
   const failed = new Promise<Error>((resolve) => (fail = resolve));
@@ -96,9 +109,11 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
   let allReady: (() => void) | undefined;
 
   const init: WorkerInit = { config, port };
-  // the worker inherits the shared socket as its fd 4, after the IPC channel's fd 3
-  const stdio: Array<'ignore' | 'inherit' | 'ipc' | number> = ['ignore', 'inherit', 'inherit', 'ipc'];
+  // the worker inherits the shared socket as its fd 4, after the IPC channel's fd 3, and its
+  // watchdog reports on a pipe of its own, fd 5
+  const stdio: Array<'ignore' | 'inherit' | 'ipc' | 'pipe' | number> = ['ignore', 'inherit', 'inherit', 'ipc'];
   stdio[SHARED_SOCKET_FD] = shared.fd;
+  stdio[WATCHDOG_FD] = 'pipe';
 
   function spawn(slot: Slot): void {
     slot.restart = undefined;
@@ -112,8 +127,12 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     slot.child = child;
     const pid = child.pid!;
     child.on('error', () => {}); // a send to a worker that just died; its 'exit' follows
+    watchReports(child, pid);
     child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'ready') {
+      if (message.type === 'cut') {
+        cutOff = true;
+        for (const request of message.requests) log(`nibiru-ts: worker ${pid}: cut off at the end of the grace period: ${request}`);
+      } else if (message.type === 'ready') {
         slot.ready = true;
         if (!starting) log(`nibiru-ts: worker ${pid} started`);
         if (starting && slots.every((s) => s.ready)) allReady?.();
@@ -135,13 +154,35 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     });
   }
 
+  /** Logs and kills a worker whose watchdog reports a call longer than `--timeout`. */
+  function watchReports(child: ChildProcess, pid: number): void {
+    const pipe = child.stdio.at(WATCHDOG_FD) as Readable;
+    pipe.setEncoding('utf8');
+    let text = '';
+    pipe.on('data', (chunk: string) => {
+      text += chunk;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n')) {
+        const line = text.slice(0, end);
+        text = text.slice(end + 1);
+        let report: WatchdogReport;
+        try {
+          report = JSON.parse(line) as WatchdogReport;
+        } catch {
+          continue; // not the watchdog's (the application wrote on fd WATCHDOG_FD?): not a reason to kill
+        }
+        log(`nibiru-ts: worker ${pid} has been inside one application call for ${report.ms} ms (--timeout ${formatDuration(config.timeoutMs)}): ${report.request}; killing it (SIGKILL)`);
+        child.kill('SIGKILL');
+      }
+    });
+  }
+
   function fatal(err: Error): void {
     if (stopping) return;
     startupFailed?.(err);
     fail(err);
   }
 
-  async function shutdown(graceMs: number): Promise<void> {
+  async function shutdown(graceMs: number): Promise<boolean> {
     stopping = true;
     shared.close();
     const exits: Promise<void>[] = [];
@@ -151,9 +192,16 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       if (!child || child.exitCode !== null || child.signalCode !== null) continue;
       exits.push(
         new Promise<void>((resolve) => {
-          const kill = setTimeout(() => child.kill('SIGKILL'), graceMs + KILL_MARGIN_MS);
-          child.once('exit', () => {
+          const kill = setTimeout(() => {
+            log(`nibiru-ts: worker ${child.pid} still running ${KILL_MARGIN_MS} ms after the grace period (${graceMs} ms); killing it (SIGKILL), which cuts off what it holds`);
+            cutOff = true;
+            child.kill('SIGKILL');
+          }, graceMs + KILL_MARGIN_MS);
+          // 'close', not 'exit': after it, the worker's last messages (`cut`) have been read
+          child.once('close', (code) => {
             clearTimeout(kill);
+            // a worker not ready yet (still starting) held no connection, whatever its end
+            if (code !== 0 && slot.ready) cutOff = true;
             resolve();
           });
         }),
@@ -163,6 +211,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       child.kill('SIGTERM');
     }
     await Promise.all(exits);
+    return !cutOff;
   }
 
   for (let index = 0; index < config.workers; index++) {

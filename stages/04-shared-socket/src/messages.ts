@@ -4,14 +4,15 @@
  * message may carry a file descriptor alongside, as `SCM_RIGHTS` ancillary data).
  *
  * Strategy: a few small messages, each a discriminated union member on `type`. Types and
- * one constant only, so the master (which never parses HTTP) and the worker can both import
- * it.
+ * constants only, so the master (which never parses HTTP) and the worker can both import it.
  *
  * No message crosses per connection: the workers inherit the listening socket when they are
  * forked and accept on it themselves. What is left is the life cycle, from the workers:
- * `ready` and `start-error`; the master sends nothing (it stops a worker with SIGTERM). Stage
- * 03 also had `connection`, carrying each connection's descriptor to a worker, and `closed`,
- * the completion notification its least-connection count needed.
+ * `ready`, `start-error` and `cut`; the master sends nothing (it stops a worker with SIGTERM).
+ * Stage 03 also had `connection`, carrying each connection's descriptor to a worker,
+ * `accepted` and `closed`, which its least-connection count needed, and `stopping` and `stop`,
+ * which made sure no descriptor on its way to a stopping worker was lost. A worker's watchdog
+ * reports on a pipe of its own ({@link WATCHDOG_FD}), since it runs in a thread.
  */
 
 import type { Config } from './cli.ts';
@@ -33,6 +34,16 @@ export type WorkerMessage =
       readonly type: 'start-error';
       /** Why, in one line. */
       readonly message: string;
+    }
+  /**
+   * The worker is stopping and had to cut requests off when the grace period ran out; it
+   * exits with `EXIT_REQUESTS_CUT` after this message. The master logs each request.
+   */
+  | {
+      /** Requests were cut off. */
+      readonly type: 'cut';
+      /** One line per request, e.g. `GET /big from 127.0.0.1:51234 (its response was not all sent)`. */
+      readonly requests: readonly string[];
     };
 
 /** What the master gives a new worker (as its one command-line argument, in JSON). */
@@ -48,3 +59,17 @@ export interface WorkerInit {
  * after stdin, stdout, stderr (0-2) and the IPC channel (3).
  */
 export const SHARED_SOCKET_FD = 4;
+
+/**
+ * What a worker's watchdog thread writes, one JSON object per line, on the pipe
+ * {@link WATCHDOG_FD} when an application call has run past `--timeout`.
+ */
+export interface WatchdogReport {
+  /** How long the call had run, in milliseconds. */
+  readonly ms: number;
+  /** Its request line, e.g. `GET /slow?ms=5000`. */
+  readonly request: string;
+}
+
+/** The file descriptor of the pipe a worker's watchdog reports on: the one after the shared socket. */
+export const WATCHDOG_FD = 5;

@@ -5,7 +5,8 @@
  * completed the TCP handshake but that the server has not accepted yet) and hand every
  * connection to {@link handleConnection}. Connections now outlive a request, so the server
  * keeps them in a {@link ConnectionSet} (`serving.ts`, which the workers of stages 03 and 04
- * reuse) to shut them down gracefully.
+ * reuse) to shut them down gracefully: what has arrived is served, the rest is closed, and
+ * what is still open after the grace period is destroyed and reported.
  *
  * Stage 04 adds {@link bindShared}: the master binds the address without listening, and the
  * workers it forks inherit the socket and listen on it (`worker.ts`).
@@ -32,9 +33,11 @@ export interface RunningServer {
   readonly connections: ConnectionSet;
   /**
    * Stops accepting, shuts every connection down gracefully, and destroys those still open
-   * after `graceMs` (default: the configured `--grace`).
+   * after `graceMs` (default: the configured `--grace`); see {@link ConnectionSet.shutdown}.
+   *
+   * @returns the requests cut off when the grace period ran out, one line each.
    */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs?: number): Promise<string[]>;
 }
 
 /**
@@ -58,9 +61,12 @@ export async function startServer(config: Config, app: App): Promise<RunningServ
     port,
     connections,
     close: async (graceMs = config.graceMs) => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await connections.shutdown(graceMs);
+      let closed!: Promise<void>;
+      const cut = await connections.shutdown(graceMs, () => {
+        closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      });
       await closed;
+      return cut;
     },
   };
 }

@@ -1,0 +1,134 @@
+/**
+ * `npm run bench:reference [-- --only <name,...>]`: measures again every reference run the
+ * documents cite, then rewrites their figures (`npm run figures`).
+ *
+ * Strategy: one list, {@link REFERENCE_RUNS}, of the commands that made the files in
+ * `bench/results/reference/`, each run with `--save-reference` under one hold of the shared
+ * lock, one after the other, so that the whole set comes from one session on one machine.
+ * Each file records its command, commit, machine and load average; re-running on a quiet
+ * machine is this one command. A run whose tool is not installed is skipped, and said so.
+ */
+
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { estimateAbSeconds, parseAbArgs, type AbOptions } from './ab.ts';
+import { formatDuration, parseFlags, BenchUsageError } from './cli-args.ts';
+import { estimateSeconds, parseCompareArgs, type CompareOptions } from './compare.ts';
+import { toolAvailable } from './load.ts';
+import { announce, runUnderLock } from './lock.ts';
+import { estimateEntrySeconds, parseLogArgs, type Entry, type LogOptions } from './log.ts';
+import { loadAverage } from './machine.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+
+/** One reference run: the file it writes, and the command that writes it. */
+export interface ReferenceRun {
+  /** The file under `bench/results/reference/`, without `.json`. */
+  readonly name: string;
+  readonly script: 'bench:compare' | 'bench:log' | 'bench:ab';
+  /** Its arguments; `--save-reference` is added. */
+  readonly args: readonly string[];
+  /** What the documents use it for. */
+  readonly why: string;
+}
+
+/** Every run the documents cite, in the order they are made. */
+export const REFERENCE_RUNS: readonly ReferenceRun[] = [
+  { name: 'compare', script: 'bench:compare', args: ['--rounds', '5'], why: 'every stage and both yardsticks, the default generator: most figures' },
+  { name: 'compare-1thread', script: 'bench:compare', args: ['--targets', '02,04,node:http,node:cluster', '--threads', '1', '--out', 'compare-1thread'], why: 'the same with one generator thread: what a saturated generator does to the ratios' },
+  { name: 'compare-wrk', script: 'bench:compare', args: ['--tool', 'wrk'], why: 'every stage with wrk (skipped when wrk is not installed)' },
+  { name: 'compare-workers-close', script: 'bench:compare', args: ['--preset', 'workers', '--close'], why: 'stages 04, 03 and node:cluster with a new connection per request' },
+  { name: 'log-2024-08-06', script: 'bench:log', args: ['2024-08-06'], why: 'the backlog and the first request' },
+  { name: 'log-2025-01-01', script: 'bench:log', args: ['2025-01-01'], why: "stage 02 with the log's loads; one connection by each tool" },
+  { name: 'log-2026-01-01', script: 'bench:log', args: ['2026-01-01'], why: "stages 02 and 03 with the log's loads" },
+  { name: 'log-2026-01-02', script: 'bench:log', args: ['2026-01-02'], why: "stages 03 and 04 with the log's 1M-request loads" },
+  { name: 'log-mixed-load', script: 'bench:log', args: ['mixed-load'], why: 'the experiment the log did not run' },
+  { name: 'ab-02-8a01472-c56469c', script: 'bench:ab', args: ['8a01472..c56469c', '02'], why: 'the two connection changes of 2026-11-27, stage 02' },
+  { name: 'ab-04-8a01472-c56469c', script: 'bench:ab', args: ['8a01472..c56469c', '04'], why: 'the same, stage 04' },
+  { name: 'ab-02-8a01472-a4ebe9f', script: 'bench:ab', args: ['8a01472..a4ebe9f', '02'], why: 'the first change alone (no per-request __name)' },
+  { name: 'ab-02-a4ebe9f-c56469c', script: 'bench:ab', args: ['a4ebe9f..c56469c', '02'], why: 'the second change alone (one read buffer)' },
+  { name: 'ab-02-c56469c-c56469c', script: 'bench:ab', args: ['c56469c..c56469c', '02'], why: 'A against itself: the noise' },
+];
+
+const FILES: Record<ReferenceRun['script'], string> = { 'bench:compare': 'compare.ts', 'bench:log': 'log.ts', 'bench:ab': 'ab.ts' };
+
+/** Roughly how long a reference run takes, in seconds. */
+export function estimateRun(r: ReferenceRun): number {
+  if (r.script === 'bench:compare') return estimateSeconds(parseCompareArgs(r.args) as CompareOptions);
+  if (r.script === 'bench:ab') return estimateAbSeconds(parseAbArgs(r.args) as AbOptions);
+  const parsed = parseLogArgs(r.args) as { entry: Entry; options: LogOptions };
+  return estimateEntrySeconds(parsed.entry, parsed.options);
+}
+
+/** Whether a run can be made on this machine (its tool is installed). */
+function runnable(r: ReferenceRun): boolean {
+  const i = r.args.indexOf('--tool');
+  return i === -1 || toolAvailable(r.args[i + 1] as 'autocannon' | 'hey' | 'wrk');
+}
+
+/** The help text. */
+export function usage(): string {
+  const total = REFERENCE_RUNS.reduce((a, r) => a + estimateRun(r), 0);
+  return `Usage: npm run bench:reference [-- --only <name,...>]
+
+Measures again every reference run the documents cite, each with --save-reference, one
+after the other under one hold of the shared bench lock, then runs npm run figures. Run it
+on a quiet machine: every file records the load average, and the documents quote it.
+All of them take about ${formatDuration(total)}.
+
+The runs (bench/results/reference/<name>.json):
+${REFERENCE_RUNS.map((r) => `  ${r.name.padEnd(24)} npm run ${r.script} -- ${r.args.join(' ')} --save-reference\n  ${' '.repeat(24)} about ${formatDuration(estimateRun(r))}: ${r.why}`).join('\n')}
+
+Options:
+  --only <names>   only these runs (comma-separated names from the list above)
+  -h, --help       show this help, start nothing
+`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  let only: string[] | undefined;
+  try {
+    const { values } = parseFlags({ args: argv, options: { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    if (values.help) {
+      process.stdout.write(usage());
+      return;
+    }
+    only = values.only?.split(',').map((s) => s.trim());
+    const unknown = (only ?? []).filter((n) => !REFERENCE_RUNS.some((r) => r.name === n));
+    if (unknown.length > 0) throw new BenchUsageError(`no reference run ${unknown.join(', ')}`);
+  } catch (err) {
+    if (!(err instanceof BenchUsageError)) throw err;
+    process.stderr.write(`bench:reference: error: ${err.message}\n\n${usage()}`);
+    process.exit(1);
+  }
+  const runs = REFERENCE_RUNS.filter((r) => only === undefined || only.includes(r.name));
+  const total = runs.filter(runnable).reduce((a, r) => a + estimateRun(r), 0);
+  announce(`bench:reference: ${runs.length} run(s), about ${formatDuration(total)}`);
+  await runUnderLock('bench:reference');
+  const failed: string[] = [];
+  for (const r of runs) {
+    if (!runnable(r)) {
+      process.stderr.write(`bench:reference: ${r.name}: skipped, its tool is not installed\n`);
+      continue;
+    }
+    process.stderr.write(`\nbench:reference: ${r.name} (about ${formatDuration(estimateRun(r))}; load average ${loadAverage().join(', ')}): npm run ${r.script} -- ${r.args.join(' ')} --save-reference\n`);
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, FILES[r.script]), ...r.args, '--save-reference'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NIBIRU_BENCH_LOCKED: '1' },
+    });
+    if (child.status !== 0) failed.push(r.name);
+  }
+  const figures = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'figures.ts')], { cwd: ROOT, stdio: 'inherit' });
+  if (failed.length > 0) process.stderr.write(`bench:reference: failed: ${failed.join(', ')}\n`);
+  process.exit(failed.length > 0 || figures.status !== 0 ? 1 : 0);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`bench:reference: error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

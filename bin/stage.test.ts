@@ -1,0 +1,49 @@
+/**
+ * Unit tests of `bin/stage.ts`'s pure parts: which directory an app is loaded from, and the
+ * `--import` flags made absolute for the workers. `spec/app-loading.spec.ts` checks the whole
+ * path through a real `npm run stage`.
+ */
+
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { absoluteImports, resolveStage, startDirectory } from './stage.ts';
+
+const ROOT = '/repo';
+const npmEnv = { npm_lifecycle_event: 'stage', npm_package_json: path.join(ROOT, 'package.json'), INIT_CWD: '/home/me/site' };
+
+describe('startDirectory', () => {
+  it('is INIT_CWD when npm ran the stage script from the package root', () => {
+    expect(startDirectory(npmEnv, ROOT)).toBe('/home/me/site');
+  });
+  it('is the current directory when npm ran another script (INIT_CWD is inherited by everything below npm test)', () => {
+    expect(startDirectory({ ...npmEnv, npm_lifecycle_event: 'test' }, ROOT)).toBe(ROOT);
+  });
+  it('is the current directory when the process was started somewhere else than the package root', () => {
+    expect(startDirectory(npmEnv, '/tmp/elsewhere')).toBe('/tmp/elsewhere');
+  });
+  it('is the current directory without npm', () => {
+    expect(startDirectory({}, '/tmp/elsewhere')).toBe('/tmp/elsewhere');
+  });
+});
+
+describe('absoluteImports', () => {
+  const resolve = (s: string): string => `file:///repo/node_modules/${s}/index.mjs`;
+  it('resolves a bare --import specifier, in both spellings', () => {
+    expect(absoluteImports(['--import', 'tsx'], resolve)).toEqual(['--import', 'file:///repo/node_modules/tsx/index.mjs']);
+    expect(absoluteImports(['--import=tsx'], resolve)).toEqual(['--import=file:///repo/node_modules/tsx/index.mjs']);
+  });
+  it('leaves paths, URLs and other flags alone', () => {
+    const argv = ['--import', './local.mjs', '--import=/abs/x.mjs', '--import', 'file:///x.mjs', '--enable-source-maps', 'tsx'];
+    expect(absoluteImports(argv, resolve)).toEqual(argv);
+  });
+});
+
+describe('resolveStage', () => {
+  const stages = ['01-request-line', '02-full-parser'];
+  it('takes 01, 1, the folder name or its name without the number', () => {
+    for (const name of ['01', '1', '01-request-line', 'request-line']) expect(resolveStage(name, stages)).toBe('01-request-line');
+  });
+  it('is undefined for a stage that does not exist', () => {
+    expect(resolveStage('07', stages)).toBeUndefined();
+  });
+});

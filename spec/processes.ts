@@ -1,0 +1,82 @@
+/**
+ * Waiting on server processes, for the specs about their life cycle (`shutdown.spec.ts`,
+ * `timeout.spec.ts`, `dead-master.spec.ts`): until a process is blocked inside the
+ * application, until its stderr says something, until it is gone.
+ *
+ * Strategy: every wait is on an event the operating system or the server reports (a process
+ * state in `/proc`, a line on stderr, a connection's bytes having left), never a sleep guessed
+ * for the machine's speed. Each wait has a generous deadline so that a server that never gets
+ * there fails the test instead of hanging it. `spec/workers.spec.ts` has its own copies of the
+ * first two helpers.
+ */
+
+import { readFileSync } from 'node:fs';
+import type net from 'node:net';
+import { sleep } from '../harness/client.ts';
+import type { StageProcess } from '../harness/launcher.ts';
+
+/**
+ * Waits until the main thread of `pid` sleeps in a futex, as `/slow` does (`Atomics.wait`);
+ * an idle Node process sleeps in `epoll_wait` instead. Linux's `/proc/<pid>/wchan` tells; where
+ * there is no such file, a pause has to do.
+ */
+export async function blockedInApp(pid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let wchan: string;
+    try {
+      wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    } catch {
+      await sleep(300);
+      return;
+    }
+    if (wchan.includes('futex')) return;
+    await sleep(10);
+  }
+  throw new Error(`process ${pid} never blocked in the app`);
+}
+
+/** Waits until `pattern` appears on the server's stderr, and returns the match. */
+export async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = pattern.exec(proc.stderr());
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`stderr never matched ${pattern}; stderr: ${proc.stderr()}`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Whether `pid` has exited. A process whose parent died is reaped by init, maybe not at once:
+ * until then it is a zombie, which `kill(pid, 0)` still finds. A zombie holds no descriptor,
+ * so it counts as gone.
+ */
+export function gone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the state follows the command name, which is in parentheses and may hold spaces
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+}
+
+/** Waits until every one of `pids` has exited. */
+export async function allGone(pids: readonly number[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pids.every(gone)) {
+    if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs} ms: ${pids.filter((p) => !gone(p)).join(', ')}`);
+    await sleep(20);
+  }
+}
+
+/** Writes `bytes` on `socket` and resolves once they have been handed to the kernel. */
+export function send(socket: net.Socket, bytes: string): Promise<void> {
+  return new Promise((resolve, reject) => socket.write(bytes, 'latin1', (err) => (err ? reject(err) : resolve())));
+}
