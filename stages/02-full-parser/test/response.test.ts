@@ -131,6 +131,13 @@ describe('ResponseWriter', () => {
     const r = await write((_e, start) => (start('200 OK', []), ['hello']), { method: 'HEAD' });
     expect(r.text).toBe('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n');
   });
+  it('sends no body with 204 or 304, even when the app gives one (RFC 9110 §6.4.1)', async () => {
+    for (const status of ['204 No Content', '304 Not Modified']) {
+      const r = await write((_e, start) => (start(status, []), ['hello']));
+      expect(r.text).toBe(`HTTP/1.1 ${status}\r\n\r\n`);
+      expect(r.progress).toBe('keep-alive');
+    }
+  });
   it('answers an unknown method with 501 (sendError) and keeps the connection; to HEAD, without a body', async () => {
     let progress!: ResponseProgress;
     const server = net.createServer((socket) => {

@@ -22,6 +22,10 @@
  *   pipelines and does not read), the connection stops taking requests and stops reading
  *   until the socket drains, so the server never holds more than about that much per
  *   connection. A streamed response whose client does not read waits the same way: `writing`.
+ * - **Shutdown** (`shutdown()`, which the `ConnectionSet` of `serving.ts` calls): a busy
+ *   connection finishes the response in flight, with `Connection: close`; an idle one gets
+ *   one more turn of the event loop first, since idle only means that no byte has been read,
+ *   and a request already waiting in the kernel is read and served in that turn.
  * - **One timer per connection**, never one per request. A deadline is a time and what to do
  *   then; the timer fires at the earliest deadline armed and re-arms itself if the deadline
  *   has moved later since, so the common path only stores a number.
