@@ -47,7 +47,7 @@ import { buildEnviron, type EnvironContext } from './environ.ts';
 import { HttpError, RequestTimeout } from './errors.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
 import { KNOWN_METHODS } from './request-line.ts';
-import { describeRequest, ResponseWriter, sendContinue, sendError, type ResponseProgress } from './response.ts';
+import { describeRequest, errorResponse, ResponseWriter, sendContinue, type ResponseProgress } from './response.ts';
 
 /** What a connection needs to know. The parser limits are read from it as they are. */
 export interface ConnectionOptions extends ParserLimits {
@@ -354,7 +354,7 @@ class ServedConnection implements Connection {
       this.destroy();
       return;
     }
-    sendError(this.socket, err.status, 'close', method);
+    this.socket.write(errorResponse(err.status, 'close', method));
     this.#close();
   }
 

@@ -151,11 +151,6 @@ export function errorResponse(status: number, connection: ConnectionHeader = 'cl
   );
 }
 
-/** Writes the minimal response for an error status (see {@link errorResponse}). */
-export function sendError(socket: Socket, status: number, connection: ConnectionHeader = 'close', method: string | null = null): void {
-  socket.write(errorResponse(status, connection, method));
-}
-
 /**
  * Writes the interim response that tells a client waiting with `Expect: 100-continue` to send
  * its body.
@@ -236,7 +231,7 @@ export class ResponseWriter {
    */
   sendError(status: number): ResponseProgress {
     const request = this.#request;
-    sendError(this.#socket, status, connectionHeader(request.version, this.#mustClose), request.method);
+    this.#socket.write(errorResponse(status, connectionHeader(request.version, this.#mustClose), request.method));
     return this.#mustClose ? 'close' : 'keep-alive';
   }
 

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { DEFAULTS } from '../src/cli.ts';
-import { handleConnection } from '../src/connection.ts';
+import { handleConnection, type Connection } from '../src/connection.ts';
 import { startServer } from '../src/server.ts';
 import { ConnectionSet, connectionOptionsFromConfig } from '../src/serving.ts';
 
@@ -83,5 +83,27 @@ describe('ConnectionSet and startServer', () => {
     await a.closed;
     expect(a.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close\r\n\r\nok$/);
     expect(server.listening).toBe(false);
+  });
+});
+
+describe('ConnectionSet: a client that does not read its responses', () => {
+  it('pipelined responses still unsent when the grace period runs out are reported as such', async () => {
+    const big: App = (_e, start) => (start('200 OK', []), [Buffer.alloc(1 << 20, 0x61)]);
+    const set = new ConnectionSet();
+    let connection!: Connection;
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      connection = handleConnection(socket, connectionOptionsFromConfig({ ...config, maxWriteBuffer: 1024 }, 0, false, big));
+      set.add(connection);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    client.on('error', () => {});
+    client.pause(); // never reads: the kernel's buffers fill, then Node's
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(32));
+    await until(() => connection?.state === 'writing');
+    const port = client.localPort;
+    const cut = await set.shutdown(100, () => void server.close());
+    client.destroy(); // a paused client sees no end of what it does not read
+    expect(cut).toEqual([`responses to 127.0.0.1:${port} (not all sent)`]);
   });
 });

@@ -138,7 +138,9 @@ function describeCutRequest(c: Connection): string {
     case 'body':
       return `${c.request} from ${peer} (its body had not all arrived)`;
     case 'writing':
-      return `${c.request} from ${peer} (its response was not all sent)`;
+      // a streamed response names its request; responses to a pipeline, all written, do not
+      if (c.request !== null) return `${c.request} from ${peer} (its response was not all sent)`;
+      return `responses to ${peer} (not all sent)`;
     default:
       return `a response to ${peer} (not all sent)`;
   }
