@@ -90,13 +90,13 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   // a master that died while this worker was importing its modules, before the listener above
   // was on, has disconnected already, and nothing will say so again
   if (!process.connected) stop();
+  const fail = (message: string): void => tell({ type: 'start-error', message }, () => process.exit(1));
 
   let app: App;
   try {
     app = await loadApp(config.app);
   } catch (err) {
-    const message = err instanceof AppLoadError ? err.message : `error loading ${config.app}: ${String(err)}`;
-    tell({ type: 'start-error', message }, () => process.exit(1));
+    fail(err instanceof AppLoadError ? err.message : `error loading ${config.app}: ${String(err)}`);
     return;
   }
   if (stopping) return;
