@@ -291,7 +291,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       child.kill('SIGTERM');
     }
     // The listener's last turn: closing it resets the connections the kernel has queued, and
-    // in one more poll phase the master accepts and hands them over (server.ts: afterNextPoll).
+    // in one more poll phase the master accepts and hands them over (serving.ts: afterNextPoll).
     await afterNextPoll();
     server.close();
     for (const socket of waiting.splice(0)) socket.destroy();
