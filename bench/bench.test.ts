@@ -134,8 +134,10 @@ describe('bench:compare --quick (smoke run, shape only)', () => {
 
 describe('bench:ab (smoke run, shape only)', () => {
   it('measures one stage at two commits, in alternating rounds, and removes its checkouts', { timeout: 120_000 }, async (ctx) => {
-    const tmpBefore = readdirSync(os.tmpdir()).filter((n) => n.startsWith('nibiru-ab-'));
-    const r = await run('bench:ab', ['HEAD..HEAD', '01', '--rounds', '2', '-d', '1', '--warmup', '0', '-c', '4']);
+    // a temporary folder of its own: another bench:ab running beside this test (a second
+    // npm test, a session measuring) makes and removes its checkouts in the shared one
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'nibiru-ab-test-'));
+    const r = await run('bench:ab', ['HEAD..HEAD', '01', '--rounds', '2', '-d', '1', '--warmup', '0', '-c', '4'], { TMPDIR: tmp });
     if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
     expect(r.code, r.stderr).toBe(0);
     const data = saved<AbResults>('ab-01-');
@@ -143,7 +145,8 @@ describe('bench:ab (smoke run, shape only)', () => {
     expect(data.rounds.map((x) => x.first)).toEqual(['A', 'B']);
     expect(data.ratio.n).toBe(2);
     expect(r.stdout).toMatch(/B \/ A, median \(lowest–highest round\): \*\*[\d.]+ \([\d.]+–[\d.]+\)\*\* in requests\/s/);
-    expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith('nibiru-ab-'))).toEqual(tmpBefore);
+    expect(readdirSync(tmp).filter((n) => n.startsWith('nibiru-ab-'))).toEqual([]);
+    rmSync(tmp, { recursive: true, force: true });
   });
 });
 

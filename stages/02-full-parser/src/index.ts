@@ -6,14 +6,18 @@
  * @module 02-full-parser
  */
 
+export * from './abnf.ts';
 export * from './app.ts';
 export * from './cli.ts';
 export * from './connection.ts';
 export * from './environ.ts';
 export * from './errors.ts';
+export * from './fields.ts';
 export * from './log.ts';
 export * from './main.ts';
 export * from './parser.ts';
 export * from './request-line.ts';
 export * from './response.ts';
 export * from './server.ts';
+export * from './serving.ts';
+export * from './target.ts';

@@ -19,10 +19,12 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { AppLoadError, loadApp } from './app.ts';
-import { EXIT_USAGE, formatDuration, parseCli, USAGE, UsageError } from './cli.ts';
+import { loadApp } from './app.ts';
+import { EXIT_USAGE, formatDuration, parseCli, USAGE } from './cli.ts';
+import { AppLoadError, ListenError, UsageError } from './errors.ts';
 import { createLogger } from './log.ts';
-import { EXIT_REQUESTS_CUT, ListenError, startServer } from './server.ts';
+import { startServer } from './server.ts';
+import { EXIT_REQUESTS_CUT } from './serving.ts';
 
 /** The name of this stage, as the ready line prints it. */
 export const STAGE = '02-full-parser';

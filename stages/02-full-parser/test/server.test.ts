@@ -2,8 +2,9 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { DEFAULTS } from '../src/cli.ts';
-import { handleConnection } from '../src/connection.ts';
-import { connectionOptions, ConnectionSet, startServer } from '../src/server.ts';
+import { handleConnection, type Connection } from '../src/connection.ts';
+import { startServer } from '../src/server.ts';
+import { ConnectionSet, connectionOptionsFromConfig } from '../src/serving.ts';
 
 const ok: App = (_e, start) => (start('200 OK', []), ['ok']);
 const config = { ...DEFAULTS, app: 'test', port: 0 };
@@ -22,13 +23,6 @@ function connect(port: number): Promise<{ socket: net.Socket; text: () => string
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 5));
 }
-
-describe('connectionOptions', () => {
-  it('carries every limit and timeout of the configuration', () => {
-    const o = connectionOptions({ ...config, maxHeaderCount: 7, keepAliveTimeoutMs: 9 }, 1234, true, ok);
-    expect(o).toMatchObject({ app: ok, maxHeaderCount: 7, keepAliveTimeoutMs: 9, serverPort: 1234, multiprocess: true, serverName: '127.0.0.1' });
-  });
-});
 
 describe('ConnectionSet and startServer', () => {
   it('counts open connections and resolves shutdown once idle ones are closed', async () => {
@@ -76,7 +70,7 @@ describe('ConnectionSet and startServer', () => {
 
   it('keeps accepting for one turn of the event loop, and serves what that turn brings, with Connection: close', async () => {
     const set = new ConnectionSet();
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => set.add(handleConnection(socket, connectionOptions(config, 0, false, ok))));
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => set.add(handleConnection(socket, connectionOptionsFromConfig(config, 0, false, ok))));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     let accepted = 0;
     server.on('connection', () => accepted++);
@@ -90,8 +84,26 @@ describe('ConnectionSet and startServer', () => {
     expect(a.text()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: close\r\n\r\nok$/);
     expect(server.listening).toBe(false);
   });
+});
 
-  it('an empty set shuts down after one turn of the event loop, with nothing cut off', async () => {
-    await expect(new ConnectionSet().shutdown(10_000)).resolves.toEqual([]);
+describe('ConnectionSet: a client that does not read its responses', () => {
+  it('pipelined responses still unsent when the grace period runs out are reported as such', async () => {
+    const big: App = (_e, start) => (start('200 OK', []), [Buffer.alloc(1 << 20, 0x61)]);
+    const set = new ConnectionSet();
+    let connection!: Connection;
+    const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+      connection = handleConnection(socket, connectionOptionsFromConfig({ ...config, maxWriteBuffer: 1024 }, 0, false, big));
+      set.add(connection);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    client.on('error', () => {});
+    client.pause(); // never reads: the kernel's buffers fill, then Node's
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(32));
+    await until(() => connection?.state === 'writing');
+    const port = client.localPort;
+    const cut = await set.shutdown(100, () => void server.close());
+    client.destroy(); // a paused client sees no end of what it does not read
+    expect(cut).toEqual([`responses to 127.0.0.1:${port} (not all sent)`]);
   });
 });

@@ -15,6 +15,7 @@
  */
 
 import { parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { DEFAULT_LIMITS } from './parser.ts';
 
@@ -142,14 +143,6 @@ Exit status:
   2   a mistake on the command line
   3   stopped, but requests were cut off when --grace ran out, or a worker had to be killed
 `;
-
-/** A command-line mistake; `main` prints the message on one line and exits {@link EXIT_USAGE}. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /** How `parseArgs` reads one option. */
 export interface OptionSpec {

@@ -1,9 +1,9 @@
 /**
  * From a parsed request to the application's `environ` (PEP 3333, adapted: see `docs/wsgi.md`).
  *
- * Strategy: one object literal of the same shape for every request (so V8 keeps one hidden
- * class for the common keys), then one `HTTP_*` key per distinct field name. The header fields
- * arrive from the parser already lowercased and in order; a name that repeats is combined into
+ * Strategy: the CGI keys from the request-line and the connection, then one `HTTP_*` key per
+ * distinct field name. The header fields arrive from the parser already lowercased and in
+ * order; a name that repeats is combined into
  * one value, as RFC 9110 §5.3 allows a recipient to do: the values joined with `, `, in order.
  * `Cookie` is the exception: its values are joined with `; ` (RFC 6265 §5.4), since a cookie
  * value may itself hold a comma. `Content-Type` and `Content-Length` become `CONTENT_TYPE` and
@@ -23,7 +23,7 @@
 
 import { BufferInput, stderrStream, type Environ } from './app.ts';
 import type { Request } from './parser.ts';
-import { decodePath, splitTarget } from './request-line.ts';
+import { decodePath, splitTarget } from './target.ts';
 
 /** What the environ needs to know about the connection and the server. */
 export interface EnvironContext {
@@ -39,23 +39,12 @@ export interface EnvironContext {
   readonly multiprocess: boolean;
 }
 
-// A request without a body shares this one: reading an empty input changes nothing.
-const NO_BODY = new BufferInput(Buffer.alloc(0));
-
-// One shared, frozen `wsgi.version` rather than a new array per request.
-const WSGI_VERSION: readonly [1, 0] = Object.freeze([1, 0] as const);
-
-// `HTTP_` names of the fields browsers send most, computed once.
-const KEY_CACHE = new Map<string, string>();
+// A request without a body reads from this one: reading from an empty buffer changes nothing.
+const NO_BODY = Buffer.alloc(0);
 
 /** The environ key of a (lowercased) field name: `user-agent` is `HTTP_USER_AGENT`. */
 export function environKey(name: string): string {
-  let key = KEY_CACHE.get(name);
-  if (key === undefined) {
-    key = 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
-    if (KEY_CACHE.size < 512) KEY_CACHE.set(name, key);
-  }
-  return key;
+  return `HTTP_${name.toUpperCase().replaceAll('-', '_')}`;
 }
 
 /**
@@ -77,24 +66,22 @@ export function buildEnviron(request: Request, body: Buffer | null, ctx: Environ
     SERVER_PROTOCOL: request.version === '1.1' ? 'HTTP/1.1' : 'HTTP/1.0',
     REMOTE_ADDR: ctx.remoteAddr,
     REMOTE_PORT: ctx.remotePort,
-    'wsgi.version': WSGI_VERSION,
+    'wsgi.version': [1, 0],
     'wsgi.url_scheme': 'http',
-    'wsgi.input': body === null || body.length === 0 ? NO_BODY : new BufferInput(body),
+    'wsgi.input': new BufferInput(body ?? NO_BODY),
     'wsgi.errors': stderrStream,
     'wsgi.multithread': false,
     'wsgi.multiprocess': ctx.multiprocess,
     'wsgi.run_once': false,
   };
   const env = environ as unknown as Record<string, string>;
-  // RFC 9112 §3.2.2: an absolute-form target's authority (checked by the parser) replaces Host.
+  // RFC 9112 §3.2.2: an absolute-form target's authority (checked by the parser) replaces Host
   const absolute = request.form === 'absolute';
   if (absolute) {
     setServerFromHost(environ, authority);
     env.HTTP_HOST = authority;
   }
-  const headers = request.headers;
-  for (let i = 0; i < headers.length; i++) {
-    const [name, value] = headers[i]!;
+  for (const [name, value] of request.headers) {
     if (name === 'host') {
       if (!absolute) {
         setServerFromHost(environ, value);
@@ -117,18 +104,9 @@ export function buildEnviron(request: Request, body: Buffer | null, ctx: Environ
 /** `Host: name[:port]`, where name may be an IP-literal in brackets (RFC 9110 §7.2). */
 function setServerFromHost(environ: Environ, host: string): void {
   if (host === '') return; // allowed when the target carries no authority (RFC 9112 §3.2)
-  // The last ':' after any ']', scanning back by hand: String#lastIndexOf is not inlined by V8,
-  // and this runs once per request.
-  let colon = -1;
-  for (let i = host.length - 1; i >= 0; i--) {
-    const c = host.charCodeAt(i);
-    if (c === 0x3a /* : */) {
-      colon = i;
-      break;
-    }
-    if (c === 0x5d /* ] */) break;
-  }
-  if (colon !== -1) {
+  // the port follows the last ':', unless that ':' is inside an IP-literal's brackets
+  const colon = host.lastIndexOf(':');
+  if (colon > host.lastIndexOf(']')) {
     environ.SERVER_NAME = host.slice(0, colon);
     if (colon + 1 < host.length) environ.SERVER_PORT = host.slice(colon + 1);
   } else {

@@ -1,34 +1,50 @@
 /**
- * Errors that carry the HTTP status they should produce.
+ * Every kind of error the server reports, each with a stable `code`.
  *
- * Strategy: one base class, {@link HttpError}, with a `status` and a stable `code` (in the
- * manner of undici's `UND_ERR_*`), and one subclass per condition. Parsers only throw these;
- * the connection catches once, writes a minimal response with `Connection: close`, and ends
- * the socket. A connection is never reused after a protocol error.
+ * Strategy: one base class, {@link NibiruError}, with a `code` that tests and logs can match on
+ * (in the manner of undici's `UND_ERR_*`), and one subclass per condition. Two families:
  *
- * This stage parses whole requests (header section and body), so it adds the errors they can
- * produce: 413 for a body over the limit, 431 for a header section over the limits, and 408
- * for the connection to answer a client that is too slow to send its header section (the
- * parser itself never sees time, so it never throws that one).
+ * - **Protocol errors** ({@link HttpError} and its subclasses) carry the `status` the client is
+ *   answered with. The parser only throws these; the connection catches once, writes a minimal
+ *   response with `Connection: close`, and ends the socket. A connection is never reused
+ *   after a protocol error.
+ * - **The server's own errors**: a response the application got wrong
+ *   ({@link ResponseError}, answered with a 500), and what stops the server from starting
+ *   ({@link UsageError}, {@link AppLoadError}, {@link ListenError}, {@link WorkerStartError}),
+ *   which `main` prints on one line before it exits 1.
+ *
+ * Stage 02 parses whole requests, so it adds the statuses they can produce: 413 for a body
+ * over the limit, 431 for a header section over the limits, and 408 for the connection to
+ * answer a client that is too slow (the parser never sees time, so it never throws that one).
  */
 
-/**
- * Base class of every protocol error. `status` is the response status the server sends;
- * `code` is a stable identifier that tests and logs can match on.
- *
- * @see RFC 9110 §15 (status codes)
- */
-export class HttpError extends Error {
-  /** The HTTP status code the server answers with. */
-  readonly status: number;
+/** Base class of every error the server reports; `code` is stable, the message is for people. */
+export class NibiruError extends Error {
   /** A stable, machine-readable identifier, e.g. `NIB_ERR_BAD_REQUEST`. */
   readonly code: string;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(code: string, message: string) {
     super(message);
     this.name = new.target.name;
-    this.status = status;
     this.code = code;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protocol errors
+
+/**
+ * Base class of every protocol error. `status` is the response status the server sends.
+ *
+ * @see RFC 9110 §15 (status codes)
+ */
+export class HttpError extends NibiruError {
+  /** The HTTP status code the server answers with. */
+  readonly status: number;
+
+  constructor(status: number, code: string, message: string) {
+    super(code, message);
+    this.status = status;
   }
 }
 
@@ -79,8 +95,8 @@ export class VersionNotSupported extends HttpError {
 }
 
 /**
- * The client did not send a complete header section in time: 408. Thrown by the connection,
- * never by the parser, which does not know about time.
+ * The client did not send its request in time: 408. Thrown by the connection, never by the
+ * parser, which does not know about time.
  *
  * @see RFC 9110 §15.5.9
  */
@@ -110,5 +126,46 @@ export class ContentTooLarge extends HttpError {
 export class HeaderFieldsTooLarge extends HttpError {
   constructor(message: string) {
     super(431, 'NIB_ERR_HEADER_FIELDS_TOO_LARGE', message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server's own errors
+
+/**
+ * The application broke the interface (PEP 3333): a bad status or header, a body that is not
+ * text or bytes, a `Content-Length` that does not match. The client gets a 500.
+ */
+export class ResponseError extends NibiruError {
+  constructor(message: string) {
+    super('NIB_ERR_INVALID_RESPONSE', message);
+  }
+}
+
+/** A command-line mistake; `main` prints the message on one line and exits 2 ({@link EXIT_USAGE}). */
+export class UsageError extends NibiruError {
+  constructor(message: string) {
+    super('NIB_ERR_USAGE', message);
+  }
+}
+
+/** The application could not be loaded; `main` prints the message and exits 1. */
+export class AppLoadError extends NibiruError {
+  constructor(message: string) {
+    super('NIB_ERR_APP_LOAD', message);
+  }
+}
+
+/** The server could not listen; the message says why in one line. */
+export class ListenError extends NibiruError {
+  constructor(message: string) {
+    super('NIB_ERR_LISTEN', message);
+  }
+}
+
+/** A worker failed to start: it exited (or was killed) before it was ready. */
+export class WorkerStartError extends NibiruError {
+  constructor(message: string) {
+    super('NIB_ERR_WORKER_START', message);
   }
 }

@@ -7,6 +7,7 @@
  * @module 03-fd-passing
  */
 
+export * from './abnf.ts';
 export * from './app.ts';
 export * from './backoff.ts';
 export * from './balancer.ts';
@@ -14,6 +15,7 @@ export * from './cli.ts';
 export * from './connection.ts';
 export * from './environ.ts';
 export * from './errors.ts';
+export * from './fields.ts';
 export * from './log.ts';
 export * from './main.ts';
 export * from './master.ts';
@@ -22,5 +24,7 @@ export * from './parser.ts';
 export * from './request-line.ts';
 export * from './response.ts';
 export * from './server.ts';
+export * from './serving.ts';
+export * from './target.ts';
 export * from './watchdog.ts';
 export * from './worker.ts';

@@ -41,27 +41,20 @@ import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { AppLoadError } from './app.ts';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { LeastConnections } from './balancer.ts';
 import { formatDuration, type Config } from './cli.ts';
+import { AppLoadError, ListenError, WorkerStartError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { WATCHDOG_FD, type MasterMessage, type WatchdogReport, type WorkerInit, type WorkerMessage } from './messages.ts';
-import { afterNextPoll, listen } from './server.ts';
+import { listen } from './server.ts';
+import { afterNextPoll } from './serving.ts';
 
 /** The file every worker process runs. */
 export const WORKER_FILE = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 /** How long past the grace period the master waits for a worker before it SIGKILLs it, in ms. */
 export const KILL_MARGIN_MS = 2_000;
-
-/** A worker failed to start: it exited (or was killed) before it was ready. */
-export class WorkerStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WorkerStartError';
-  }
-}
 
 /** How to run the master. */
 export interface MasterOptions {
@@ -106,7 +99,7 @@ interface Slot {
  * Listens, forks `config.workers` workers, and resolves once every worker has loaded the
  * application.
  *
- * @throws `ListenError` when the address cannot be bound, {@link AppLoadError} when a
+ * @throws {@link ListenError} when the address cannot be bound, {@link AppLoadError} when a
  * worker cannot load the application, {@link WorkerStartError} when a worker dies on start.
  */
 export async function startMaster(config: Config, options: MasterOptions = {}): Promise<Master> {
@@ -299,7 +292,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       child.kill('SIGTERM');
     }
     // The listener's last turn: closing it resets the connections the kernel has queued, and
-    // in one more poll phase the master accepts and hands them over (server.ts: afterNextPoll).
+    // in one more poll phase the master accepts and hands them over (serving.ts: afterNextPoll).
     await afterNextPoll();
     server.close();
     for (const socket of waiting.splice(0)) socket.destroy();

@@ -1,38 +1,37 @@
 /**
- * Response serialization: from what an application returned to the bytes on the wire.
+ * The response: from what an application returned to the bytes on the wire.
  *
- * Strategy: check everything the application hands over before a byte is written. A status
- * line or header that holds CR, LF or NUL would let an application (or whoever controls the
- * data it echoes) split one response into two, so it becomes a {@link ResponseError}, which
- * the connection answers with a 500. Headers the server owns (`Connection`, framing) are
- * refused from the application, as PEP 3333 asks of hop-by-hop headers.
+ * Strategy: everything a response is decided and written here, once per response. A
+ * {@link ResponseWriter} calls the application ({@link callApp}, which checks what the app
+ * hands over), decides the framing ({@link chooseFraming}: `Content-Length` when the whole body
+ * is known or the app declared its length, chunked when an HTTP/1.1 client gets a body still
+ * being generated, close-delimited for an HTTP/1.0 one, none for 204 and 304), writes the
+ * status line and headers ({@link responseHead}), then the body. A body that is still being
+ * generated is written as it is produced, and the generator is paused while the socket's
+ * buffer is full: the writer answers `blocked`, and the connection calls
+ * {@link ResponseWriter.resume} on `drain`. The connection is told, at the end, whether it
+ * may carry the next request.
  *
- * Stage 02 adds framing for persistent connections (RFC 9112 §6.3): {@link callApp} runs the
- * application up to its first non-empty chunk (PEP 3333: no header is sent before it), which
- * tells whether the whole body is known; {@link chooseFraming} then picks `Content-Length`
- * (body known, or declared by the app), chunked (an HTTP/1.1 client and a body still being
- * generated), close-delimited (the same for an HTTP/1.0 client, which knows no chunked) or
- * none (HEAD, 204, 304). The connection writes the bytes; this file only decides them.
+ * A response whose body is known in full (the usual case) is encoded into one buffer and
+ * written at once: one write, one system call. A streamed body is written chunk by chunk, and
+ * what one call writes is corked so that it leaves in one send.
+ * The minimal responses the server makes itself (an error, `100 Continue`) are here too; to a
+ * HEAD request, an error response has no body either.
  *
  * ```abnf
  * status-line = HTTP-version SP status-code SP [ reason-phrase ]   ; RFC 9112 §4
- * status-code = 3DIGIT
- * reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
  * field-line  = field-name ":" OWS field-value OWS                ; RFC 9112 §5
- * field-value = *field-content                                    ; RFC 9110 §5.5
  * ```
+ *
+ * What it will not do: send a body the application did not produce, or more of it than the
+ * application declared; repair a broken response once part of it is out (the connection is cut
+ * instead, so the client sees a truncated response, never a wrong one).
  */
 
-import type { App, Chunk, Environ, HeaderList } from './app.ts';
-import { TCHAR } from './request-line.ts';
-
-/** The application produced a response the server must not send; the client gets a 500. */
-export class ResponseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ResponseError';
-  }
-}
+import type { Socket } from 'node:net';
+import { callApp, chunkLength, type App, type AppResponse, type Chunk, type Environ } from './app.ts';
+import type { HttpVersion } from './request-line.ts';
+import type { Request } from './parser.ts';
 
 /** Reason phrases for the statuses this server generates itself. */
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -52,132 +51,61 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
 };
 
 /**
- * Hop-by-hop headers belong to the connection, which the server manages; an application
- * must not set them (PEP 3333, "Other HTTP Features"; RFC 9110 §7.6.1).
+ * How a response body is delimited on the wire.
+ *
+ * - `length`: `Content-Length` bytes follow the head;
+ * - `chunked`: `Transfer-Encoding: chunked`;
+ * - `close`: the body runs until the server closes the connection;
+ * - `none`: the status has no content (204, 304), whatever the headers say.
+ *
+ * @see RFC 9112 §6.3
  */
-export const HOP_BY_HOP: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+export type Framing = 'length' | 'chunked' | 'close' | 'none';
 
-// The lengths of the HOP_BY_HOP names: most headers are ruled out without lowercasing them.
-const HOP_BY_HOP_LENGTHS = new Uint8Array(32);
-for (const name of HOP_BY_HOP) HOP_BY_HOP_LENGTHS[name.length] = 1;
+/**
+ * Picks the framing of a response. A response to HEAD is framed as the response to GET would
+ * be (its headers say so), and then sends no body.
+ *
+ * @param lengthKnown whether the whole body is known (or the application declared its length).
+ * @see RFC 9112 §6.3, §7; RFC 9110 §6.4.1 (204 and 304 have no content), §9.3.2 (HEAD)
+ */
+export function chooseFraming(version: HttpVersion, code: number, lengthKnown: boolean): Framing {
+  if (code === 204 || code === 304) return 'none';
+  if (lengthKnown) return 'length';
+  // §7: chunked only for a client that says it is HTTP/1.1; an HTTP/1.0 one gets a body
+  // delimited by the end of the connection (§6.3 item 8)
+  return version === '1.1' ? 'chunked' : 'close';
+}
 
-/** Whether a header name (any case) is one of {@link HOP_BY_HOP}. */
-export function isHopByHop(name: string): boolean {
-  return name.length < 32 && HOP_BY_HOP_LENGTHS[name.length] === 1 && HOP_BY_HOP.has(name.toLowerCase());
+/** The `Connection` header a response carries: none, `close`, or `keep-alive` (for HTTP/1.0). */
+export type ConnectionHeader = 'none' | 'close' | 'keep-alive';
+
+/**
+ * The `Connection` header of a response to `version`: `close` when the connection closes after
+ * it; `keep-alive` to an HTTP/1.0 client, which would otherwise assume it closes; else none.
+ *
+ * @see RFC 9112 §9.3
+ */
+export function connectionHeader(version: HttpVersion, close: boolean): ConnectionHeader {
+  if (close) return 'close';
+  return version === '1.0' ? 'keep-alive' : 'none';
 }
 
 /**
- * Checks a status line such as `"200 OK"` and returns its code.
+ * Serializes the head of an application's response: always `HTTP/1.1` in the status line (a
+ * server answers with the highest minor version it speaks, RFC 9110 §6.2), the application's
+ * headers, then `Date`, the framing and `Connection` as the server decides them.
  *
- * @throws {@link ResponseError} when the line is not `3DIGIT SP reason` with a code from
- * 100 to 599 and a reason free of control characters.
- * @see RFC 9112 §4
+ * @see RFC 9112 §4, §6.3, §9.3
  */
-export function checkStatus(status: string): number {
-  if (typeof status !== 'string' || status.length < 4 || status.charCodeAt(3) !== 0x20) {
-    throw new ResponseError(`invalid status line ${JSON.stringify(status)}: expected e.g. "200 OK"`);
-  }
-  let code = 0;
-  for (let i = 0; i < 3; i++) {
-    const d = status.charCodeAt(i) - 0x30;
-    if (d < 0 || d > 9) throw new ResponseError(`invalid status code in ${JSON.stringify(status)}`);
-    code = code * 10 + d;
-  }
-  if (code < 100 || code > 599) throw new ResponseError(`status code out of range: ${code}`);
-  for (let i = 4; i < status.length; i++) {
-    const c = status.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
-      throw new ResponseError(`invalid character in reason phrase of ${JSON.stringify(status)}`);
-    }
-  }
-  return code;
-}
-
-/**
- * Checks the application's headers: names are tokens, values hold no CR, LF, NUL or other
- * control character (HTAB aside), and no header is one the server owns.
- *
- * @throws {@link ResponseError} on the first bad header.
- * @see RFC 9110 §5.1, §5.5
- */
-export function checkHeaders(headers: HeaderList): void {
-  if (!Array.isArray(headers)) throw new ResponseError('headers must be a list of [name, value] pairs');
-  for (const pair of headers) {
-    if (!Array.isArray(pair) || pair.length !== 2) {
-      throw new ResponseError('each header must be a [name, value] pair');
-    }
-    const [name, value] = pair;
-    if (typeof name !== 'string' || typeof value !== 'string') {
-      throw new ResponseError('header names and values must be strings');
-    }
-    if (name.length === 0) throw new ResponseError('empty header name');
-    for (let i = 0; i < name.length; i++) {
-      const c = name.charCodeAt(i);
-      if (c > 0x7f || TCHAR[c] !== 1) throw new ResponseError(`invalid header name ${JSON.stringify(name)}`);
-    }
-    for (let i = 0; i < value.length; i++) {
-      const c = value.charCodeAt(i);
-      if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) {
-        throw new ResponseError(`invalid character in value of header ${name}`);
-      }
-    }
-    if (isHopByHop(name)) {
-      throw new ResponseError(`hop-by-hop header ${name} is the server's to set`);
-    }
-  }
-}
-
-/**
- * Reads an application-given `Content-Length`.
- *
- * @throws {@link ResponseError} when it is not 1 to 15 decimal digits.
- * @see RFC 9110 §8.6
- */
-export function parseDeclaredLength(declared: string): number {
-  if (!/^\d{1,15}$/.test(declared)) throw new ResponseError(`invalid Content-Length ${JSON.stringify(declared)}`);
-  return Number(declared);
-}
-
-/** Returns the value of the first header called `name` (case-insensitive), if any. */
-export function findHeader(headers: HeaderList, name: string): string | undefined {
-  for (const [n, v] of headers) if (n.length === name.length && n.toLowerCase() === name) return v;
-  return undefined;
-}
-
-/**
- * Checks an application-given `Content-Length` against the body it returned.
- *
- * @throws {@link ResponseError} when the value is not a decimal length or disagrees with the
- * body: sending it would desynchronize the client.
- * @see RFC 9110 §8.6
- */
-export function checkContentLength(declared: string, actual: number): void {
-  if (parseDeclaredLength(declared) !== actual) {
-    throw new ResponseError(`Content-Length ${JSON.stringify(declared)} does not match the body's ${actual} bytes`);
-  }
-}
-
-/** Encodes body chunks as bytes: strings as UTF-8, bytes as they are. */
-export function toBytes(chunk: unknown): Buffer {
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  throw new ResponseError(`body chunks must be strings or Uint8Arrays, got ${typeof chunk}`);
-}
-
-/** The byte length of a chunk as it will be sent (strings as UTF-8). */
-export function chunkLength(chunk: unknown): number {
-  if (typeof chunk === 'string') return chunk.length === 0 ? 0 : Buffer.byteLength(chunk, 'utf8');
-  if (chunk instanceof Uint8Array) return chunk.byteLength;
-  throw new ResponseError(`body chunks must be strings or Uint8Arrays, got ${typeof chunk}`);
+export function responseHead(res: AppResponse, framing: Framing, connection: ConnectionHeader): string {
+  let head = `HTTP/1.1 ${res.status}\r\n`;
+  for (const [name, value] of res.headers) head += `${name}: ${value}\r\n`;
+  if (!res.hasDate) head += `Date: ${httpDate()}\r\n`;
+  if (framing === 'length' && res.declaredLength === -1) head += `Content-Length: ${res.length}\r\n`;
+  if (framing === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
+  if (connection !== 'none') head += `Connection: ${connection}\r\n`;
+  return head + '\r\n';
 }
 
 let cachedDate = '';
@@ -197,215 +125,295 @@ export function httpDate(now = Date.now()): string {
   return cachedDate;
 }
 
-/**
- * Serializes a response head: status line, the application's headers, then `extra` header
- * lines the server adds (each ending in CRLF), then the blank line.
- */
-export function serializeHead(version: string, status: string, headers: HeaderList, extra: string): string {
-  let head = `HTTP/${version} ${status}\r\n`;
-  for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
-  return head + extra + '\r\n';
-}
+// ---------------------------------------------------------------------------------------------
+// The responses the server makes itself
 
 /**
  * A minimal response the server sends on its own, for an error: plain text, framed by
  * `Content-Length`, with `Connection: close` by default (a connection is never reused after a
  * protocol error or a timeout). A 500 for an application error, or a 501 for an unknown
  * method, whose request was read in full, may keep the connection: pass `connection` as the
- * request allows. For a request known to be HEAD, pass `head`: the same header fields, no body
- * (RFC 9110 §9.3.2).
+ * request allows. `method` is the request's, when it is known: a response to HEAD has the
+ * same header fields and no body (RFC 9110 §9.3.2).
  */
-export function errorResponse(status: number, version = '1.1', connection: ConnectionHeader = 'close', head = false): Buffer {
+export function errorResponse(status: number, connection: ConnectionHeader = 'close', method: string | null = null): Buffer {
   const reason = STATUS_TEXT[status] ?? 'Error';
   const body = `${status} ${reason}\n`;
   return Buffer.from(
-    `HTTP/${version} ${status} ${reason}\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\n` +
       `Date: ${httpDate()}\r\n` +
       'Content-Type: text/plain; charset=utf-8\r\n' +
       `Content-Length: ${body.length}\r\n` +
-      (connection === 'close' ? 'Connection: close\r\n' : connection === 'keep-alive' ? 'Connection: keep-alive\r\n' : '') +
+      (connection === 'none' ? '' : `Connection: ${connection}\r\n`) +
       '\r\n' +
-      (head ? '' : body),
+      (method === 'HEAD' ? '' : body),
     'latin1',
   );
 }
 
-/** The interim response that tells a client to send its body (RFC 9110 §10.1.1, §15.2.1). */
-export const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+/**
+ * Writes the interim response that tells a client waiting with `Expect: 100-continue` to send
+ * its body.
+ *
+ * @see RFC 9110 §10.1.1, §15.2.1
+ */
+export function sendContinue(socket: Socket): void {
+  socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing an application's response
 
 /**
- * What an application answered: its status and headers, checked, and the start of its body.
- * For an array the whole body is in `chunks`; for any other iterable, `chunks` holds its first
- * non-empty chunk and `rest` the iterator to pull the others from.
+ * Where a response is after {@link ResponseWriter.start} or {@link ResponseWriter.resume}:
+ *
+ * - `keep-alive`: written in full; the connection may carry the next request;
+ * - `close`: written in full (or cut at its declared length); close the connection;
+ * - `blocked`: the socket's buffer is full; call `resume()` once it drains;
+ * - `abort`: the response cannot be finished honestly (the app failed part-way, or produced
+ *   less than it declared); destroy the connection.
  */
-export interface AppResponse {
-  /** The status line as the application gave it, e.g. `200 OK`. */
-  readonly status: string;
-  /** The status code. */
-  readonly code: number;
-  /** The application's headers, checked. */
-  readonly headers: HeaderList;
-  /** The `Content-Length` the application declared, or -1. */
-  readonly declaredLength: number;
-  /** Whether the application set `Date` itself. */
-  readonly hasDate: boolean;
-  /** The body chunks known so far (strings stay strings until they are written). */
-  readonly chunks: Chunk[];
-  /** Their total length in bytes, strings counted as UTF-8. */
-  readonly length: number;
-  /** Whether every chunk is a string of ASCII characters (then head and body make one string). */
-  readonly ascii: boolean;
-  /** The rest of a streamed body; null when `chunks` is the whole body. */
-  readonly rest: Iterator<Chunk> | null;
-  /** The iterable's `close()` (PEP 3333), to call when the response is done or abandoned. */
-  readonly close: (() => void) | null;
+export type ResponseProgress = 'keep-alive' | 'close' | 'blocked' | 'abort';
+
+/** A body still being generated. */
+interface Stream {
+  readonly res: AppResponse;
+  readonly rest: Iterator<Chunk>;
+  readonly framing: Framing;
+  /** Bytes still owed under `length` framing. */
+  remaining: number;
+  /** Whether the connection closes after the response. */
+  readonly close: boolean;
 }
 
 /**
- * Calls a WSGI-style application and runs it up to its first non-empty body chunk (or its
- * end). `startResponse` may be called before the app returns or lazily, before the first chunk
- * (as a generator does).
+ * Writes the response to one request, from calling the application to its last byte.
  *
- * @throws whatever the application throws, or a {@link ResponseError} when it breaks the
- * interface (no `startResponse`, a second call without `excInfo`, bad status or headers).
- * @see PEP 3333, "The start_response() Callable" and "Buffering and Streaming"
+ * @see RFC 9112 §6.3 (framing), §7.1 (chunked), §9.3 (persistence); RFC 9110 §9.3.2 (HEAD)
  */
-export function callApp(app: App, environ: Environ): AppResponse {
-  let status: string | undefined;
-  let headers: HeaderList = [];
-  // The startResponse callable, written in place rather than held in a named const: tsx
-  // (esbuild's keepNames) wraps a named function expression in a call that defines its `name`,
-  // and doing that for every request cost measurable CPU (see docs/performance.md).
-  const result = app(environ, (s: string, h: HeaderList, excInfo?: unknown) => {
-    if (status !== undefined && excInfo === undefined) {
-      throw new ResponseError('startResponse called twice without excInfo');
-    }
-    checkStatus(s);
-    checkHeaders(h);
-    status = s;
-    headers = h;
-  });
-  if (result == null || typeof (result as Iterable<Chunk>)[Symbol.iterator] !== 'function') {
-    throw new ResponseError('the application must return an iterable of chunks');
+export class ResponseWriter {
+  readonly #socket: Socket;
+  readonly #request: Request;
+  readonly #mustClose: boolean;
+  #stream: Stream | null = null;
+  #status = 0;
+  #bodyBytes = 0;
+
+  /**
+   * @param mustClose whether the connection closes after this response whatever its framing
+   * (the request asked for it, or the server is shutting down).
+   */
+  constructor(socket: Socket, request: Request, mustClose: boolean) {
+    this.#socket = socket;
+    this.#request = request;
+    this.#mustClose = mustClose;
   }
-  const close = typeof (result as { close?: unknown }).close === 'function'
-    ? () => (result as unknown as { close(): void }).close()
-    : null;
-  const chunks: Chunk[] = [];
-  let length = 0;
-  let ascii = true;
-  let rest: Iterator<Chunk> | null = null;
-  try {
-    if (Array.isArray(result)) {
-      for (let i = 0; i < result.length; i++) {
-        const chunk = result[i] as Chunk;
-        const n = chunkLength(chunk);
-        if (ascii && (typeof chunk !== 'string' || n !== chunk.length)) ascii = false;
-        length += n;
-        chunks.push(chunk);
+
+  /** The request this response answers. */
+  get request(): Request {
+    return this.#request;
+  }
+
+  /** The status sent, once the head is written (for the access log). */
+  get status(): number {
+    return this.#status;
+  }
+
+  /** Bytes of body written so far (for the access log). */
+  get bodyBytes(): number {
+    return this.#bodyBytes;
+  }
+
+  /** Calls the application with `environ` and writes its response, as far as the socket takes it. */
+  start(app: App, environ: Environ): ResponseProgress {
+    let res: AppResponse;
+    try {
+      res = callApp(app, environ);
+    } catch (err) {
+      logAppError(this.#request, err);
+      return this.sendError(500);
+    }
+    return this.#writeResponse(res);
+  }
+
+  /**
+   * Answers with an error status of the server's own (a 500 for an app that threw before it
+   * sent anything, a 501 for a method the server does not implement). The request was read
+   * in full, so the connection is still in step: it stays open if the request allows.
+   */
+  sendError(status: number): ResponseProgress {
+    const request = this.#request;
+    const response = errorResponse(status, connectionHeader(request.version, this.#mustClose), request.method);
+    this.#socket.write(response);
+    this.#status = status;
+    this.#bodyBytes = response.length - response.indexOf('\r\n\r\n') - 4;
+    return this.#mustClose ? 'close' : 'keep-alive';
+  }
+
+  /** Writes more of a streamed body, after the socket drained. */
+  resume(): ResponseProgress {
+    this.#socket.cork();
+    try {
+      return this.#pull();
+    } finally {
+      this.#socket.uncork();
+    }
+  }
+
+  /** The connection is gone before the response was written: end the application's body. */
+  abandon(): void {
+    if (this.#stream !== null) this.#endBody();
+  }
+
+  #writeResponse(res: AppResponse): ResponseProgress {
+    const request = this.#request;
+    const socket = this.#socket;
+    const framing = chooseFraming(request.version, res.code, res.rest === null || res.declaredLength !== -1);
+    // HEAD: the headers GET would get, yet no body (RFC 9110 §9.3.2)
+    const sendsBody = request.method !== 'HEAD' && framing !== 'none';
+    const close = this.#mustClose || (sendsBody && framing === 'close');
+    const head = responseHead(res, framing, connectionHeader(request.version, close));
+    this.#status = res.code;
+
+    if (!sendsBody || res.rest === null) {
+      socket.write(encodeResponse(head, sendsBody ? res.chunks : [], sendsBody ? res.length : 0));
+      this.#bodyBytes = sendsBody ? res.length : 0;
+      closeBody(res, request);
+      return close ? 'close' : 'keep-alive';
+    }
+    // A streamed body: the head and the first chunk, then the others as the generator produces them.
+    socket.cork();
+    try {
+      socket.write(head, 'latin1');
+      this.#stream = { res, rest: res.rest, framing, remaining: res.declaredLength, close };
+      return this.#writeStreamed(res.chunks[0]!) ?? this.#pull();
+    } finally {
+      socket.uncork();
+    }
+  }
+
+  /** Pulls chunks from the generator while the socket accepts them. */
+  #pull(): ResponseProgress {
+    const stream = this.#stream!;
+    for (;;) {
+      if (this.#socket.writableNeedDrain) return 'blocked';
+      let next: IteratorResult<Chunk>;
+      try {
+        next = stream.rest.next();
+        if (!next.done) chunkLength(next.value); // throws on a chunk that is not text or bytes
+      } catch (err) {
+        // Part of the response is out: the only honest thing left is to cut the connection.
+        logAppError(this.#request, err);
+        this.#endBody();
+        return 'abort';
       }
+      if (next.done) {
+        this.#endBody();
+        if (stream.framing === 'chunked') this.#socket.write('0\r\n\r\n', 'latin1'); // last-chunk, no trailers
+        if (stream.framing === 'length' && stream.remaining > 0) {
+          process.stderr.write(`nibiru-ts: application produced less than its Content-Length on ${describeRequest(this.#request)}; connection closed\n`);
+          return 'abort';
+        }
+        return stream.close ? 'close' : 'keep-alive';
+      }
+      if (chunkLength(next.value) !== 0) {
+        const end = this.#writeStreamed(next.value);
+        if (end !== null) return end;
+      }
+    }
+  }
+
+  /**
+   * Writes one chunk of a streamed body in its framing. Returns null, or `close` when the
+   * response is over because the app produced more than it declared.
+   */
+  #writeStreamed(chunk: Chunk): ResponseProgress | null {
+    const stream = this.#stream!;
+    const socket = this.#socket;
+    if (stream.framing === 'chunked') {
+      // chunk = chunk-size CRLF chunk-data CRLF (RFC 9112 §7.1)
+      socket.write(`${chunkLength(chunk).toString(16)}\r\n`, 'latin1');
+      this.#writeChunk(chunk);
+      socket.write('\r\n', 'latin1');
+    } else if (stream.framing === 'length') {
+      const bytes = toBytes(chunk);
+      if (bytes.length > stream.remaining) {
+        // RFC 9110 §8.6: never send more than the declared length; the rest would be read as
+        // the next response. Cut it and close.
+        socket.write(bytes.subarray(0, stream.remaining));
+        this.#bodyBytes += stream.remaining;
+        stream.remaining = 0;
+        process.stderr.write(`nibiru-ts: application produced more than its Content-Length on ${describeRequest(this.#request)}; response cut, connection closed\n`);
+        this.#endBody();
+        return 'close';
+      }
+      stream.remaining -= bytes.length;
+      this.#bodyBytes += bytes.length;
+      socket.write(bytes);
     } else {
-      // PEP 3333: hold the headers back until the first non-empty chunk, or the end.
-      const it = result[Symbol.iterator]();
-      for (;;) {
-        const r = it.next();
-        if (r.done) break;
-        const n = chunkLength(r.value);
-        if (n === 0) continue;
-        if (typeof r.value !== 'string' || n !== r.value.length) ascii = false;
-        length = n;
-        chunks.push(r.value);
-        rest = it;
-        break;
-      }
+      this.#writeChunk(chunk);
     }
-    if (status === undefined) throw new ResponseError('the application never called startResponse');
+    return null;
+  }
+
+  #writeChunk(chunk: Chunk): void {
+    this.#bodyBytes += chunkLength(chunk);
+    if (typeof chunk === 'string') this.#socket.write(chunk, 'utf8');
+    else this.#socket.write(chunk);
+  }
+
+  #endBody(): void {
+    const stream = this.#stream!;
+    this.#stream = null;
+    closeBody(stream.res, this.#request);
+  }
+}
+
+/**
+ * A whole response as one buffer: the head in latin1 (one byte per character, as its header
+ * values were checked to be), then the body, text as UTF-8 and bytes as they are. `length` is
+ * the body's length in bytes, so the buffer is filled to its end.
+ */
+function encodeResponse(head: string, chunks: readonly Chunk[], length: number): Buffer {
+  const bytes = Buffer.allocUnsafe(head.length + length);
+  let at = bytes.write(head, 0, 'latin1');
+  for (const chunk of chunks) {
+    if (typeof chunk === 'string') {
+      at += bytes.write(chunk, at, 'utf8');
+    } else {
+      bytes.set(chunk, at);
+      at += chunk.byteLength;
+    }
+  }
+  return bytes;
+}
+
+/** A chunk as bytes: strings as UTF-8, bytes as they are. */
+function toBytes(chunk: Chunk): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/**
+ * Ends the application's iterable: `return()` for a generator cut short (its `finally`
+ * blocks run), then PEP 3333's `close()`. What they throw is logged, never sent.
+ */
+function closeBody(res: AppResponse, request: Request): void {
+  try {
+    res.rest?.return?.();
+    res.close?.();
   } catch (err) {
-    close?.();
-    throw err;
+    logAppError(request, err);
   }
-  let declaredLength = -1;
-  let hasDate = false;
-  for (let i = 0; i < headers.length; i++) {
-    const name = headers[i]![0];
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
-      const n = parseDeclaredLength(headers[i]![1]);
-      if (declaredLength !== -1 && n !== declaredLength) throw new ResponseError('differing Content-Length headers');
-      declaredLength = n;
-    } else if (name.length === 4 && name.toLowerCase() === 'date') {
-      hasDate = true;
-    }
-  }
-  const code = checkStatus(status);
-  if (code < 200) throw new ResponseError(`the application may not send a ${code} (interim) response`);
-  if (rest === null && declaredLength !== -1) checkContentLength(String(declaredLength), length);
-  return { status, code, headers, declaredLength, hasDate, chunks, length, ascii, rest, close };
 }
 
-/**
- * How a response body is delimited on the wire.
- *
- * - `length`: `Content-Length` bytes follow the head;
- * - `chunked`: `Transfer-Encoding: chunked`;
- * - `close`: the body runs until the server closes the connection;
- * - `none`: there is no body (HEAD, 204, 304), whatever the headers say.
- *
- * @see RFC 9112 §6.3
- */
-export type Framing = 'length' | 'chunked' | 'close' | 'none';
-
-/**
- * Picks the framing of a response.
- *
- * @param lengthKnown whether the whole body is known (or the application declared its length).
- * @see RFC 9112 §6.3, §7; RFC 9110 §6.4.1 (HEAD, 204 and 304 have no content)
- */
-export function chooseFraming(method: string, version: '1.0' | '1.1', code: number, lengthKnown: boolean): Framing {
-  if (method === 'HEAD' || code === 204 || code === 304) return 'none';
-  if (lengthKnown) return 'length';
-  // §7: chunked only for a client that says it is HTTP/1.1; an HTTP/1.0 one gets a body
-  // delimited by the end of the connection (§6.3 item 8).
-  return version === '1.1' ? 'chunked' : 'close';
+/** The request as its method and target (`GET /path`), for a log line. */
+export function describeRequest(request: Request): string {
+  return `${request.method} ${request.target}`;
 }
 
-/** The `Connection` header a response carries: none, `close`, or `keep-alive` (for HTTP/1.0). */
-export type ConnectionHeader = 'none' | 'close' | 'keep-alive';
-
-/**
- * Serializes the head of an application's response: always `HTTP/1.1` in the status line (a
- * server answers with the highest minor version it speaks, RFC 9110 §6.2), the application's
- * headers, then `Date`, the framing and `Connection` as the server decides them.
- *
- * @param length the body length, for `length` framing (and for HEAD's `Content-Length`).
- * @see RFC 9112 §4, §6.3, §9.3
- */
-export function responseHead(
-  res: AppResponse,
-  framing: Framing,
-  headFraming: Framing,
-  length: number,
-  connection: ConnectionHeader,
-): string {
-  let head = 'HTTP/1.1 ' + res.status + '\r\n';
-  const headers = res.headers;
-  for (let i = 0; i < headers.length; i++) {
-    const h = headers[i]!;
-    head += h[0] + ': ' + h[1] + '\r\n';
-  }
-  if (!res.hasDate) head += 'Date: ' + httpDate() + '\r\n';
-  // HEAD: the framing headers GET would get (RFC 9110 §9.3.2), yet no body
-  const shown = framing === 'none' ? headFraming : framing;
-  if (shown === 'length' && res.declaredLength === -1) head += 'Content-Length: ' + length + '\r\n';
-  else if (shown === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
-  if (connection === 'close') head += 'Connection: close\r\n';
-  else if (connection === 'keep-alive') head += 'Connection: keep-alive\r\n';
-  return head + '\r\n';
+/** Logs an application's error, with its stack, to stderr; the process keeps serving. */
+function logAppError(request: Request, err: unknown): void {
+  process.stderr.write(`nibiru-ts: application error on ${describeRequest(request)}\n`);
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
 }
-
-/** The chunked framing of one body chunk (RFC 9112 §7.1): size in hex, CRLF, data, CRLF. */
-export function chunkHeader(size: number): string {
-  return size.toString(16) + '\r\n';
-}
-
-/** The last-chunk and the empty trailer section that end a chunked body (RFC 9112 §7.1). */
-export const LAST_CHUNK = '0\r\n\r\n';

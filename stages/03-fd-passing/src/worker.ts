@@ -36,11 +36,12 @@
 
 import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { AppLoadError, loadApp, type App } from './app.ts';
+import { loadApp, type App } from './app.ts';
 import { handleConnection } from './connection.ts';
+import { AppLoadError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { WATCHDOG_FD, type MasterMessage, type WorkerInit, type WorkerMessage } from './messages.ts';
-import { ConnectionSet, connectionOptions, EXIT_REQUESTS_CUT } from './server.ts';
+import { ConnectionSet, connectionOptionsFromConfig, EXIT_REQUESTS_CUT } from './serving.ts';
 import { startWatchdog, watchApp } from './watchdog.ts';
 
 /**
@@ -93,19 +94,19 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   // a master that died while this worker was importing its modules, before the listener above
   // was on, has disconnected already, and nothing will say so again
   if (!process.connected) stop();
+  const fail = (message: string): void => tell({ type: 'start-error', message }, () => process.exit(1));
 
   let app: App;
   try {
     app = await loadApp(config.app);
   } catch (err) {
-    const message = err instanceof AppLoadError ? err.message : `error loading ${config.app}: ${String(err)}`;
-    tell({ type: 'start-error', message }, () => process.exit(1));
+    fail(err instanceof AppLoadError ? err.message : `error loading ${config.app}: ${String(err)}`);
     return;
   }
   if (stopping) return;
   if (config.timeoutMs > 0) app = watchApp(app, startWatchdog(config.timeoutMs, WATCHDOG_FD).watch);
 
-  const options = connectionOptions(config, port, true, app);
+  const options = connectionOptionsFromConfig(config, port, true, app);
   lastConnection = new Promise((resolve) => (noMoreConnections = resolve));
   process.on('message', (message: MasterMessage, handle?: Socket) => {
     if (message.type === 'connection' && handle) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEnviron, environKey, type EnvironContext } from '../src/environ.ts';
-import type { HeaderField, Request } from '../src/parser.ts';
+import type { HeaderField } from '../src/fields.ts';
+import type { Request } from '../src/parser.ts';
 
 const ctx: EnvironContext = { serverName: '127.0.0.1', serverPort: '8080', remoteAddr: '127.0.0.2', remotePort: '5555', multiprocess: true };
 

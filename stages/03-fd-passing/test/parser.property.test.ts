@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../src/errors.ts';
-import { NEED_DATA, RequestParser, type HeaderField, type ParserLimits, type Request } from '../src/parser.ts';
+import type { HeaderField } from '../src/fields.ts';
+import { NEED_DATA, RequestParser, type ParserLimits, type Request } from '../src/parser.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Running the parser

@@ -7,12 +7,14 @@
  * @module 04-shared-socket
  */
 
+export * from './abnf.ts';
 export * from './app.ts';
 export * from './backoff.ts';
 export * from './cli.ts';
 export * from './connection.ts';
 export * from './environ.ts';
 export * from './errors.ts';
+export * from './fields.ts';
 export * from './log.ts';
 export * from './main.ts';
 export * from './master.ts';
@@ -21,5 +23,7 @@ export * from './parser.ts';
 export * from './request-line.ts';
 export * from './response.ts';
 export * from './server.ts';
+export * from './serving.ts';
+export * from './target.ts';
 export * from './watchdog.ts';
 export * from './worker.ts';

@@ -15,11 +15,11 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { AppLoadError } from './app.ts';
-import { EXIT_USAGE, formatDuration, parseCli, USAGE, UsageError } from './cli.ts';
+import { EXIT_USAGE, formatDuration, parseCli, USAGE } from './cli.ts';
+import { AppLoadError, ListenError, UsageError, WorkerStartError } from './errors.ts';
 import { createLogger } from './log.ts';
-import { startMaster, WorkerStartError } from './master.ts';
-import { EXIT_REQUESTS_CUT, ListenError } from './server.ts';
+import { startMaster } from './master.ts';
+import { EXIT_REQUESTS_CUT } from './serving.ts';
 
 /** The name of this stage, as the ready line prints it. */
 export const STAGE = '04-shared-socket';

@@ -35,9 +35,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { AppLoadError } from './app.ts';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { formatDuration, type Config } from './cli.ts';
+import { AppLoadError, ListenError, WorkerStartError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { SHARED_SOCKET_FD, WATCHDOG_FD, type WatchdogReport, type WorkerInit, type WorkerMessage } from './messages.ts';
 import { bindShared } from './server.ts';
@@ -47,14 +47,6 @@ export const WORKER_FILE = fileURLToPath(new URL('./worker.ts', import.meta.url)
 
 /** How long past the grace period the master waits for a worker before it SIGKILLs it, in ms. */
 export const KILL_MARGIN_MS = 2_000;
-
-/** A worker failed to start: it exited (or was killed) before it was ready. */
-export class WorkerStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WorkerStartError';
-  }
-}
 
 /** How to run the master. */
 export interface MasterOptions {
@@ -99,7 +91,7 @@ interface Slot {
  * Binds, forks `config.workers` workers, and resolves once every worker has loaded the
  * application and listens.
  *
- * @throws `ListenError` when the address cannot be bound, {@link AppLoadError} when a
+ * @throws {@link ListenError} when the address cannot be bound, {@link AppLoadError} when a
  * worker cannot load the application, {@link WorkerStartError} when a worker dies on start.
  */
 export async function startMaster(config: Config, options: MasterOptions = {}): Promise<Master> {

@@ -1,49 +1,36 @@
 /**
  * The request-line: `method SP request-target SP HTTP-version`.
  *
- * Strategy: a pure function over a byte range. It scans bytes, never regular expressions on
- * decoded strings, so that a later stage can call it on every request of a busy connection.
- * It checks each part against the RFC grammar and throws an {@link HttpError} subclass that
- * names the status to answer with. It does not look at anything after the line.
+ * Strategy: a pure function over one line of text, the line the parser has already cut at its
+ * CRLF and decoded as latin1 (one character per byte). It checks each part against the RFC
+ * grammar and throws an {@link HttpError} subclass that names the status to answer with. How
+ * long a line may be, and where it ends, is the parser's business (`parser.ts`).
  *
  * The grammar (RFC 9112 §3, RFC 9110 §5.6.2):
  *
  * ```abnf
  * request-line   = method SP request-target SP HTTP-version
  * method         = token
- * token          = 1*tchar
- * tchar          = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
- *                  "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
  * HTTP-version   = HTTP-name "/" DIGIT "." DIGIT
  * HTTP-name      = %s"HTTP"
  * ```
  *
  * Deviations, each deliberate: exactly one SP between parts (RFC 9112 §3 lets a recipient be
  * lenient about whitespace; lenient whitespace is how request smuggling starts, so we are not);
- * the line must end with CRLF (§2.2 lets a recipient accept a bare LF; a server that may sit
- * behind a proxy which reads lines differently must not); the request-target must be visible
- * US-ASCII (RFC 3986 has no room for anything else).
+ * the request-target must be visible US-ASCII (RFC 3986 has no room for anything else).
  *
  * The method is checked against the grammar only: whether the server implements it is the
  * connection's question (a well-framed request with an unknown method gets 501 and the
  * connection goes on), except for `CONNECT`, refused here with 501 because what follows its
  * header section is a tunnel's bytes, not the next request.
- *
- * The authority of an absolute-form target, like a `Host` value, is checked here too
- * ({@link isValidHost}): it replaces `Host` (RFC 9112 §3.2.2).
  */
 
-import { BadRequest, NotImplemented, UriTooLong, VersionNotSupported } from './errors.ts';
+import { isDigit, isTchar, isVchar, SP } from './abnf.ts';
+import { BadRequest, NotImplemented, VersionNotSupported } from './errors.ts';
+import { targetFormOf, type TargetForm } from './target.ts';
 
 /** The HTTP versions this server speaks. `1.x` with x > 1 is answered as 1.1 (RFC 9110 §6.2). */
 export type HttpVersion = '1.0' | '1.1';
-
-/**
- * The four forms a request-target can take.
- *
- * @see RFC 9112 §3.2
- */
-export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
 
 /** A parsed request-line. */
 export interface RequestLine {
@@ -75,257 +62,62 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'PATCH',
 ]);
 
-/** The default limit on a request-line's length, in bytes (the line terminator excluded). */
-export const DEFAULT_MAX_REQUEST_LINE = 8192;
-
-const SP = 0x20;
-const CR = 0x0d;
-const LF = 0x0a;
-const COLON = 0x3a;
-
 /**
- * `TCHAR[b]` is 1 when byte `b` may appear in a token.
- *
- * @see RFC 9110 §5.6.2
- */
-export const TCHAR: Uint8Array = (() => {
-  const table = new Uint8Array(256);
-  for (const c of "!#$%&'*+-.^_`|~") table[c.charCodeAt(0)] = 1;
-  for (let b = 0x30; b <= 0x39; b++) table[b] = 1;
-  for (let b = 0x41; b <= 0x5a; b++) table[b] = 1;
-  for (let b = 0x61; b <= 0x7a; b++) table[b] = 1;
-  return table;
-})();
-
-// Bytes of a reg-name (1) and, inside brackets, of an IP-literal (2 or 1): unreserved,
-// sub-delims, and `:` for IP-literals (the grammar is at isValidHost).
-const HOST_CHAR: Uint8Array = (() => {
-  const table = new Uint8Array(256);
-  for (const c of "-._~!$&'()*+,;=") table[c.charCodeAt(0)] = 1;
-  for (let b = 0x30; b <= 0x39; b++) table[b] = 1;
-  for (let b = 0x41; b <= 0x5a; b++) table[b] = 1;
-  for (let b = 0x61; b <= 0x7a; b++) table[b] = 1;
-  table[COLON] = 2; // only inside an IP-literal
-  return table;
-})();
-
-/**
- * Whether `buf[s, e)` is a valid `Host` value, or authority of an absolute-form target. An
- * empty value is valid (RFC 9112 §3.2). Deviation: a port above 65535 is not, since no TCP
- * port is.
- *
- * ```text
- * Host        = uri-host [ ":" port ]                  ; RFC 9110 §7.2
- * uri-host    = IP-literal / IPv4address / reg-name    ; RFC 3986 §3.2.2
- * reg-name    = *( unreserved / pct-encoded / sub-delims )
- * IP-literal  = "[" ( IPv6address / IPvFuture ) "]"
- * unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"
- * sub-delims  = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
- * port        = *DIGIT
- * ```
- *
- * @see RFC 9110 §7.2, RFC 3986 §3.2.2, §3.2.3
- */
-export function isValidHost(buf: Buffer, s: number, e: number): boolean {
-  let i = s;
-  if (i < e && buf[i] === 0x5b /* [ */) {
-    i++;
-    while (i < e && HOST_CHAR[buf[i]!] !== 0) i++;
-    if (i === e || i === s + 1 || buf[i] !== 0x5d /* ] */) return false;
-    i++;
-  } else {
-    for (;;) {
-      if (i === e) return true;
-      const b = buf[i]!;
-      if (b === 0x25 /* % */) {
-        if (i + 2 >= e || !isHexDigit(buf[i + 1]!) || !isHexDigit(buf[i + 2]!)) return false;
-        i += 3;
-      } else if (HOST_CHAR[b] === 1) {
-        i++;
-      } else {
-        break;
-      }
-    }
-  }
-  if (i === e) return true;
-  if (buf[i] !== COLON) return false;
-  let port = 0;
-  for (i++; i < e; i++) {
-    const b = buf[i]!;
-    if (!isDigit(b)) return false;
-    port = port * 10 + (b - 0x30);
-    if (port > 65535) return false;
-  }
-  return true;
-}
-
-/**
- * Finds the end of the line that starts at `from`: the index of its LF, or -1 when the buffer
- * holds no LF yet ("need more data").
- */
-export function findLineEnd(buf: Uint8Array, from = 0, to = buf.length): number {
-  const i = buf.indexOf(LF, from);
-  return i === -1 || i >= to ? -1 : i;
-}
-
-/**
- * Parses the request-line held in `buf[start, lf)`, where `lf` is the index of the line's LF
- * (as {@link findLineEnd} returns it). The line must end with CRLF: a bare LF, which RFC 9112
- * §2.2 lets a recipient accept, is rejected, and so is a CR anywhere else. A caller that
- * already holds the line decoded as latin1 (the parser decodes a whole head at once) passes it
- * as `text`, starting at `start`, which spares two decodes.
+ * Parses a request-line, given without its CRLF. A CR left in it (a bare CR, not the one
+ * before the LF) is no part of any of its rules, so it is rejected like any other stray
+ * character.
  *
  * @throws {@link BadRequest} for a malformed line (or an absolute-form target whose authority
- * is not a valid host), {@link NotImplemented} for `CONNECT`, {@link VersionNotSupported} for
- * a major version other than 1, {@link UriTooLong} when the line, its CRLF not counted, is
- * longer than `maxLength`.
- * @see RFC 9112 §2.2, §3
+ * is not a valid host), {@link VersionNotSupported} for a major version other than 1,
+ * {@link NotImplemented} for `CONNECT`.
+ * @see RFC 9112 §3
  */
-export function parseRequestLine(
-  buf: Buffer,
-  start: number,
-  lf: number,
-  maxLength = DEFAULT_MAX_REQUEST_LINE,
-  text?: string,
-): RequestLine {
-  const crlf = lf > start && buf[lf - 1] === CR;
-  const end = crlf ? lf - 1 : lf;
-  if (end - start > maxLength) throw new UriTooLong(maxLength);
-  if (!crlf) throw new BadRequest('request-line must end with CRLF, not a bare LF');
-
+export function parseRequestLine(line: string): RequestLine {
   // method = token, then exactly one SP
-  let i = start;
-  while (i < end && TCHAR[buf[i]!] === 1) i++;
-  if (i === start) throw new BadRequest('request-line must start with a method token');
-  if (i === end || buf[i] !== SP) throw new BadRequest('invalid character in method');
-  const method = text === undefined ? buf.toString('latin1', start, i) : text.slice(0, i - start);
+  let i = 0;
+  while (i < line.length && isTchar(line.charCodeAt(i))) i++;
+  if (i === 0) throw new BadRequest('request-line must start with a method token');
+  if (line.charCodeAt(i) !== SP) throw new BadRequest('invalid character in method');
+  const method = line.slice(0, i);
 
   // request-target: visible US-ASCII up to the next SP
   const targetStart = ++i;
-  while (i < end) {
-    const b = buf[i]!;
-    if (b === SP) break;
-    if (b <= 0x20 || b >= 0x7f) throw new BadRequest('invalid character in request-target');
+  while (i < line.length && line.charCodeAt(i) !== SP) {
+    if (!isVchar(line.charCodeAt(i))) throw new BadRequest('invalid character in request-target');
     i++;
   }
   if (i === targetStart) throw new BadRequest('empty request-target');
-  if (i === end) throw new BadRequest('missing HTTP-version');
-  const target =
-    text === undefined ? buf.toString('latin1', targetStart, i) : text.slice(targetStart - start, i - start);
+  if (i === line.length) throw new BadRequest('missing HTTP-version');
+  const target = line.slice(targetStart, i);
 
-  // HTTP-version = "HTTP/" DIGIT "." DIGIT, and nothing after it
-  const v = i + 1;
-  if (
-    end - v !== 8 ||
-    buf[v] !== 0x48 || buf[v + 1] !== 0x54 || buf[v + 2] !== 0x54 || buf[v + 3] !== 0x50 ||
-    buf[v + 4] !== 0x2f || !isDigit(buf[v + 5]!) || buf[v + 6] !== 0x2e || !isDigit(buf[v + 7]!)
-  ) {
-    throw new BadRequest('malformed HTTP-version');
-  }
-  const major = buf[v + 5]! - 0x30;
-  const minor = buf[v + 7]! - 0x30;
-  if (major !== 1) throw new VersionNotSupported(`HTTP/${major}.${minor}`);
-  const version: HttpVersion = minor === 0 ? '1.0' : '1.1';
+  // HTTP-version, and nothing after it
+  const version = parseVersion(line.slice(i + 1));
 
   // The one unknown method that cannot be answered and then left behind: after a CONNECT's
   // header section come a tunnel's bytes (RFC 9110 §9.3.6), so it is refused, and the
   // connection closed, here.
   if (method === 'CONNECT') throw new NotImplemented('method not implemented: CONNECT');
-  const form = targetFormOf(method, target);
-  if (form === 'absolute') checkAuthority(buf, targetStart, i);
-  return { method, target, form, version };
+  return { method, target, form: targetFormOf(method, target), version };
 }
 
 /**
- * Checks the authority of the absolute-form target in `buf[s, e)`, which {@link targetFormOf}
- * has found to start with `scheme://`: it must be a host, not empty (RFC 9110 §4.2.1: an http
- * URI with an empty host is invalid), with no userinfo (RFC 9110 §4.2.4 says to treat it as an
- * error) and a valid port.
+ * ```abnf
+ * HTTP-version = HTTP-name "/" DIGIT "." DIGIT                ; RFC 9112 §2.3
+ * ```
  *
- * @throws {@link BadRequest}
+ * @throws {@link BadRequest} when `text` is not of that shape, {@link VersionNotSupported}
+ * when its major version is not 1.
  */
-function checkAuthority(buf: Buffer, s: number, e: number): void {
-  const as = buf.indexOf(COLON, s) + 3; // past "scheme://"
-  let i = as;
-  while (i < e && !isAuthorityEnd(buf[i]!)) i++;
-  if (i === as || buf[as] === COLON) throw new BadRequest('absolute-form target without a host');
-  if (!isValidHost(buf, as, i)) throw new BadRequest('invalid authority in absolute-form target');
-}
-
-/**
- * Classifies a request-target and checks that the method allows that form.
- *
- * @throws {@link BadRequest} when the form does not fit the method.
- * @see RFC 9112 §3.2
- */
-export function targetFormOf(method: string, target: string): TargetForm {
-  const first = target.charCodeAt(0);
-  if (first === 0x2f /* / */) return 'origin';
-  if (target === '*') {
-    if (method !== 'OPTIONS') throw new BadRequest('asterisk-form is only for OPTIONS');
-    return 'asterisk';
+function parseVersion(text: string): HttpVersion {
+  if (
+    text.length !== 8 ||
+    !text.startsWith('HTTP/') ||
+    !isDigit(text.charCodeAt(5)) ||
+    text[6] !== '.' ||
+    !isDigit(text.charCodeAt(7))
+  ) {
+    throw new BadRequest('malformed HTTP-version');
   }
-  // absolute-form = absolute-URI: scheme ":" hier-part [ "?" query ]
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) return 'absolute';
-  // authority-form only makes sense for CONNECT, which this server does not implement.
-  throw new BadRequest('request-target must be origin-form, absolute-form or *');
-}
-
-/** The parts of a request-target: path and query (the query without its `?`), and authority. */
-export interface TargetParts {
-  /** The raw (still percent-encoded) path. */
-  readonly path: string;
-  /** The query string, without the leading `?`; empty when there is none. */
-  readonly query: string;
-  /** The authority (`host[:port]`) of an absolute-form target; empty for the other forms. */
-  readonly authority: string;
-}
-
-/**
- * Splits a request-target into its path, query and authority. For absolute-form, the scheme
- * is dropped and the authority returned apart (RFC 9112 §3.2.2: the server uses it instead of
- * `Host`); for asterisk-form the path is `*`.
- */
-export function splitTarget(target: string, form: TargetForm): TargetParts {
-  let path = target;
-  let authority = '';
-  if (form === 'absolute') {
-    const start = target.indexOf('//') + 2;
-    let end = start;
-    while (end < target.length && !isAuthorityEnd(target.charCodeAt(end))) end++;
-    authority = target.slice(start, end);
-    path = target.charCodeAt(end) === 0x2f /* / */ ? target.slice(end) : '/' + target.slice(end);
-  }
-  const hash = path.indexOf('#');
-  if (hash !== -1) path = path.slice(0, hash);
-  const q = path.indexOf('?');
-  if (q === -1) return { path, query: '', authority };
-  return { path: path.slice(0, q), query: path.slice(q + 1), authority };
-}
-
-/**
- * Percent-decodes a path for `PATH_INFO`, as PEP 3333 asks.
- *
- * @throws {@link BadRequest} for a malformed escape or bytes that are not UTF-8.
- */
-export function decodePath(path: string): string {
-  if (path.indexOf('%') === -1) return path;
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    throw new BadRequest('malformed percent-encoding in request-target');
-  }
-}
-
-function isDigit(b: number): boolean {
-  return b >= 0x30 && b <= 0x39;
-}
-
-/** Whether `b` ends an authority: `/`, `?` or `#` (RFC 3986 §3.2). */
-function isAuthorityEnd(b: number): boolean {
-  return b === 0x2f || b === 0x3f || b === 0x23;
-}
-
-function isHexDigit(b: number): boolean {
-  return isDigit(b) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66);
+  if (text[5] !== '1') throw new VersionNotSupported(text);
+  return text[7] === '0' ? '1.0' : '1.1';
 }

@@ -34,11 +34,12 @@
 
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { AppLoadError, loadApp, type App } from './app.ts';
+import { loadApp, type App } from './app.ts';
 import { handleConnection } from './connection.ts';
+import { AppLoadError } from './errors.ts';
 import { createLogger } from './log.ts';
 import { SHARED_SOCKET_FD, WATCHDOG_FD, type WorkerInit, type WorkerMessage } from './messages.ts';
-import { ConnectionSet, connectionOptions, EXIT_REQUESTS_CUT } from './server.ts';
+import { ConnectionSet, connectionOptionsFromConfig, EXIT_REQUESTS_CUT } from './serving.ts';
 import { startWatchdog, watchApp } from './watchdog.ts';
 
 /**
@@ -97,7 +98,7 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   if (stopping) return;
   if (config.timeoutMs > 0) app = watchApp(app, startWatchdog(config.timeoutMs, WATCHDOG_FD).watch);
 
-  const options = connectionOptions(config, port, true, app);
+  const options = connectionOptionsFromConfig(config, port, true, app);
   // allowHalfOpen, as stage 02's server: a client's FIN ends its requests, not the responses it is owed
   server = net.createServer({ allowHalfOpen: true }, (socket) => connections.add(handleConnection(socket, options)));
   server.once('error', (err) => fail(`cannot listen on the shared socket (fd ${SHARED_SOCKET_FD}): ${err.message}`));

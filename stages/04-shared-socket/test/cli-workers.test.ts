@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, MAX_WORKERS, parseCli, UsageError } from '../src/cli.ts';
+import { DEFAULTS, MAX_WORKERS, parseCli } from '../src/cli.ts';
+import { UsageError } from '../src/errors.ts';
 
 describe('parseCli --workers', () => {
   it('defaults to 2 workers, as in the log', () => {

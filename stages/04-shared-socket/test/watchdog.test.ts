@@ -2,8 +2,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { App, Chunk, Environ, StartResponse } from '../src/app.ts';
-import { callApp } from '../src/response.ts';
+import { callApp, type App, type Chunk, type Environ, type StartResponse } from '../src/app.ts';
 import { AppCallWatch, startWatchdog, watchApp, type Watchdog } from '../src/watchdog.ts';
 
 /** The fields of an environ that `watchApp` reads. */
