@@ -230,7 +230,7 @@ describeStages(
       expect(r.raw.toString('latin1').match(/HTTP\/1\.1 /g)).toHaveLength(1);
     });
 
-    spec('limits', '--keep-alive-timeout 1s: a connection that never sends a byte is closed silently', async () => {
+    spec('lifecycle', '--keep-alive-timeout 1s (stage 01: its header timeout): a connection that never sends a byte is closed silently', async () => {
       const r = await exchange(server().port, []);
       expect(r.raw.length).toBe(0);
       expect(r.closed).toBe(true);

@@ -25,6 +25,7 @@ import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 for (const { name, target } of stagesUnderTest()) {
   const hasWorkers = expects(name, 'workers');
   const test = stageTest(name, 'persistence');
+  const lifecycleTest = stageTest(name, 'lifecycle');
   const workersTest = hasWorkers ? it : stageTest(name, 'workers');
   /** Starts the stage with one serving process: stage 02 itself, or `--workers 1`. */
   const start = (args: readonly string[] = []): Promise<StageProcess> =>
@@ -34,7 +35,7 @@ for (const { name, target } of stagesUnderTest()) {
 
   describe(`shutdown serves what arrived [${name}]`, () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      test(`${signal} while the app is busy: a request already sent on a new connection is served with Connection: close, and the exit status is 0`, async () => {
+      lifecycleTest(`${signal} while the app is busy: a request already sent on a new connection is served with Connection: close, and the exit status is 0`, async () => {
         const proc = await start();
         const slow = await Client.connect(proc.port);
         let second: Client | undefined;
