@@ -46,6 +46,7 @@ import type { App } from './app.ts';
 import { buildEnviron, type EnvironContext } from './environ.ts';
 import { HttpError, RequestTimeout } from './errors.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
+import { readIntoSharedBuffer } from './read-buffer.ts';
 import { KNOWN_METHODS } from './request-line.ts';
 import { describeRequest, errorResponse, ResponseWriter, sendContinue, type ResponseProgress } from './response.ts';
 
@@ -126,6 +127,8 @@ class ServedConnection implements Connection {
   #response: ResponseWriter | null = null;
   #shutdown = false;
   #peerEnded = false;
+  /** Whether the socket reads into the process's one read buffer (`read-buffer.ts`). */
+  readonly #shared: boolean;
 
   #timer: NodeJS.Timeout | null = null;
   #timerAt = 0;
@@ -144,7 +147,8 @@ class ServedConnection implements Connection {
       multiprocess: options.multiprocess,
     };
     socket.setNoDelay(true);
-    socket.on('data', this.#onData);
+    this.#shared = readIntoSharedBuffer(socket, this.#onRead);
+    if (!this.#shared) socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
@@ -192,6 +196,12 @@ class ServedConnection implements Connection {
     if (this.#state !== 'writing') this.#pump();
   };
 
+  #onRead = (bytes: Buffer): void => {
+    this.#onData(bytes);
+    // the next read overwrites the shared buffer: keep what the parser still needs
+    this.#parser.keepBuffered();
+  };
+
   #onEnd = (): void => {
     this.#peerEnded = true;
     // A request that has not fully arrived never will; one being answered finishes first.
@@ -227,7 +237,8 @@ class ServedConnection implements Connection {
       if (event.type === 'request') {
         this.#startRequest(event);
       } else if (event.type === 'data') {
-        this.#body.push(event.chunk);
+        // a view of the shared read buffer would not survive the next read
+        this.#body.push(this.#shared ? Buffer.from(event.chunk) : event.chunk);
       } else {
         if (!this.#respond()) return; // closing, or a streamed response waits for drain
         if (this.socket.writableLength > this.#options.maxWriteBuffer) {

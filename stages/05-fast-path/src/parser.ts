@@ -216,8 +216,10 @@ type Reading =
  * few bytes of body framing, and a buffer is never written to after it is received, so a
  * {@link Data} handed out earlier stays intact.
  */
+const EMPTY = Buffer.alloc(0);
+
 class ReceiveBuffer {
-  #bytes: Buffer = Buffer.alloc(0);
+  #bytes: Buffer = EMPTY;
   #start = 0;
 
   /** How many bytes are buffered. */
@@ -227,6 +229,15 @@ class ReceiveBuffer {
 
   append(bytes: Buffer): void {
     this.#bytes = this.length === 0 ? bytes : Buffer.concat([this.#bytes.subarray(this.#start), bytes]);
+    this.#start = 0;
+  }
+
+  /**
+   * Copies what is buffered into a buffer of its own, when it is a view of bytes the caller
+   * will overwrite (stage 05 reads every socket into one buffer).
+   */
+  keep(): void {
+    this.#bytes = this.length === 0 ? EMPTY : Buffer.from(this.#bytes.subarray(this.#start));
     this.#start = 0;
   }
 
@@ -334,6 +345,14 @@ export class RequestParser {
   receive(bytes: Buffer): void {
     if (bytes.length === 0 || this.#reading === 'error') return;
     this.#buffer.append(bytes);
+  }
+
+  /**
+   * Copies the bytes received and not consumed yet, so that the caller may overwrite the
+   * buffer it passed to {@link receive}. Call it before doing so.
+   */
+  keepBuffered(): void {
+    this.#buffer.keep();
   }
 
   /** How many received bytes are not consumed yet. */
