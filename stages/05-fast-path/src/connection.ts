@@ -223,32 +223,46 @@ class ServedConnection implements Connection {
   // -------------------------------------------------------------------------------------------
   // The request loop
 
-  /** Takes events from the parser until it needs more bytes, answering each request in turn. */
+  /**
+   * Takes events from the parser until it needs more bytes, answering each request in turn.
+   * When more requests are already buffered behind the one answered (pipelining), the socket
+   * is corked until the loop ends, so that their responses leave in one write.
+   */
   #pump(): void {
-    for (;;) {
-      let event;
-      try {
-        event = this.#parser.next();
-      } catch (err) {
-        this.#fail(err);
-        return;
-      }
-      if (event === NEED_DATA) break;
-      if (event.type === 'request') {
-        this.#startRequest(event);
-      } else if (event.type === 'data') {
-        // a view of the shared read buffer would not survive the next read
-        this.#body.push(this.#shared ? Buffer.from(event.chunk) : event.chunk);
-      } else {
-        if (!this.#respond()) return; // closing, or a streamed response waits for drain
-        if (this.socket.writableLength > this.#options.maxWriteBuffer) {
-          // The client is not reading its responses: take no more requests until it does.
-          this.#waitForDrain();
+    let corked = false;
+    try {
+      for (;;) {
+        let event;
+        try {
+          event = this.#parser.next();
+        } catch (err) {
+          this.#fail(err);
           return;
         }
+        if (event === NEED_DATA) break;
+        if (event.type === 'request') {
+          this.#startRequest(event);
+        } else if (event.type === 'data') {
+          // a view of the shared read buffer would not survive the next read
+          this.#body.push(this.#shared ? Buffer.from(event.chunk) : event.chunk);
+        } else {
+          if (!corked && this.#parser.buffered !== 0) {
+            this.socket.cork();
+            corked = true;
+          }
+          if (!this.#respond()) return; // closing, or a streamed response waits for drain
+          if (this.socket.writableLength > this.#options.maxWriteBuffer) {
+            // The client is not reading its responses: take no more requests until it does.
+            this.#waitForDrain();
+            return;
+          }
+        }
       }
+      this.#waitForRequest();
+    } finally {
+      // what was corked leaves now, before any wait for 'drain' (which only a write can bring)
+      if (corked) this.socket.uncork();
     }
-    this.#waitForRequest();
   }
 
   /** A request's head is in: wait for its body, if it has one. */
