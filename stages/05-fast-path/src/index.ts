@@ -19,6 +19,7 @@ export * from './main.ts';
 export * from './master.ts';
 export * from './messages.ts';
 export * from './parser.ts';
+export * from './read-buffer.ts';
 export * from './request-line.ts';
 export * from './response.ts';
 export * from './server.ts';

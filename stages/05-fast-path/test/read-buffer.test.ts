@@ -41,7 +41,7 @@ async function withServer(fn: (port: number) => Promise<void>): Promise<void> {
 }
 
 describe('the feature check', () => {
-  it('finds the private onread fields on this Node (checked on 20, 22 and 24; false means the fallback is in use)', () => {
+  it('finds the private onread fields on this Node (checked on Node 20.20, 22.23 and 24.21; false means the fallback is in use)', () => {
     expect(process.env.NIBIRU_NO_SHARED_READ === '1' || SHARED_READ).toBe(true);
   });
 
