@@ -8,14 +8,15 @@
  * which also runs every RFC and worker spec: an optimization must not change what the server does.
  *
  * The wrong versions these specs were tried on: copies of the reference stage with one
- * plausible mistake each, and the spec that fails on it.
+ * plausible mistake each, and the spec that fails on it (each run with `NIBIRU_STAGE_DIR` on 2026-12-02;
+ * every other spec of this file passed on each).
  *
  * | exercise | wrong version | caught by |
  * | --- | --- | --- |
  * | 5.1 | the parser keeps a view of the shared buffer (no `keepBuffered` after a read) | a request-line and header section split across two reads, another connection read in between |
- * | 5.1 | body bytes pushed as views of the shared buffer (no copy) | a body split across two reads, another connection read in between, is echoed intact |
- * | 5.2 | the socket uncorked only when the loop ends normally, not before a wait for `drain` | a pipelined request for a streamed body larger than the socket's buffer, then a GET: both answered |
- * | 5.3 | the fallback forgets to listen for `'data'` | with `NIBIRU_NO_SHARED_READ=1`: GET on a kept-alive connection is answered three times |
+ * | 5.1 | body bytes pushed as views of the shared buffer (no copy) | a body split across two reads, another connection read in between, is echoed intact (and its chunked twin) |
+ * | 5.2 | the socket uncorked only when the loop ends normally, not before a wait for `drain` | a pipelined request for a streamed body larger than the socket buffer, then a GET (and its twin for a whole body past `--max-write-buffer`): both time out |
+ * | 5.3 | the fallback forgets to listen for `'data'` | every spec of 5.3 (no request is ever read) |
  */
 
 import net from 'node:net';
