@@ -16,6 +16,7 @@
  * | 5.1 | the parser keeps a view of the shared buffer (no `keepBuffered` after a read) | a request-line and header section split across two reads, another connection read in between |
  * | 5.1 | body bytes pushed as views of the shared buffer (no copy) | a body split across two reads, another connection read in between, is echoed intact (and its chunked twin) |
  * | 5.2 | the socket uncorked only when the loop ends normally, not before a wait for `drain` | a pipelined request for a streamed body larger than the socket buffer, then a GET (and its twin for a whole body past `--max-write-buffer`): both time out |
+ * | 5.2 | the socket still corked when a response is cut (`abort`, an app that throws after its first chunk) | not this file: `spec/wsgi.spec.ts`, an app that throws after its first chunk (`check:mine` runs it); the reference had this bug until `npm test` caught it |
  * | 5.3 | the fallback forgets to listen for `'data'` | every spec of 5.3 (no request is ever read) |
  */
 

@@ -127,6 +127,8 @@ class ServedConnection implements Connection {
   #response: ResponseWriter | null = null;
   #shutdown = false;
   #peerEnded = false;
+  /** Whether #pump has corked the socket for pipelined responses. */
+  #corked = false;
   /** Whether the socket reads into the process's one read buffer (`read-buffer.ts`). */
   readonly #shared: boolean;
 
@@ -229,7 +231,6 @@ class ServedConnection implements Connection {
    * is corked until the loop ends, so that their responses leave in one write.
    */
   #pump(): void {
-    let corked = false;
     try {
       for (;;) {
         let event;
@@ -246,9 +247,9 @@ class ServedConnection implements Connection {
           // a view of the shared read buffer would not survive the next read
           this.#body.push(this.#shared ? Buffer.from(event.chunk) : event.chunk);
         } else {
-          if (!corked && this.#parser.buffered !== 0) {
+          if (!this.#corked && this.#parser.buffered !== 0) {
             this.socket.cork();
-            corked = true;
+            this.#corked = true;
           }
           if (!this.#respond()) return; // closing, or a streamed response waits for drain
           if (this.socket.writableLength > this.#options.maxWriteBuffer) {
@@ -261,8 +262,15 @@ class ServedConnection implements Connection {
       this.#waitForRequest();
     } finally {
       // what was corked leaves now, before any wait for 'drain' (which only a write can bring)
-      if (corked) this.socket.uncork();
+      this.#uncork();
     }
+  }
+
+  /** Sends what #pump corked. */
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.socket.uncork();
   }
 
   /** A request's head is in: wait for its body, if it has one. */
@@ -338,6 +346,7 @@ class ServedConnection implements Connection {
         this.#waitForDrain();
         return false;
       case 'abort':
+        this.#uncork(); // the part of the response already written goes out before the cut
         this.destroy();
         return false;
     }
