@@ -6,7 +6,7 @@
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { absoluteImports, resolveStage, startDirectory } from './stage.ts';
+import { absoluteImports, correctedCommand, resolveStage, startDirectory, swallowedFlags } from './stage.ts';
 
 const ROOT = '/repo';
 const npmEnv = { npm_lifecycle_event: 'stage', npm_package_json: path.join(ROOT, 'package.json'), INIT_CWD: '/home/me/site' };
@@ -45,5 +45,27 @@ describe('resolveStage', () => {
   });
   it('is undefined for a stage that does not exist', () => {
     expect(resolveStage('07', stages)).toBeUndefined();
+  });
+});
+
+describe('swallowedFlags, correctedCommand', () => {
+  const options = { workers: { type: 'string', short: 'w' }, 'keep-alive-timeout': { type: 'string' }, 'access-log': { type: 'boolean' }, bind: { type: 'string', short: 'b' }, help: { type: 'boolean', short: 'h' } } as const;
+  // what npm 11 leaves for itself in every script's environment
+  const npmOwn = { npm_config_cache: '/root/.npm', npm_config_userconfig: '/root/.npmrc', npm_config_loglevel: 'warn', npm_config_parseable: 'true' };
+  it('finds none in npm\'s own settings', () => {
+    expect(swallowedFlags(options, npmOwn)).toEqual([]);
+  });
+  it('finds ours, long and short, dashes as underscores', () => {
+    const env = { ...npmOwn, npm_config_workers: 'true', npm_config_keep_alive_timeout: '5s', npm_config_access_log: 'true', npm_config_b: 'true' };
+    expect(swallowedFlags(options, env).map((f) => f.flag)).toEqual(['--workers', '--keep-alive-timeout', '--access-log', '-b']);
+  });
+  it('puts -- before the app, and the values npm left as arguments back after their flags', () => {
+    const swallowed = swallowedFlags(options, { npm_config_workers: 'true' });
+    expect(correctedCommand('04', ['docs.app:app', '4'], swallowed)).toBe('npm run stage 04 -- docs.app:app --workers 4');
+    expect(correctedCommand('04', ['docs.app:app', '9000', '4'], swallowed)).toBe('npm run stage 04 -- docs.app:app 9000 --workers 4');
+  });
+  it('keeps a value given with =, and a switch as it is', () => {
+    const swallowed = swallowedFlags(options, { npm_config_keep_alive_timeout: '5s', npm_config_access_log: 'true' });
+    expect(correctedCommand('2', ['docs.app:app'], swallowed)).toBe('npm run stage 2 -- docs.app:app --keep-alive-timeout 5s --access-log');
   });
 });

@@ -1,5 +1,6 @@
 /**
- * `npm run stage <stage> -- <app> [options]`: runs one stage of the server.
+ * `npm run stage <stage> -- <app> [options]`, or `npx nibiru-ts <stage> <app> [options]`:
+ * runs one stage of the server.
  *
  * Strategy: resolve the stage from `01`, `1` or `01-request-line` to its folder under
  * `stages/`, import that stage's `src/main.ts` and call its `main` with the remaining
@@ -12,9 +13,25 @@
  * are forked with this process's `execArgv`, whose `--import tsx` Node resolves from the
  * current directory: {@link absoluteImports} makes it a file URL first, or a worker started in
  * a directory without `node_modules/tsx` would fail to start.
+ *
+ * npm's traps, which this file closes:
+ *
+ * - **A flag before `--`** is npm's: `npm run stage 04 docs.app:app --workers 4` gives the
+ *   script `04 docs.app:app 4` (a server on port 4) and leaves `npm_config_workers=true`.
+ *   {@link swallowedFlags} finds our flags among npm's variables, and the command refuses to
+ *   start, with one line that shows it with `--` in its place ({@link correctedCommand}).
+ *   (`--help`, `-h` and `-w` npm handles itself before any script runs: its own help, its
+ *   workspaces; nothing here sees them.) `npx nibiru-ts` has no such trap: npx hands every
+ *   argument after the command's name to it.
+ * - **Signals.** npm passes SIGINT and SIGTERM on to the script's process, but it runs the
+ *   script through `sh -c`, and the shell keeps them from the server. The `stage` script
+ *   `exec`s node, so the server is npm's child. npx cannot be told so: its shell stays in
+ *   between, and dies of SIGTERM or outlives npm after SIGINT. So, run by npm or npx, the
+ *   server watches the npm process ({@link watchLauncher}) and stops, as on SIGTERM, once it
+ *   is gone: whichever process gets the signal, nothing keeps the port.
  */
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -66,7 +83,95 @@ export function absoluteImports(execArgv: readonly string[], resolve: (specifier
   });
 }
 
-async function run(argv: string[]): Promise<void> {
+/** The exit status of a mistake on the command line, as the stages use it. */
+const EXIT_USAGE = 2;
+
+/** An option of a stage's command line, as its `cli.ts` declares it for `parseArgs`. */
+export interface OptionSpec {
+  /** `string` takes a value; `boolean` is a switch. */
+  readonly type: 'string' | 'boolean';
+  /** The one-letter form, e.g. `p` for `-p`. */
+  readonly short?: string;
+}
+
+/**
+ * The flags of ours that npm took for itself: those whose `npm_config_<name>` variable npm
+ * left (dashes become underscores), with the value npm kept (`true` when it left the value
+ * as an argument of the script). npm's own settings (`npm_config_cache`...) are not ours.
+ */
+export function swallowedFlags(options: Readonly<Record<string, OptionSpec>>, env: NodeJS.ProcessEnv): Array<{ flag: string; value: string; type: OptionSpec['type'] }> {
+  const found: Array<{ flag: string; value: string; type: OptionSpec['type'] }> = [];
+  for (const [name, spec] of Object.entries(options)) {
+    for (const [flag, key] of [[`--${name}`, name], ...(spec.short && spec.short !== 'h' ? [[`-${spec.short}`, spec.short]] : [])] as Array<[string, string]>) {
+      const value = env[`npm_config_${key.replaceAll('-', '_')}`];
+      if (value !== undefined) found.push({ flag, value, type: spec.type });
+    }
+  }
+  return found;
+}
+
+/**
+ * The command the user meant: `npm run stage <stage> -- <app> <flags with their values>`. A
+ * flag npm took without its value (`true`) left that value as an argument; the values are
+ * the last arguments, in order (npm does not keep the flags' order: with several, the line
+ * says that the order is a guess).
+ */
+export function correctedCommand(stage: string, args: readonly string[], swallowed: ReturnType<typeof swallowedFlags>): string {
+  const valueless = swallowed.filter((f) => f.type === 'string' && f.value === 'true');
+  const values = args.slice(Math.max(1, args.length - valueless.length));
+  const positionals = args.slice(0, args.length - values.length);
+  const flags = swallowed.flatMap((f) => {
+    if (f.type === 'boolean') return [f.flag];
+    if (f.value !== 'true') return [f.flag, f.value];
+    const value = values.shift();
+    return value === undefined ? [f.flag] : [f.flag, value];
+  });
+  return ['npm run stage', stage, '--', ...positionals, ...flags].join(' ');
+}
+
+/** Whether npm ran this file as the `stage` script (not as part of another, such as `npm test`). */
+function ranByNpmRun(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.npm_lifecycle_event === 'stage' && env.npm_package_json !== undefined && path.dirname(env.npm_package_json) === process.cwd();
+}
+
+/** The parent pid and the command line of `pid`, from `/proc` (Linux), or undefined. */
+function processInfo(pid: number): { ppid: number; argv: string[] } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return { ppid, argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When npm or npx started this process, stops it (as SIGTERM would) once that npm process is
+ * gone: the parent, or, with the `sh -c` npx puts in between, the shell's parent. npm names
+ * its process `npm run ...` or `npm exec ...`. Checked twice a second, on a timer that does
+ * not keep the process alive; where there is no `/proc`, nothing is watched.
+ */
+export function watchLauncher(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.npm_lifecycle_event !== 'stage' && env.npm_lifecycle_event !== 'npx') return;
+  const parent = processInfo(process.ppid);
+  if (parent === undefined) return;
+  const isNpm = (argv: string[]): boolean => /^npm (run|exec|run-script|x)\b/.test(argv.join(' ')) || /(^|\/)(npm|npx)(-cli\.js)?$/.test(argv[1] ?? '');
+  const shell = parent.argv[1] === '-c' || /(^|\/)(sh|bash|dash)$/.test(parent.argv[0] ?? '');
+  const npmPid = isNpm(parent.argv) ? process.ppid : shell ? parent.ppid : undefined;
+  if (npmPid === undefined || npmPid <= 1) return;
+  const timer = setInterval(() => {
+    if (processInfo(npmPid) !== undefined) return;
+    clearInterval(timer);
+    process.kill(process.pid, 'SIGTERM');
+  }, 500);
+  timer.unref();
+}
+
+/**
+ * Runs the command: `argv` is what follows `stage.ts` (or `nibiru-ts`), e.g.
+ * `['04', 'docs.app:app', '--workers', '4']`.
+ */
+export async function run(argv: string[]): Promise<void> {
   const here = startDirectory();
   if (here !== process.cwd()) {
     process.execArgv.splice(0, process.execArgv.length, ...absoluteImports(process.execArgv, (s) => import.meta.resolve(s)));
@@ -79,10 +184,27 @@ async function run(argv: string[]): Promise<void> {
     const what = name === undefined ? 'no stage given' : `unknown stage '${name}'`;
     process.stderr.write(
       `nibiru-ts: error: ${what}; the stages are: ${stages.join(', ')}\n` +
-        `usage: npm run stage <stage> -- <module.path[:callable]> [port] [options]\n`,
+        `usage: npm run stage <stage> -- <module.path[:callable]> [port] [options]\n` +
+        `   or: npx nibiru-ts <stage> <module.path[:callable]> [port] [options]\n`,
     );
-    process.exit(1);
+    process.exit(EXIT_USAGE);
   }
+  if (ranByNpmRun()) {
+    // every stage's flags: a flag of stage 04 typed for stage 02 is npm's too
+    const options: Record<string, OptionSpec> = {};
+    for (const s of stages) {
+      const cli = (await import(pathToFileURL(path.join(STAGES_DIR, s, 'src', 'cli.ts')).href)) as { OPTIONS?: Record<string, OptionSpec> };
+      Object.assign(options, cli.OPTIONS ?? {});
+    }
+    const swallowed = swallowedFlags(options, process.env);
+    if (swallowed.length > 0) {
+      const flags = swallowed.map((f) => f.flag).join(', ');
+      const guess = swallowed.filter((f) => f.type === 'string' && f.value === 'true').length > 1 ? ' (npm does not keep the order of the values: check it)' : '';
+      process.stderr.write(`nibiru-ts: error: npm took ${flags} for itself (it goes after --): ${correctedCommand(name!, rest, swallowed)}${guess}\n`);
+      process.exit(EXIT_USAGE);
+    }
+  }
+  watchLauncher();
   const mod = (await import(pathToFileURL(path.join(STAGES_DIR, stage, 'src', 'main.ts')).href)) as {
     main(argv: readonly string[]): Promise<void>;
   };

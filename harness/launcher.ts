@@ -41,6 +41,11 @@ export interface StartOptions {
   readonly args?: readonly string[];
   /** The working directory the app is resolved from; defaults to the repository root. */
   readonly cwd?: string;
+  /**
+   * Where to listen, as arguments; defaults to `['--port', '0']` (a free port). The ready line
+   * says where it is listening.
+   */
+  readonly listen?: readonly string[];
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
   /**
@@ -181,7 +186,7 @@ export const READY_LINE = /listening on (http:\/\/(\S+?):(\d+))\s.*pid=(\d+)(?:.
  * @param stage a stage name (`01`, `02-full-parser`...) or the path of a stage folder.
  */
 export function startStage(stage: string, options: StartOptions = {}): Promise<StageProcess> {
-  const argv = [...stageCommand(stage), options.app ?? 'docs.app:app', '--port', '0', ...(options.args ?? [])];
+  const argv = [...stageCommand(stage), options.app ?? 'docs.app:app', ...(options.listen ?? ['--port', '0']), ...(options.args ?? [])];
   const child = spawn(process.execPath, argv, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...options.env },

@@ -73,7 +73,7 @@ describeStages('RFC 9112 §9.3.2 pipelining: back-pressure', ({ spec, stage }) =
   }
 
   spec(
-    'persistence',
+    'lifecycle',
     `${REQUESTS} pipelined requests for an 84 KB page, never read: the serving process grows less than 100 MB, and another client is served`,
     async () => {
       // one worker, so that the process serving the client is known

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runStage, startStage } from '../harness/launcher.ts';
-import { stagesUnderTest } from './stages.ts';
+import { expects, stagesUnderTest } from './stages.ts';
 
 const hasSs = (() => {
   try {
@@ -18,9 +18,13 @@ const hasSs = (() => {
   }
 })();
 
-/** The one-line error contract: exit 1, a single line on stderr, no stack trace. */
-function expectOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
-  expect(r.code).toBe(1);
+/**
+ * The one-line error contract: a single line on stderr, no stack trace, and the exit status:
+ * 2 for a mistake on the command line (as gunicorn, and Python's argparse), 1 for a server
+ * that cannot start.
+ */
+function expectOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp, code: 1 | 2): void {
+  expect(r.code).toBe(code);
   const lines = r.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
@@ -37,27 +41,78 @@ for (const { name, target } of stagesUnderTest()) {
     });
 
     it('a module that does not exist: one line, exit 1', async () => {
-      expectOneLineError(await runStage(target, ['nope.app:app', '--port', '0']), /module not found: nope\.app/);
+      expectOneLineError(await runStage(target, ['nope.app:app', '--port', '0']), /module not found: nope\.app/, 1);
     });
 
     it('a callable the module does not export: one line, exit 1', async () => {
-      expectOneLineError(await runStage(target, ['docs.app:nope', '--port', '0']), /has no export 'nope'/);
+      expectOneLineError(await runStage(target, ['docs.app:nope', '--port', '0']), /has no export 'nope'/, 1);
     });
 
     it('an export that is not callable: one line, exit 1', async () => {
-      expectOneLineError(await runStage(target, ['docs.app:BODY', '--port', '0']), /is not callable/);
+      expectOneLineError(await runStage(target, ['docs.app:BODY', '--port', '0']), /is not callable/, 1);
     });
 
-    it('a bad port: one line, exit 1', async () => {
-      expectOneLineError(await runStage(target, ['docs.app:app', '70000']), /bad port '70000'/);
+    it('a bad port: one line, exit 2', async () => {
+      expectOneLineError(await runStage(target, ['docs.app:app', '70000']), /bad port '70000'/, 2);
     });
 
-    it('a bad backlog: one line, exit 1', async () => {
-      expectOneLineError(await runStage(target, ['docs.app:app', '--backlog', '-3']), /backlog/);
+    it('a bad backlog: one line, exit 2', async () => {
+      expectOneLineError(await runStage(target, ['docs.app:app', '--backlog', '-3']), /backlog/, 2);
     });
 
-    it('an unknown option: one line, exit 1', async () => {
-      expectOneLineError(await runStage(target, ['docs.app:app', '--frobnicate']), /frobnicate/);
+    it("an unknown option: one line of ours (no advice about --, no unbalanced quote), exit 2", async () => {
+      const r = await runStage(target, ['docs.app:app', '--frobnicate']);
+      expectOneLineError(r, /^nibiru-ts: error: unknown option --frobnicate \(--help lists them\)$/, 2);
+    });
+
+    it('an option without its value, or a value for a switch: one line of ours, exit 2', async () => {
+      expectOneLineError(await runStage(target, ['docs.app:app', '--backlog']), /^nibiru-ts: error: option --backlog needs a value$/, 2);
+      expectOneLineError(await runStage(target, ['docs.app:app', '--help=yes']), /^nibiru-ts: error: option --help takes no value$/, 2);
+    });
+
+    it('--help lists the exit statuses', async () => {
+      const r = await runStage(target, ['--help']);
+      expect(r.stdout).toMatch(/Exit status:/);
+      expect(r.stdout).toMatch(/^ {2}2 +/m);
+    });
+
+    it('-p is --port, -b/--bind takes HOST:PORT (gunicorn, uvicorn)', async () => {
+      for (const listen of [['-p', '0'], ['-b', '127.0.0.1:0'], ['--bind=localhost:0']]) {
+        const proc = await startStage(target, { listen });
+        try {
+          expect(proc.readyLine).toMatch(/listening on http:\/\/(127\.0\.0\.1|localhost):\d+ /);
+          expect(proc.port).toBeGreaterThan(0);
+        } finally {
+          await proc.stop();
+        }
+      }
+    });
+
+    it('--bind and --port (or a port argument) together: one line, exit 2', async () => {
+      expectOneLineError(await runStage(target, ['docs.app:app', '-b', '127.0.0.1:0', '--port', '0']), /^nibiru-ts: error: the port is given twice/, 2);
+      expectOneLineError(await runStage(target, ['docs.app:app', '--bind', '127.0.0.1']), /^nibiru-ts: error: bad bind '127\.0\.0\.1': expected HOST:PORT/, 2);
+    });
+
+    // every duration flag the stage has, with units; a bare number is seconds, as in gunicorn
+    const durations: Array<[flag: string, max: string]> = [
+      ['--header-timeout', '1h'],
+      ['--linger', '1m'],
+      ...(expects(name, 'limits') ? ([['--body-timeout', '1h'], ['--keep-alive-timeout', '1h'], ['--grace', '1h']] as Array<[string, string]>) : []),
+      ...(expects(name, 'workers') ? ([['--timeout', '1h']] as Array<[string, string]>) : []),
+    ];
+
+    it('every duration flag takes a unit (500ms, 5s, 2m)', async () => {
+      const units = ['500ms', '5s', '2m', '1500ms', '1.5s'];
+      const proc = await startStage(target, { args: durations.flatMap(([flag], i) => [flag, units[i % units.length]!]) });
+      await proc.stop();
+    });
+
+    it('a bare number is seconds: past the maximum in seconds is one line, exit 2', async () => {
+      for (const [flag, max] of durations) {
+        const over = max === '1h' ? '3601' : '61';
+        const r = await runStage(target, ['docs.app:app', '--port', '0', flag, over]);
+        expectOneLineError(r, new RegExp(`^nibiru-ts: error: bad ${flag.slice(2)} '${over}': expected a duration from \\S+ to ${max}`), 2);
+      }
     });
 
     it('a port in use: one line, exit 1', async () => {
@@ -65,7 +120,7 @@ for (const { name, target } of stagesUnderTest()) {
       await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
       const port = (blocker.address() as net.AddressInfo).port;
       try {
-        expectOneLineError(await runStage(target, ['docs.app:app', String(port)]), /port in use/);
+        expectOneLineError(await runStage(target, ['docs.app:app', String(port)]), /port in use/, 1);
       } finally {
         blocker.close();
       }

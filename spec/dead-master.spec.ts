@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KeepAliveClient as Client, sleep } from '../harness/client.ts';
-import { ROOT, stageCommand, startStage, type StageProcess } from '../harness/launcher.ts';
+import { PATIENCE_MS, ROOT, stageCommand, startStage, type StageProcess } from '../harness/launcher.ts';
 import { get } from './messages.ts';
 import { allGone, blockedInApp, send, stderrMatch } from './processes.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
@@ -115,11 +115,11 @@ for (const { name, target } of stagesUnderTest()) {
       let workers: number[] = [];
       try {
         // as soon as the master has forked both: they are still loading their modules
-        const deadline = Date.now() + 30_000;
+        const deadline = Date.now() + PATIENCE_MS;
         while ((workers = workersOf(master.pid!)).length < 2 && Date.now() < deadline) await sleep(5);
         expect(workers).toHaveLength(2);
         master.kill('SIGKILL');
-        await allGone(workers, 30_000);
+        await allGone(workers);
       } finally {
         master.kill('SIGKILL');
         for (const pid of workers) {

@@ -17,7 +17,7 @@ import { describeStages, expects } from './stages.ts';
 
 const APP = 'spec.apps.probe:app';
 const SMALL = ['--max-request-line', '256', '--max-header-size', '1024', '--max-headers', '20', '--max-body-size', '4096'];
-const SHORT = ['--header-timeout', '500', '--body-timeout', '500', '--keep-alive-timeout', '1000'];
+const SHORT = ['--header-timeout', '500ms', '--body-timeout', '500ms', '--keep-alive-timeout', '1s'];
 const small = (stage: string) => ({ app: APP, args: expects(stage, 'limits') ? SMALL : ['--max-request-line', '256'] });
 const short = (stage: string) => ({ app: APP, args: expects(stage, 'limits') ? SHORT : [] });
 const expectRefused = (r: Awaited<ReturnType<typeof exchange>>, status: number): void => {
@@ -203,24 +203,24 @@ describeStages(
 describeStages(
   'limits: timeouts',
   ({ server, spec }) => {
-    spec('limits', '--header-timeout 500: a header section not complete in time gets 408 and close', async () => {
+    spec('limits', '--header-timeout 500ms: a header section not complete in time gets 408 and close', async () => {
       const r = await exchange(server().port, 'GET /echo HTTP/1.1\r\nHost: localhost\r\n');
       expectRefused(r, 408);
       expect(r.timedOut).toBe(false);
     });
 
-    spec('limits', '--header-timeout 500: trickling bytes does not extend it (slowloris)', async () => {
+    spec('limits', '--header-timeout 500ms: trickling bytes does not extend it (slowloris)', async () => {
       const pieces = ['GET /echo HTTP/1.1\r\n', 'Host: localhost\r\n', ...Array.from({ length: 20 }, (_, i) => `X-${i}: ${i}\r\n`)];
       const r = await exchange(server().port, pieces, { pauseMs: 100 });
       expectRefused(r, 408);
     });
 
-    spec('limits', '--body-timeout 500: a body not complete in time gets 408 and close', async () => {
+    spec('limits', '--body-timeout 500ms: a body not complete in time gets 408 and close', async () => {
       const r = await exchange(server().port, message('POST /echo HTTP/1.1', ['Host: localhost', 'Content-Length: 10'], 'only5'));
       expectRefused(r, 408);
     });
 
-    spec('limits', '--keep-alive-timeout 1000: an idle connection is closed silently', async () => {
+    spec('limits', '--keep-alive-timeout 1s: an idle connection is closed silently', async () => {
       const r = await exchange(server().port, get('/ignore'));
       expect(r.responses.map((x) => x.status)).toEqual([200]);
       expect(r.responses[0]!.header('connection')).toBeUndefined();
@@ -230,7 +230,7 @@ describeStages(
       expect(r.raw.toString('latin1').match(/HTTP\/1\.1 /g)).toHaveLength(1);
     });
 
-    spec('limits', '--keep-alive-timeout 1000: a connection that never sends a byte is closed silently', async () => {
+    spec('lifecycle', '--keep-alive-timeout 1s (stage 01: its header timeout): a connection that never sends a byte is closed silently', async () => {
       const r = await exchange(server().port, []);
       expect(r.raw.length).toBe(0);
       expect(r.closed).toBe(true);

@@ -13,14 +13,14 @@
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
 import { sleep } from '../harness/client.ts';
-import type { StageProcess } from '../harness/launcher.ts';
+import { PATIENCE_MS, type StageProcess } from '../harness/launcher.ts';
 
 /**
  * Waits until the main thread of `pid` sleeps in a futex, as `/slow` does (`Atomics.wait`);
  * an idle Node process sleeps in `epoll_wait` instead. Linux's `/proc/<pid>/wchan` tells; where
  * there is no such file, a pause has to do.
  */
-export async function blockedInApp(pid: number, timeoutMs = 10_000): Promise<void> {
+export async function blockedInApp(pid: number, timeoutMs = PATIENCE_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     let wchan: string;
@@ -37,7 +37,7 @@ export async function blockedInApp(pid: number, timeoutMs = 10_000): Promise<voi
 }
 
 /** Waits until `pattern` appears on the server's stderr, and returns the match. */
-export async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+export async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs = PATIENCE_MS): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = pattern.exec(proc.stderr());
@@ -68,7 +68,7 @@ export function gone(pid: number): boolean {
 }
 
 /** Waits until every one of `pids` has exited. */
-export async function allGone(pids: readonly number[], timeoutMs = 15_000): Promise<void> {
+export async function allGone(pids: readonly number[], timeoutMs = PATIENCE_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pids.every(gone)) {
     if (Date.now() > deadline) throw new Error(`still running after ${timeoutMs} ms: ${pids.filter((p) => !gone(p)).join(', ')}`);
@@ -79,4 +79,12 @@ export async function allGone(pids: readonly number[], timeoutMs = 15_000): Prom
 /** Writes `bytes` on `socket` and resolves once they have been handed to the kernel. */
 export function send(socket: net.Socket, bytes: string): Promise<void> {
   return new Promise((resolve, reject) => socket.write(bytes, 'latin1', (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * The lines of `stderr` other than those of a clean stop ("SIGTERM: stopping ...", a worker's
+ * "stopping: N connections open", "stopped"): what a spec expects to be empty.
+ */
+export function besidesStopping(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l !== '' && !/^nibiru-ts: (SIG[A-Z]+: stopping\b|worker \d+ stopping: |stopped$)/.test(l));
 }

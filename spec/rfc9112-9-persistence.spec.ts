@@ -197,7 +197,7 @@ describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage, targ
 
   spec('persistence', 'SIGTERM closes idle keep-alive connections at once and exits 0', async () => {
     // Keep-alive timeout and grace far beyond any wait here: a close can only be the shutdown's own.
-    const proc = await startStage(target, { app: 'docs.app:app', args: ['--keep-alive-timeout', '3600000', '--grace', '3600000'] });
+    const proc = await startStage(target, { app: 'docs.app:app', args: ['--keep-alive-timeout', '1h', '--grace', '1h'] });
     const c = await KeepAliveClient.connect(proc.port);
     try {
       const res = await c.get('/');

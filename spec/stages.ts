@@ -18,6 +18,12 @@ import { startStage, type StageProcess, type StartOptions } from '../harness/lau
 
 /** What a spec can require of a stage. */
 export type Feature =
+  /**
+   * What any server owes its clients, whatever HTTP it speaks: a request that arrived before
+   * SIGTERM is answered, a connection that sends nothing is closed without a response, and a
+   * client that does not read cannot make the server's memory grow without bound.
+   */
+  | 'lifecycle'
   /** RFC 9112 §3: the request-line, and answering with `Connection: close`. */
   | 'request-line'
   /** RFC 9112 §5: header fields are parsed and checked. */
@@ -33,7 +39,7 @@ export type Feature =
   /** Least-connection balancing of connections across workers. */
   | 'balancing';
 
-const HTTP_1_1: readonly Feature[] = ['request-line', 'fields', 'body', 'persistence', 'limits'];
+const HTTP_1_1: readonly Feature[] = ['lifecycle', 'request-line', 'fields', 'body', 'persistence', 'limits'];
 
 /**
  * What the title of a test run as `it.fails` carries (followed by the feature and `)`), so
@@ -43,7 +49,7 @@ export const EXPECTED_FAILURE_MARK = '(expected to fail: needs ';
 
 /** Which features each stage is expected to pass. */
 export const EXPECTED: Readonly<Record<string, readonly Feature[]>> = {
-  '01-request-line': ['request-line'],
+  '01-request-line': ['lifecycle', 'request-line'],
   '02-full-parser': HTTP_1_1,
   '03-fd-passing': [...HTTP_1_1, 'workers', 'balancing'],
   '04-shared-socket': [...HTTP_1_1, 'workers'],

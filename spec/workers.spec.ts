@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KeepAliveClient as Client } from '../harness/client.ts';
 import { blockedInApp, runStage, startStage, waitUntil, type StageProcess, type StartOptions } from '../harness/launcher.ts';
+import { besidesStopping } from './processes.ts';
 import { expects, STAGE_ARGS, stagesUnderTest, stageTest } from './stages.ts';
 
 /** The preload that makes a worker die as it starts (see the file). */
@@ -51,8 +52,8 @@ for (const { name, target } of stagesUnderTest()) {
     startStage(target, { ...options, args: [...(STAGE_ARGS[name] ?? []), ...(options.args ?? [])] });
 
   describe(`supervision of workers [${name}]`, () => {
-    test('the ready line lists one pid per worker; they serve; nothing is printed per request', async () => {
-      const proc = await start({ args: ['--workers', '3'] });
+    test('the ready line lists one pid per worker (-w 3, as gunicorn); they serve; nothing is printed per request', async () => {
+      const proc = await start({ args: ['-w', '3'] });
       try {
         expect(proc.workerPids).toHaveLength(3);
         expect(new Set([proc.pid, ...proc.workerPids]).size).toBe(4);
@@ -149,10 +150,10 @@ for (const { name, target } of stagesUnderTest()) {
       }
     });
 
-    test('--workers must be a whole number from 1 to 64: one line, exit 1', async () => {
+    test('--workers must be a whole number from 1 to 64: one line, exit 2', async () => {
       for (const bad of ['0', '65', 'two']) {
         const r = await runStage(target, ['docs.app:app', '--port', '0', '--workers', bad]);
-        expect(r.code).toBe(1);
+        expect(r.code).toBe(2);
         expect(r.stderr.trim().split('\n')).toEqual([`nibiru-ts: error: bad workers '${bad}': expected a whole number from 1 to 64`]);
       }
     });
@@ -202,7 +203,10 @@ for (const { name, target } of stagesUnderTest()) {
         expect(await exited).toEqual({ code: 0, signal: null });
         for (const w of proc.workerPids) expect(alive(w)).toBe(false);
         await proc.finished;
-        expect(proc.stderr()).toBe('');
+        expect(besidesStopping(proc.stderr())).toEqual([]);
+        // the worker sees the signal only once the call has returned and its response is out:
+        // its connection is open, and no longer busy
+        expect(proc.stderr()).toMatch(new RegExp(`^nibiru-ts: worker ${pid} stopping: 1 connection open, 0 busy$`, 'm'));
       } finally {
         c.destroy();
         await proc.stop();

@@ -2,12 +2,25 @@
  * The command line: `<module.path[:callable]> [port] [options]`.
  *
  * Strategy: a pure function from `argv` to a {@link Config}, or a {@link UsageError} whose
- * message is the one line `main` prints before exiting 1. Every limit the server enforces is
- * a flag here, with its default in {@link USAGE}.
+ * message is the one line `main` prints before exiting {@link EXIT_USAGE}. Every limit the
+ * server enforces is a flag here, with its default in {@link USAGE}.
+ *
+ * The habits of gunicorn and uvicorn work: `-b/--bind HOST:PORT`, `-p/--port`, and every
+ * duration takes a unit (`500ms`, `5s`, `2m`), a bare number being seconds, as gunicorn's
+ * `--timeout` and `--graceful-timeout` read it. Node's own `parseArgs` messages are rephrased
+ * (see {@link parseArgsProblem}): they quote unevenly, and advise a `--` that means something
+ * else under `npm run`.
  */
 
 import { parseArgs } from 'node:util';
+import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { DEFAULT_MAX_REQUEST_LINE } from './request-line.ts';
+
+/** The exit status of a mistake on the command line (gunicorn's, and Python's `argparse`'s). */
+export const EXIT_USAGE = 2;
+
+/** Milliseconds per unit of a {@link duration}. */
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** Everything the server is configured with. */
 export interface Config {
@@ -25,6 +38,10 @@ export interface Config {
   readonly headerTimeoutMs: number;
   /** How long to drain a half-closed connection, in milliseconds. */
   readonly lingerMs: number;
+  /** Whether to print one line per response on stdout (`--access-log`). */
+  readonly accessLog: boolean;
+  /** How much the server says on stderr (`--log-level`, `-q`). */
+  readonly logLevel: LogLevel;
 }
 
 /** The defaults of every option. */
@@ -35,6 +52,8 @@ export const DEFAULTS: Omit<Config, 'app'> = {
   maxRequestLine: DEFAULT_MAX_REQUEST_LINE,
   headerTimeoutMs: 10_000,
   lingerMs: 2_000,
+  accessLog: false,
+  logLevel: 'info',
 };
 
 /** The help text. */
@@ -46,18 +65,30 @@ Arguments:
   module.path[:callable]   the application, e.g. docs.app:app (docs/app.ts); callable defaults to app
   port                     the port to listen on (same as --port)
 
+A duration <d> is a number and a unit: 500ms, 5s, 2m, 1h; a bare number is seconds (as in gunicorn).
+
 Options:
+  -b, --bind <host:port>   address and port to listen on, e.g. 0.0.0.0:8000, [::1]:8000
   --host <addr>            address to listen on                  (default ${DEFAULTS.host})
-  --port <n>               port to listen on, 0 for any free one (default ${DEFAULTS.port})
+  -p, --port <n>           port to listen on, 0 for any free one (default ${DEFAULTS.port})
   --backlog <n>            listen backlog                        (default ${DEFAULTS.backlog}; the log's first run used 32)
   --max-request-line <n>   longest request-line in bytes; longer gets 414 (default ${DEFAULTS.maxRequestLine})
                            (its CRLF, and empty lines before it, not counted)
-  --header-timeout <ms>    time allowed to send the request-line   (default ${DEFAULTS.headerTimeoutMs})
-  --linger <ms>            time to drain a closing connection      (default ${DEFAULTS.lingerMs})
+  --header-timeout <d>     time allowed to send the request-line   (default ${formatDuration(DEFAULTS.headerTimeoutMs)})
+  --linger <d>             time to drain a closing connection      (default ${formatDuration(DEFAULTS.lingerMs)})
+  --access-log             one line per response on stdout: time, pid, method, target,
+                           status, body bytes, milliseconds
+  --log-level <level>      error, warn or info: what the server says on stderr  (default ${DEFAULTS.logLevel})
+  -q, --quiet              errors only (--log-level error)
   -h, --help               show this help
+
+Exit status:
+  0   stopped on SIGINT/SIGTERM (or --help)
+  1   could not start: the application cannot be loaded, the port is in use
+  2   a mistake on the command line
 `;
 
-/** A command-line mistake; `main` prints the message on one line and exits 1. */
+/** A command-line mistake; `main` prints the message on one line and exits {@link EXIT_USAGE}. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -65,49 +96,116 @@ export class UsageError extends Error {
   }
 }
 
+/** How `parseArgs` reads one option. */
+export interface OptionSpec {
+  /** `string` takes a value; `boolean` is a switch. */
+  readonly type: 'string' | 'boolean';
+  /** The one-letter form, e.g. `p` for `-p`. */
+  readonly short?: string;
+}
+
+/** The options, as `parseArgs` reads them (their literal types give `values` its types). */
+const PARSE_OPTIONS = {
+  bind: { type: 'string', short: 'b' },
+  host: { type: 'string' },
+  port: { type: 'string', short: 'p' },
+  backlog: { type: 'string' },
+  'max-request-line': { type: 'string' },
+  'header-timeout': { type: 'string' },
+  linger: { type: 'string' },
+  'access-log': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * The options of this stage, by long name. `bin/stage.ts` reads them too, to tell when npm
+ * took one for itself.
+ */
+export const OPTIONS: Readonly<Record<string, OptionSpec>> = PARSE_OPTIONS;
+
 /**
  * Parses the command line.
  *
  * @returns the configuration, or `'help'` when help was asked for.
- * @throws {@link UsageError} for an unknown option, a missing app or a bad number.
+ * @throws {@link UsageError} for an unknown option, a missing app, a bad number or duration.
  */
 export function parseCli(argv: readonly string[]): Config | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        backlog: { type: 'string' },
-        'max-request-line': { type: 'string' },
-        'header-timeout': { type: 'string' },
-        linger: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: PARSE_OPTIONS });
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]!);
+    throw new UsageError(parseArgsProblem(err));
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   const [app, portArg, ...rest] = positionals;
   if (app === undefined) throw new UsageError('missing application: give module.path[:callable], e.g. docs.app:app');
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
-  if (portArg !== undefined && values.port !== undefined) {
-    throw new UsageError('the port is given twice (positional and --port)');
-  }
+  const bound = values.bind === undefined ? undefined : bind(values.bind);
+  const ports = [portArg, values.port, bound?.port].filter((p) => p !== undefined);
+  if (ports.length > 1) throw new UsageError('the port is given twice (a port argument, --port, --bind)');
+  if (bound !== undefined && values.host !== undefined) throw new UsageError('the host is given twice (--host and --bind)');
+  if (values.quiet && values['log-level'] !== undefined) throw new UsageError('give -q or --log-level, not both');
   return {
     app,
-    host: values.host ?? DEFAULTS.host,
-    port: integer('port', portArg ?? values.port, DEFAULTS.port, 0, 65535),
+    host: bound?.host ?? values.host ?? DEFAULTS.host,
+    port: integer('port', ports[0], DEFAULTS.port, 0, 65535),
     backlog: integer('backlog', values.backlog, DEFAULTS.backlog, 1, 65535),
     maxRequestLine: integer('max-request-line', values['max-request-line'], DEFAULTS.maxRequestLine, 16, 1 << 20),
-    headerTimeoutMs: integer('header-timeout', values['header-timeout'], DEFAULTS.headerTimeoutMs, 1, 3_600_000),
-    lingerMs: integer('linger', values.linger, DEFAULTS.lingerMs, 0, 60_000),
+    headerTimeoutMs: duration('header-timeout', values['header-timeout'], DEFAULTS.headerTimeoutMs, 1, 3_600_000),
+    lingerMs: duration('linger', values.linger, DEFAULTS.lingerMs, 0, 60_000),
+    accessLog: values['access-log'] ?? DEFAULTS.accessLog,
+    logLevel: values.quiet ? 'error' : logLevel(values['log-level']),
   };
+}
+
+/**
+ * Rephrases an error of Node's `parseArgs` as one line of ours: Node's messages quote
+ * unevenly and, for an unknown option, advise a `--` that under `npm run` means something
+ * else.
+ */
+export function parseArgsProblem(err: unknown): string {
+  const { code, message } = err as { code?: string; message: string };
+  // Node names the option as '--frobnicate', '-h, --help' or '-p, --port <value>'
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  const option = /--[^\s,]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option} (--help lists them)`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /does not take an argument/.test(message) ? `option ${option} takes no value` : `option ${option} needs a value`;
+  }
+  return message.split('\n')[0]!;
+}
+
+/** What `--bind` names: a host, and a port still to be checked as one. */
+export interface Bind {
+  /** The address, without the brackets of an IPv6 one. */
+  readonly host: string;
+  /** The port as written. */
+  readonly port: string;
+}
+
+/**
+ * Reads `--bind HOST:PORT` (`0.0.0.0:8000`, `localhost:0`, `[::1]:8000`).
+ *
+ * @throws {@link UsageError} when there is no port.
+ */
+export function bind(raw: string): Bind {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):([^:]+)$/.exec(raw);
+  if (!m) throw new UsageError(`bad bind '${raw}': expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080`);
+  return { host: (m[1] ?? m[2])!, port: m[3]! };
+}
+
+/**
+ * Reads `--log-level`, or the default when absent.
+ *
+ * @throws {@link UsageError} naming the levels.
+ */
+export function logLevel(raw: string | undefined): LogLevel {
+  if (raw === undefined) return DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`bad log-level '${raw}': expected ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}`);
+  return raw as LogLevel;
 }
 
 /**
@@ -122,4 +220,31 @@ export function integer(name: string, raw: string | undefined, fallback: number,
     throw new UsageError(`bad ${name} '${raw}': expected a whole number from ${min} to ${max}`);
   }
   return n;
+}
+
+/**
+ * Reads a duration within `[min, max]` milliseconds, or the default when absent: a number
+ * followed by a unit, `ms`, `s`, `m` or `h` (`500ms`, `2s`, `1.5m`); a bare number is in
+ * `bareUnit` (seconds unless told, as gunicorn's `--timeout` reads it).
+ *
+ * @returns the duration in milliseconds (a whole number of them, or the input is refused).
+ * @throws {@link UsageError} naming the option and the range.
+ */
+export function duration(name: string, raw: string | undefined, fallback: number, min: number, max: number, bareUnit: 'ms' | 's' = 's'): number {
+  if (raw === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+  const exact = m ? Number(m[1]) * UNIT_MS[m[2] ?? bareUnit]! : NaN;
+  const ms = Math.round(exact);
+  // 1.5s is 1500 ms; 0.5ms is not a whole number of milliseconds
+  if (!Number.isSafeInteger(ms) || Math.abs(exact - ms) > 1e-6 || ms < min || ms > max) {
+    throw new UsageError(`bad ${name} '${raw}': expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, such as 30s, 500ms or 2m`);
+  }
+  return ms;
+}
+
+/** Writes `ms` milliseconds in the largest unit that divides it: `0`, `500ms`, `30s`, `2m`, `1h`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0';
+  for (const unit of ['h', 'm', 's'] as const) if (ms % UNIT_MS[unit]! === 0) return `${ms / UNIT_MS[unit]!}${unit}`;
+  return `${ms}ms`;
 }

@@ -26,6 +26,7 @@
 import type { Socket } from 'node:net';
 import { BufferInput, stderrStream, type App, type Environ } from './app.ts';
 import { HttpError } from './errors.ts';
+import type { AccessRecord } from './log.ts';
 import { decodePath, findLineEnd, parseRequestLine, splitTarget, TCHAR, type RequestLine } from './request-line.ts';
 import { errorResponse, findHeader, httpDate, runApp, serializeHead } from './response.ts';
 
@@ -54,6 +55,8 @@ export interface ConnectionOptions {
   readonly serverName: string;
   /** `SERVER_PORT` for the environ. */
   readonly serverPort: number;
+  /** Called once per response, when it has been handed to the socket (`--access-log`). */
+  readonly onResponse?: ((record: AccessRecord) => void) | undefined;
 }
 
 /**
@@ -66,6 +69,8 @@ export function handleConnection(socket: Socket, options: ConnectionOptions): vo
   let pending: Buffer | null = null;
   let emptyBytes = 0;
   let answered = false;
+  /** When the request's first bytes arrived (`performance.now()`), for the access log. */
+  let startedAt = 0;
 
   const timer = setTimeout(() => socket.destroy(), options.headerTimeoutMs);
   timer.unref();
@@ -74,6 +79,7 @@ export function handleConnection(socket: Socket, options: ConnectionOptions): vo
   socket.on('close', () => clearTimeout(timer));
   socket.on('data', (data: Buffer) => {
     if (answered) return; // lingering: discard what follows the request-line
+    if (startedAt === 0) startedAt = performance.now();
     const searched = pending === null ? 0 : pending.length; // bytes known to hold no LF
     let buf: Buffer = pending === null ? data : Buffer.concat([pending, data]);
     pending = null;
@@ -110,10 +116,10 @@ export function handleConnection(socket: Socket, options: ConnectionOptions): vo
       respond(errorResponse(err.status));
       return;
     }
-    respond(answer(line, socket, options));
+    respond(answer(line, socket, options), line);
   });
 
-  function respond(bytes: Buffer | Buffer[]): void {
+  function respond(bytes: Buffer | Buffer[], line: RequestLine | null = null): void {
     answered = true;
     pending = null;
     clearTimeout(timer);
@@ -124,8 +130,19 @@ export function handleConnection(socket: Socket, options: ConnectionOptions): vo
     } else {
       socket.write(bytes);
     }
+    options.onResponse?.(accessRecord(bytes, line, performance.now() - startedAt));
     lingeringClose(socket, options.lingerMs);
   }
+}
+
+/** What the access log says of a response: its status and body length, read from its bytes. */
+function accessRecord(bytes: Buffer | Buffer[], line: RequestLine | null, ms: number): AccessRecord {
+  const [head, ...body] = Array.isArray(bytes) ? bytes : [bytes];
+  // `HTTP/1.1 200 OK`: the status code is at bytes 9 to 12
+  const status = Number(head!.toString('latin1', 9, 12));
+  let bodyBytes = head!.length - head!.indexOf('\r\n\r\n') - 4;
+  for (const b of body) bodyBytes += b.length;
+  return { method: line?.method ?? '-', target: line?.target ?? '-', status, bodyBytes, ms };
 }
 
 /**

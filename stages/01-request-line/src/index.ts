@@ -10,6 +10,7 @@ export * from './app.ts';
 export * from './cli.ts';
 export * from './connection.ts';
 export * from './errors.ts';
+export * from './log.ts';
 export * from './main.ts';
 export * from './request-line.ts';
 export * from './response.ts';

@@ -2,9 +2,10 @@
  * The entry point of stage 01: parse the command line, load the application, listen, and
  * print one ready line.
  *
- * Strategy: everything that can go wrong before the server is up (a bad flag, a missing app,
- * a port in use) ends the process with exit code 1 and one line on stderr, no stack trace.
- * SIGINT and SIGTERM close the listener and exit 0, which also lets coverage be written.
+ * Strategy: everything that can go wrong before the server is up ends the process with one
+ * line on stderr, no stack trace: a mistake on the command line with {@link EXIT_USAGE} (2),
+ * a missing app or a port in use with 1. SIGINT and SIGTERM close the listener, between a
+ * "stopping" and a "stopped" line, and exit 0, which also lets coverage be written.
  *
  * Run it as `npm run stage 01 -- docs.app:app`, or directly as
  * `node --import tsx stages/01-request-line/src/main.ts docs.app:app`.
@@ -12,7 +13,8 @@
 
 import { pathToFileURL } from 'node:url';
 import { AppLoadError, loadApp } from './app.ts';
-import { parseCli, USAGE, UsageError } from './cli.ts';
+import { EXIT_USAGE, parseCli, USAGE, UsageError } from './cli.ts';
+import { createLogger } from './log.ts';
 import { ListenError, startServer } from './server.ts';
 
 /** The name of this stage, as the ready line prints it. */
@@ -32,11 +34,20 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     const app = await loadApp(config.app);
     const running = await startServer(config, app);
-    const stop = (): void => {
-      void running.close().then(() => process.exit(0));
+    const logger = createLogger(config.logLevel);
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      // Ctrl-C under `npm run` comes twice: from the terminal, and passed on by npm
+      if (stopping) return;
+      stopping = true;
+      logger.info(`${signal}: stopping`);
+      void running.close().then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     const url = `http://${running.host.includes(':') ? `[${running.host}]` : running.host}:${running.port}`;
     process.stdout.write(
       `nibiru-ts stage ${STAGE} listening on ${url} app=${config.app} pid=${process.pid} backlog=${config.backlog}\n`,
@@ -44,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (err) {
     if (err instanceof UsageError || err instanceof AppLoadError || err instanceof ListenError) {
       process.stderr.write(`nibiru-ts: error: ${err.message}\n`);
-      process.exit(1);
+      process.exit(err instanceof UsageError ? EXIT_USAGE : 1);
     }
     throw err;
   }

@@ -11,6 +11,7 @@ import net from 'node:net';
 import type { App } from './app.ts';
 import type { Config } from './cli.ts';
 import { handleConnection } from './connection.ts';
+import { writeAccessLine } from './log.ts';
 
 /** A running server. */
 export interface RunningServer {
@@ -50,6 +51,7 @@ export async function startServer(config: Config, app: App): Promise<RunningServ
       lingerMs: config.lingerMs,
       serverName: config.host,
       serverPort: port,
+      onResponse: config.accessLog ? writeAccessLine : undefined,
     });
   });
   await listen(server, config.host, config.port, config.backlog);

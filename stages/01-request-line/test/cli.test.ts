@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, parseCli, UsageError } from '../src/cli.ts';
+import { DEFAULTS, duration, formatDuration, parseCli, UsageError } from '../src/cli.ts';
 
 describe('parseCli', () => {
   it('takes the app and a positional port, as in the log', () => {
@@ -10,6 +10,16 @@ describe('parseCli', () => {
   });
   it('has documented defaults', () => {
     expect(parseCli(['docs.app'])).toEqual({ app: 'docs.app', ...DEFAULTS });
+  });
+  it('takes durations with a unit, a bare number as seconds (as gunicorn)', () => {
+    expect(parseCli(['docs.app', '--header-timeout', '500ms', '--linger', '1.5s'])).toMatchObject({ headerTimeoutMs: 500, lingerMs: 1_500 });
+    expect(parseCli(['docs.app', '--header-timeout', '3', '--linger', '2'])).toMatchObject({ headerTimeoutMs: 3_000, lingerMs: 2_000 });
+  });
+  it('takes -p for --port, -b/--bind HOST:PORT, --access-log, --log-level and -q', () => {
+    expect(parseCli(['docs.app', '-p', '9000'])).toMatchObject({ port: 9000 });
+    expect(parseCli(['docs.app', '-b', '0.0.0.0:8000'])).toMatchObject({ port: 8000, host: '0.0.0.0' });
+    expect(parseCli(['docs.app', '--access-log', '--log-level', 'warn'])).toMatchObject({ accessLog: true, logLevel: 'warn' });
+    expect(parseCli(['docs.app', '-q'])).toMatchObject({ logLevel: 'error' });
   });
   it('answers help', () => {
     expect(parseCli(['--help'])).toBe('help');
@@ -25,8 +35,22 @@ describe('parseCli', () => {
     [['a', '1', '--port', '2'], /given twice/],
     [['a', '--nope'], /nope/],
     [['a', '--max-request-line', '1'], /bad max-request-line/],
+    [['a', '--linger', '61'], /bad linger '61': expected a duration from 0 to 1m/],
+    [['a', '--nope'], /^unknown option --nope \(--help lists them\)$/],
+    [['a', '--linger'], /^option --linger needs a value$/],
+    [['a', '-b', 'nohost'], /^bad bind 'nohost'/],
+    [['a', '--log-level', 'debug'], /^bad log-level 'debug'/],
   ] as const)('refuses %j', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError);
     expect(() => parseCli(argv)).toThrow(message);
+  });
+});
+
+describe('duration', () => {
+  it('reads 500ms, 2s, 1.5m; a bare number in seconds', () => {
+    expect(['500ms', '2s', '1.5m', '3'].map((raw) => duration('linger', raw, 0, 0, 3_600_000))).toEqual([500, 2_000, 90_000, 3_000]);
+  });
+  it('writes a duration in the largest unit that divides it', () => {
+    expect([0, 250, 30_000, 120_000].map(formatDuration)).toEqual(['0', '250ms', '30s', '2m']);
   });
 });

@@ -13,6 +13,7 @@ export * from './connection.ts';
 export * from './environ.ts';
 export * from './errors.ts';
 export * from './fields.ts';
+export * from './log.ts';
 export * from './main.ts';
 export * from './parser.ts';
 export * from './request-line.ts';

@@ -2,13 +2,14 @@
  * The entry point of stage 02: parse the command line, load the application, listen, and
  * print one ready line.
  *
- * Strategy: everything that can go wrong before the server is up (a bad flag, a missing app,
- * a port in use) ends the process with exit code 1 and one line on stderr, no stack trace.
- * SIGINT and SIGTERM stop the server gracefully (`RunningServer.close`): what has arrived is
- * served, with `Connection: close`, and the rest is closed. The process exits 0, which also
- * lets coverage be written; or, when the grace period (`--grace`) ran out before every request
- * in progress was answered, it prints one line per request cut off and exits
- * {@link EXIT_REQUESTS_CUT}.
+ * Strategy: everything that can go wrong before the server is up ends the process with one
+ * line on stderr, no stack trace: a mistake on the command line with {@link EXIT_USAGE} (2),
+ * a missing app or a port in use with 1. SIGINT and SIGTERM stop the server gracefully
+ * (`RunningServer.close`), between a "stopping" line (with the connections open) and a
+ * "stopped" line: what has arrived is served, with `Connection: close`, and the rest is
+ * closed. The process exits 0, which also lets coverage be written; or, when the grace period
+ * (`--grace`) ran out before every request in progress was answered, it prints one line per
+ * request cut off and exits {@link EXIT_REQUESTS_CUT}.
  *
  * There is no `--timeout` here, unlike stages 03 and 04: there a master kills a worker stuck
  * in the application and forks a new one, and here there is no one to do either.
@@ -19,8 +20,9 @@
 
 import { pathToFileURL } from 'node:url';
 import { loadApp } from './app.ts';
-import { parseCli, USAGE } from './cli.ts';
+import { EXIT_USAGE, formatDuration, parseCli, USAGE } from './cli.ts';
 import { AppLoadError, ListenError, UsageError } from './errors.ts';
+import { createLogger } from './log.ts';
 import { startServer } from './server.ts';
 import { EXIT_REQUESTS_CUT } from './serving.ts';
 
@@ -41,12 +43,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     const app = await loadApp(config.app);
     const running = await startServer(config, app);
+    const logger = createLogger(config.logLevel);
     let stopping = false;
-    const stop = (): void => {
+    const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
+      logger.info(`${signal}: stopping: ${running.connections.summary()}; grace ${formatDuration(config.graceMs)}`);
       void running.close(config.graceMs).then((cut) => {
-        for (const request of cut) process.stderr.write(`nibiru-ts: cut off at the end of the grace period: ${request}\n`);
+        for (const request of cut) logger.warn(`cut off at the end of the grace period: ${request}`);
+        logger.info('stopped');
         process.exit(cut.length === 0 ? 0 : EXIT_REQUESTS_CUT);
       });
     };
@@ -59,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (err) {
     if (err instanceof UsageError || err instanceof AppLoadError || err instanceof ListenError) {
       process.stderr.write(`nibiru-ts: error: ${err.message}\n`);
-      process.exit(1);
+      process.exit(err instanceof UsageError ? EXIT_USAGE : 1);
     }
     throw err;
   }

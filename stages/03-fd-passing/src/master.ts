@@ -45,6 +45,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { LeastConnections } from './balancer.ts';
 import { formatDuration, type Config } from './cli.ts';
 import { AppLoadError, ListenError, WorkerStartError } from './errors.ts';
+import { createLogger, type Logger } from './log.ts';
 import { WATCHDOG_FD, type MasterMessage, type WatchdogReport, type WorkerInit, type WorkerMessage } from './messages.ts';
 import { listen } from './server.ts';
 import { afterNextPoll } from './serving.ts';
@@ -57,8 +58,8 @@ export const KILL_MARGIN_MS = 2_000;
 
 /** How to run the master. */
 export interface MasterOptions {
-  /** Where supervision events go, one line each (default: stderr). */
-  readonly log?: (line: string) => void;
+  /** Where supervision events go, one line each (default: stderr, at `config.logLevel`). */
+  readonly logger?: Logger;
   /** The restart delays (default {@link DEFAULT_BACKOFF}). */
   readonly backoff?: BackoffOptions;
 }
@@ -102,7 +103,7 @@ interface Slot {
  * worker cannot load the application, {@link WorkerStartError} when a worker dies on start.
  */
 export async function startMaster(config: Config, options: MasterOptions = {}): Promise<Master> {
-  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const logger = options.logger ?? createLogger(config.logLevel);
   // pauseOnConnect: the master never reads from a connection, it only passes it on
   const server = net.createServer({ pauseOnConnect: true });
   await listen(server, config.host, config.port, config.backlog);
@@ -148,7 +149,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'accepted') {
         balancer.accepted(pid);
-        if (passedOver.delete(pid)) log(`nibiru-ts: worker ${pid} takes connections again`);
+        if (passedOver.delete(pid)) logger.info(`worker ${pid} takes connections again`);
       } else if (message.type === 'closed') {
         balancer.closed(pid);
       } else if (message.type === 'stopping') {
@@ -160,11 +161,11 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
         child.send(stop);
       } else if (message.type === 'cut') {
         cutOff = true;
-        for (const request of message.requests) log(`nibiru-ts: worker ${pid}: cut off at the end of the grace period: ${request}`);
+        for (const request of message.requests) logger.warn(`worker ${pid}: cut off at the end of the grace period: ${request}`);
       } else if (message.type === 'ready') {
         slot.ready = true;
         balancer.add(pid);
-        if (!starting) log(`nibiru-ts: worker ${pid} started`);
+        if (!starting) logger.info(`worker ${pid} started`);
         if (starting && slots.every((s) => s.ready)) allReady?.();
         drain();
       } else if (message.type === 'start-error') {
@@ -186,7 +187,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
         return;
       }
       const delay = slot.backoff.delay(Date.now() - slot.startedAt);
-      log(`nibiru-ts: worker ${pid} ${how}; starting a replacement in ${delay} ms`);
+      logger.warn(`worker ${pid} ${how}; starting a replacement in ${delay} ms`);
       slot.restart = setTimeout(() => spawn(slot), delay);
     });
   }
@@ -207,7 +208,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
         } catch {
           continue; // not the watchdog's (the application wrote on fd WATCHDOG_FD?): not a reason to kill
         }
-        log(`nibiru-ts: worker ${pid} has been inside one application call for ${report.ms} ms (--timeout ${formatDuration(config.timeoutMs)}): ${report.request}; killing it (SIGKILL)`);
+        logger.warn(`worker ${pid} has been inside one application call for ${report.ms} ms (--timeout ${formatDuration(config.timeoutMs)}): ${report.request}; killing it (SIGKILL)`);
         child.kill('SIGKILL');
       }
     });
@@ -218,7 +219,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     for (const pid of balancer.ids) {
       if (passedOver.has(pid) || !balancer.isStalled(pid, now)) continue;
       passedOver.add(pid);
-      log(`nibiru-ts: worker ${pid} has not taken a connection handed to it ${balancer.unacknowledgedFor(pid, now)} ms ago; passing it over`);
+      logger.warn(`worker ${pid} has not taken a connection handed to it ${balancer.unacknowledgedFor(pid, now)} ms ago; passing it over`);
     }
   }
 
@@ -272,7 +273,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       exits.push(
         new Promise<void>((resolve) => {
           const kill = setTimeout(() => {
-            log(`nibiru-ts: worker ${child.pid} still running ${KILL_MARGIN_MS} ms after the grace period (${graceMs} ms); killing it (SIGKILL), which cuts off what it holds`);
+            logger.warn(`worker ${child.pid} still running ${KILL_MARGIN_MS} ms after the grace period (${graceMs} ms); killing it (SIGKILL), which cuts off what it holds`);
             cutOff = true;
             child.kill('SIGKILL');
           }, graceMs + KILL_MARGIN_MS);
