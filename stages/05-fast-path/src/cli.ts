@@ -2,14 +2,25 @@
  * The command line: `<module.path[:callable]> [port] [options]`.
  *
  * Strategy: a pure function from `argv` to a {@link Config}, or a {@link UsageError} whose
- * message is the one line `main` prints before exiting 1. Every limit the server enforces is
- * a flag here, with its default in {@link USAGE}. Stage 02 adds the limits of a full request
- * (header section, header count, body) and of a persistent connection (timeouts).
+ * message is the one line `main` prints before exiting {@link EXIT_USAGE}. Every limit the
+ * server enforces is a flag here, with its default in {@link USAGE}. Stage 02 adds the limits
+ * of a full request (header section, header count, body) and of a persistent connection
+ * (timeouts).
+ *
+ * The habits of gunicorn and uvicorn work: `-b/--bind HOST:PORT`, `-p/--port`, `-w/--workers`,
+ * and every duration takes a unit (`500ms`, `5s`, `2m`), a bare number being seconds, as
+ * gunicorn's `--timeout` and `--graceful-timeout` read it. Node's own `parseArgs` messages
+ * are rephrased (see {@link parseArgsProblem}): they quote unevenly, and advise a `--` that
+ * means something else under `npm run`.
  */
 
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.ts';
+import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { DEFAULT_LIMITS } from './parser.ts';
+
+/** The exit status of a mistake on the command line (gunicorn's, and Python's `argparse`'s). */
+export const EXIT_USAGE = 2;
 
 /** Milliseconds per unit of a {@link duration}. */
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
@@ -54,6 +65,10 @@ export interface Config {
    * SIGKILL and forks a replacement, in ms; 0 turns it off.
    */
   readonly timeoutMs: number;
+  /** Whether to print one line per response on stdout (`--access-log`). */
+  readonly accessLog: boolean;
+  /** How much the server says on stderr (`--log-level`, `-q`). */
+  readonly logLevel: LogLevel;
 }
 
 /**
@@ -79,20 +94,25 @@ export const DEFAULTS: Omit<Config, 'app'> = {
   graceMs: 5_000,
   workers: 2,
   timeoutMs: 30_000,
+  accessLog: false,
+  logLevel: 'info',
 };
 
 /** The help text. */
-export const USAGE = `Usage: npm run stage 04 -- <module.path[:callable]> [port] [options]
+export const USAGE = `Usage: npm run stage 05 -- <module.path[:callable]> [port] [options]
 
-Serves a WSGI-style application with stage 04 (workers accept on a listening socket they share).
+Serves a WSGI-style application with stage 05 (stage 04 made faster: workers accept on a listening socket they share).
 
 Arguments:
   module.path[:callable]   the application, e.g. docs.app:app (docs/app.ts); callable defaults to app
   port                     the port to listen on (same as --port)
 
+A duration <d> is a number and a unit: 500ms, 5s, 2m, 1h; a bare number is seconds (as in gunicorn).
+
 Options:
+  -b, --bind <host:port>   address and port to listen on, e.g. 0.0.0.0:8000, [::1]:8000
   --host <addr>            address to listen on                  (default ${DEFAULTS.host})
-  --port <n>               port to listen on, 0 for any free one (default ${DEFAULTS.port})
+  -p, --port <n>           port to listen on, 0 for any free one (default ${DEFAULTS.port})
   --backlog <n>            listen backlog                        (default ${DEFAULTS.backlog}; the log's first run used 32)
   --max-request-line <n>   longest request-line in bytes; longer gets 414        (default ${DEFAULTS.maxRequestLine})
                            (its CRLF, and empty lines before it, not counted)
@@ -104,77 +124,154 @@ Options:
                            (after chunked decoding; checked against Content-Length up front)
   --max-write-buffer <n>   unsent response bytes a connection may hold; past it, its
                            pipelined requests wait until the client reads          (default ${DEFAULTS.maxWriteBuffer})
-  --header-timeout <ms>    time to send a header section once started; then 408  (default ${DEFAULTS.headerTimeoutMs})
-  --body-timeout <ms>      time to send a body after its header section; then 408 (default ${DEFAULTS.bodyTimeoutMs})
-  --keep-alive-timeout <ms> time an idle connection waits for a request; then close (default ${DEFAULTS.keepAliveTimeoutMs})
-  --linger <ms>            time to drain a closing connection                     (default ${DEFAULTS.lingerMs})
-  --grace <ms>             on SIGINT/SIGTERM, time for requests in flight         (default ${DEFAULTS.graceMs})
-  --workers <n>            worker processes, 1 to ${MAX_WORKERS}                              (default ${DEFAULTS.workers}, as in the log)
-  --timeout <duration>     a worker this long in one app call is replaced; 2s, 500ms, 1m (default ${formatDuration(DEFAULTS.timeoutMs)}; 0 = off)
+  --header-timeout <d>     time to send a header section once started; then 408  (default ${formatDuration(DEFAULTS.headerTimeoutMs)})
+  --body-timeout <d>       time to send a body after its header section; then 408 (default ${formatDuration(DEFAULTS.bodyTimeoutMs)})
+  --keep-alive-timeout <d> time an idle connection waits for a request; then close (default ${formatDuration(DEFAULTS.keepAliveTimeoutMs)})
+  --linger <d>             time to drain a closing connection                     (default ${formatDuration(DEFAULTS.lingerMs)})
+  --grace <d>              on SIGINT/SIGTERM, time for requests in flight         (default ${formatDuration(DEFAULTS.graceMs)})
+  -w, --workers <n>        worker processes, 1 to ${MAX_WORKERS}                              (default ${DEFAULTS.workers}, as in the log)
+  --timeout <d>            a worker this long in one app call is replaced         (default ${formatDuration(DEFAULTS.timeoutMs)}; 0 = off)
+  --access-log             one line per response on stdout: time, worker pid, method, target,
+                           status, body bytes, milliseconds
+  --log-level <level>      error, warn or info: what the server says on stderr  (default ${DEFAULTS.logLevel})
+  -q, --quiet              errors only (--log-level error)
   -h, --help               show this help
+
+Exit status:
+  0   stopped on SIGINT/SIGTERM with every request answered (or --help)
+  1   could not start or go on: the application cannot be loaded, the port is in use
+  2   a mistake on the command line
+  3   stopped, but requests were cut off when --grace ran out, or a worker had to be killed
 `;
+
+/** How `parseArgs` reads one option. */
+export interface OptionSpec {
+  /** `string` takes a value; `boolean` is a switch. */
+  readonly type: 'string' | 'boolean';
+  /** The one-letter form, e.g. `p` for `-p`. */
+  readonly short?: string;
+}
+
+/** The options, as `parseArgs` reads them (their literal types give `values` its types). */
+const PARSE_OPTIONS = {
+  bind: { type: 'string', short: 'b' },
+  host: { type: 'string' },
+  port: { type: 'string', short: 'p' },
+  backlog: { type: 'string' },
+  'max-request-line': { type: 'string' },
+  'max-header-size': { type: 'string' },
+  'max-headers': { type: 'string' },
+  'max-body-size': { type: 'string' },
+  'max-write-buffer': { type: 'string' },
+  'header-timeout': { type: 'string' },
+  'body-timeout': { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  linger: { type: 'string' },
+  grace: { type: 'string' },
+  workers: { type: 'string', short: 'w' },
+  timeout: { type: 'string' },
+  'access-log': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * The options of this stage, by long name. `bin/stage.ts` reads them too, to tell when npm
+ * took one for itself.
+ */
+export const OPTIONS: Readonly<Record<string, OptionSpec>> = PARSE_OPTIONS;
 
 /**
  * Parses the command line.
  *
  * @returns the configuration, or `'help'` when help was asked for.
- * @throws {@link UsageError} for an unknown option, a missing app or a bad number.
+ * @throws {@link UsageError} for an unknown option, a missing app, a bad number or duration.
  */
 export function parseCli(argv: readonly string[]): Config | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        backlog: { type: 'string' },
-        'max-request-line': { type: 'string' },
-        'max-header-size': { type: 'string' },
-        'max-headers': { type: 'string' },
-        'max-body-size': { type: 'string' },
-        'max-write-buffer': { type: 'string' },
-        'header-timeout': { type: 'string' },
-        'body-timeout': { type: 'string' },
-        'keep-alive-timeout': { type: 'string' },
-        linger: { type: 'string' },
-        grace: { type: 'string' },
-        workers: { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: PARSE_OPTIONS });
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]!);
+    throw new UsageError(parseArgsProblem(err));
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   const [app, portArg, ...rest] = positionals;
   if (app === undefined) throw new UsageError('missing application: give module.path[:callable], e.g. docs.app:app');
   if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
-  if (portArg !== undefined && values.port !== undefined) {
-    throw new UsageError('the port is given twice (positional and --port)');
-  }
+  const bound = values.bind === undefined ? undefined : bind(values.bind);
+  const ports = [portArg, values.port, bound?.port].filter((p) => p !== undefined);
+  if (ports.length > 1) throw new UsageError('the port is given twice (a port argument, --port, --bind)');
+  if (bound !== undefined && values.host !== undefined) throw new UsageError('the host is given twice (--host and --bind)');
+  if (values.quiet && values['log-level'] !== undefined) throw new UsageError('give -q or --log-level, not both');
   return {
     app,
-    host: values.host ?? DEFAULTS.host,
-    port: integer('port', portArg ?? values.port, DEFAULTS.port, 0, 65535),
+    host: bound?.host ?? values.host ?? DEFAULTS.host,
+    port: integer('port', ports[0], DEFAULTS.port, 0, 65535),
     backlog: integer('backlog', values.backlog, DEFAULTS.backlog, 1, 65535),
     maxRequestLine: integer('max-request-line', values['max-request-line'], DEFAULTS.maxRequestLine, 16, 1 << 20),
     maxHeaderBytes: integer('max-header-size', values['max-header-size'], DEFAULTS.maxHeaderBytes, 64, 1 << 24),
     maxHeaderCount: integer('max-headers', values['max-headers'], DEFAULTS.maxHeaderCount, 1, 100_000),
     maxBodyBytes: integer('max-body-size', values['max-body-size'], DEFAULTS.maxBodyBytes, 0, 2 ** 40),
     maxWriteBuffer: integer('max-write-buffer', values['max-write-buffer'], DEFAULTS.maxWriteBuffer, 1024, 1 << 30),
-    headerTimeoutMs: integer('header-timeout', values['header-timeout'], DEFAULTS.headerTimeoutMs, 1, 3_600_000),
-    bodyTimeoutMs: integer('body-timeout', values['body-timeout'], DEFAULTS.bodyTimeoutMs, 1, 3_600_000),
-    keepAliveTimeoutMs: integer('keep-alive-timeout', values['keep-alive-timeout'], DEFAULTS.keepAliveTimeoutMs, 1, 3_600_000),
-    lingerMs: integer('linger', values.linger, DEFAULTS.lingerMs, 0, 60_000),
-    graceMs: integer('grace', values.grace, DEFAULTS.graceMs, 0, 3_600_000),
+    headerTimeoutMs: duration('header-timeout', values['header-timeout'], DEFAULTS.headerTimeoutMs, 1, 3_600_000),
+    bodyTimeoutMs: duration('body-timeout', values['body-timeout'], DEFAULTS.bodyTimeoutMs, 1, 3_600_000),
+    keepAliveTimeoutMs: duration('keep-alive-timeout', values['keep-alive-timeout'], DEFAULTS.keepAliveTimeoutMs, 1, 3_600_000),
+    lingerMs: duration('linger', values.linger, DEFAULTS.lingerMs, 0, 60_000),
+    graceMs: duration('grace', values.grace, DEFAULTS.graceMs, 0, 3_600_000),
     workers: integer('workers', values.workers, DEFAULTS.workers, 1, MAX_WORKERS),
     timeoutMs: duration('timeout', values.timeout, DEFAULTS.timeoutMs, 0, 3_600_000),
+    accessLog: values['access-log'] ?? DEFAULTS.accessLog,
+    logLevel: values.quiet ? 'error' : logLevel(values['log-level']),
   };
+}
+
+/**
+ * Rephrases an error of Node's `parseArgs` as one line of ours: Node's messages quote
+ * unevenly and, for an unknown option, advise a `--` that under `npm run` means something
+ * else.
+ */
+export function parseArgsProblem(err: unknown): string {
+  const { code, message } = err as { code?: string; message: string };
+  // Node names the option as '--frobnicate', '-h, --help' or '-p, --port <value>'
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  const option = /--[^\s,]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option} (--help lists them)`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /does not take an argument/.test(message) ? `option ${option} takes no value` : `option ${option} needs a value`;
+  }
+  return message.split('\n')[0]!;
+}
+
+/** What `--bind` names: a host, and a port still to be checked as one. */
+export interface Bind {
+  /** The address, without the brackets of an IPv6 one. */
+  readonly host: string;
+  /** The port as written. */
+  readonly port: string;
+}
+
+/**
+ * Reads `--bind HOST:PORT` (`0.0.0.0:8000`, `localhost:0`, `[::1]:8000`).
+ *
+ * @throws {@link UsageError} when there is no port.
+ */
+export function bind(raw: string): Bind {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):([^:]+)$/.exec(raw);
+  if (!m) throw new UsageError(`bad bind '${raw}': expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080`);
+  return { host: (m[1] ?? m[2])!, port: m[3]! };
+}
+
+/**
+ * Reads `--log-level`, or the default when absent.
+ *
+ * @throws {@link UsageError} naming the levels.
+ */
+export function logLevel(raw: string | undefined): LogLevel {
+  if (raw === undefined) return DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`bad log-level '${raw}': expected ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}`);
+  return raw as LogLevel;
 }
 
 /**

@@ -45,6 +45,7 @@ import type { Socket } from 'node:net';
 import type { App } from './app.ts';
 import { buildEnviron, type EnvironContext } from './environ.ts';
 import { HttpError, RequestTimeout } from './errors.ts';
+import type { AccessRecord } from './log.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
 import { readIntoSharedBuffer } from './read-buffer.ts';
 import { KNOWN_METHODS } from './request-line.ts';
@@ -73,6 +74,8 @@ export interface ConnectionOptions extends ParserLimits {
   readonly serverPort: number;
   /** `wsgi.multiprocess`: true when several processes serve the app (stages 03, 04). */
   readonly multiprocess: boolean;
+  /** Called once per response, when its last byte has been handed to the socket (`--access-log`). */
+  readonly onResponse?: ((record: AccessRecord) => void) | undefined;
 }
 
 /**
@@ -127,6 +130,8 @@ class ServedConnection implements Connection {
   #response: ResponseWriter | null = null;
   #shutdown = false;
   #peerEnded = false;
+  /** When the bytes of the request in progress began to arrive (`performance.now()`). */
+  #startedAt = 0;
   /** Whether #pump has corked the socket for pipelined responses. */
   #corked = false;
   /** Whether the socket reads into the process's one read buffer (`read-buffer.ts`). */
@@ -194,6 +199,7 @@ class ServedConnection implements Connection {
 
   #onData = (data: Buffer): void => {
     if (this.#state === 'closed') return; // lingering: discard
+    if (this.#state === 'idle') this.#startedAt = performance.now();
     this.#parser.receive(data);
     if (this.#state !== 'writing') this.#pump();
   };
@@ -335,6 +341,7 @@ class ServedConnection implements Connection {
    */
   #afterResponse(response: ResponseWriter, progress: ResponseProgress): boolean {
     this.#response = progress === 'blocked' ? response : null;
+    if (progress !== 'blocked') this.#responded(response.request, response.status, response.bodyBytes);
     switch (progress) {
       case 'keep-alive':
         this.#state = 'idle';
@@ -388,8 +395,15 @@ class ServedConnection implements Connection {
       this.destroy();
       return;
     }
-    this.socket.write(errorResponse(err.status, 'close', method));
+    const response = errorResponse(err.status, 'close', method);
+    this.socket.write(response);
+    this.#responded(this.#request, err.status, bodyLength(response), method ?? '-');
     this.#close();
+  }
+
+  /** A response is complete: the access log's one call (`--access-log`). */
+  #responded(request: Request | null, status: number, bodyBytes: number, method = request?.method ?? '-'): void {
+    this.#options.onResponse?.({ method, target: request?.target ?? '-', status, bodyBytes, ms: performance.now() - this.#startedAt });
   }
 
   /** Closes after what was written: half-close, drain, then destroy (RFC 9112 §9.6). */
@@ -464,4 +478,9 @@ export function lingeringClose(socket: Socket, lingerMs: number): void {
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   socket.resume();
+}
+
+/** The body's length in a response the server wrote whole (after its empty line). */
+function bodyLength(response: Buffer): number {
+  return response.length - response.indexOf('\r\n\r\n') - 4;
 }

@@ -142,7 +142,7 @@ export class ResponseError extends NibiruError {
   }
 }
 
-/** A command-line mistake; `main` prints the message on one line and exits 1. */
+/** A command-line mistake; `main` prints the message on one line and exits 2 ({@link EXIT_USAGE}). */
 export class UsageError extends NibiruError {
   constructor(message: string) {
     super('NIB_ERR_USAGE', message);

@@ -15,6 +15,7 @@ export * from './connection.ts';
 export * from './environ.ts';
 export * from './errors.ts';
 export * from './fields.ts';
+export * from './log.ts';
 export * from './main.ts';
 export * from './master.ts';
 export * from './messages.ts';

@@ -2,11 +2,12 @@
  * The entry point of stage 05: parse the command line, start the master and its workers, and
  * print one ready line once every worker has loaded the application.
  *
- * Strategy: everything that can go wrong before the server is up (a bad flag, an application
- * a worker cannot load, a port in use) ends the process with exit code 1 and one line on
- * stderr, no stack trace. So does a replacement worker that cannot load the application
- * later. SIGINT and SIGTERM stop accepting and let the workers serve what has reached them
- * within `--grace`; the process exits 0, or {@link EXIT_REQUESTS_CUT} when requests had to be
+ * Strategy: everything that can go wrong before the server is up ends the process with one
+ * line on stderr, no stack trace: a mistake on the command line with {@link EXIT_USAGE} (2),
+ * an application a worker cannot load or a port in use with 1. So does a replacement worker
+ * that cannot load the application later. SIGINT and SIGTERM stop accepting and let the
+ * workers serve what has reached them within `--grace`, between a "stopping" line and a
+ * "stopped" line; the process exits 0, or {@link EXIT_REQUESTS_CUT} when requests had to be
  * cut off (the master logs each one) or a worker had to be killed.
  *
  * Run it as `npm run stage 05 -- docs.app:app`, or directly as
@@ -14,8 +15,9 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { parseCli, USAGE } from './cli.ts';
+import { EXIT_USAGE, formatDuration, parseCli, USAGE } from './cli.ts';
 import { AppLoadError, ListenError, UsageError, WorkerStartError } from './errors.ts';
+import { createLogger } from './log.ts';
 import { startMaster } from './master.ts';
 import { EXIT_REQUESTS_CUT } from './serving.ts';
 
@@ -38,12 +40,18 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(USAGE);
       return;
     }
-    const master = await startMaster(config);
+    const logger = createLogger(config.logLevel);
+    const master = await startMaster(config, { logger });
     let stopping = false;
-    const stop = (): void => {
+    const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
-      void master.shutdown(config.graceMs).then((clean) => process.exit(clean ? 0 : EXIT_REQUESTS_CUT));
+      const n = master.workerPids().length;
+      logger.info(`${signal}: stopping ${n} worker${n === 1 ? '' : 's'}; grace ${formatDuration(config.graceMs)}`);
+      void master.shutdown(config.graceMs).then((clean) => {
+        logger.info('stopped');
+        process.exit(clean ? 0 : EXIT_REQUESTS_CUT);
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
@@ -60,7 +68,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (err) {
     if (isExpected(err)) {
       process.stderr.write(`nibiru-ts: error: ${err.message}\n`);
-      process.exit(1);
+      process.exit(err instanceof UsageError ? EXIT_USAGE : 1);
     }
     throw err;
   }

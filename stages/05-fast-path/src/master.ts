@@ -38,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { formatDuration, type Config } from './cli.ts';
 import { AppLoadError, ListenError, WorkerStartError } from './errors.ts';
+import { createLogger, type Logger } from './log.ts';
 import { SHARED_SOCKET_FD, WATCHDOG_FD, type WatchdogReport, type WorkerInit, type WorkerMessage } from './messages.ts';
 import { bindShared } from './server.ts';
 
@@ -49,8 +50,8 @@ export const KILL_MARGIN_MS = 2_000;
 
 /** How to run the master. */
 export interface MasterOptions {
-  /** Where supervision events go, one line each (default: stderr). */
-  readonly log?: (line: string) => void;
+  /** Where supervision events go, one line each (default: stderr, at `config.logLevel`). */
+  readonly logger?: Logger;
   /** The restart delays (default {@link DEFAULT_BACKOFF}). */
   readonly backoff?: BackoffOptions;
 }
@@ -94,7 +95,7 @@ interface Slot {
  * worker cannot load the application, {@link WorkerStartError} when a worker dies on start.
  */
 export async function startMaster(config: Config, options: MasterOptions = {}): Promise<Master> {
-  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const logger = options.logger ?? createLogger(config.logLevel);
   const shared = await bindShared(config.host, config.port);
   const port = shared.port;
 
@@ -131,10 +132,10 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'cut') {
         cutOff = true;
-        for (const request of message.requests) log(`nibiru-ts: worker ${pid}: cut off at the end of the grace period: ${request}`);
+        for (const request of message.requests) logger.warn(`worker ${pid}: cut off at the end of the grace period: ${request}`);
       } else if (message.type === 'ready') {
         slot.ready = true;
-        if (!starting) log(`nibiru-ts: worker ${pid} started`);
+        if (!starting) logger.info(`worker ${pid} started`);
         if (starting && slots.every((s) => s.ready)) allReady?.();
       } else if (message.type === 'start-error') {
         fatal(new AppLoadError(message.message));
@@ -149,7 +150,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
         return;
       }
       const delay = slot.backoff.delay(Date.now() - slot.startedAt);
-      log(`nibiru-ts: worker ${pid} ${how}; starting a replacement in ${delay} ms`);
+      logger.warn(`worker ${pid} ${how}; starting a replacement in ${delay} ms`);
       slot.restart = setTimeout(() => spawn(slot), delay);
     });
   }
@@ -170,7 +171,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
         } catch {
           continue; // not the watchdog's (the application wrote on fd WATCHDOG_FD?): not a reason to kill
         }
-        log(`nibiru-ts: worker ${pid} has been inside one application call for ${report.ms} ms (--timeout ${formatDuration(config.timeoutMs)}): ${report.request}; killing it (SIGKILL)`);
+        logger.warn(`worker ${pid} has been inside one application call for ${report.ms} ms (--timeout ${formatDuration(config.timeoutMs)}): ${report.request}; killing it (SIGKILL)`);
         child.kill('SIGKILL');
       }
     });
@@ -193,7 +194,7 @@ export async function startMaster(config: Config, options: MasterOptions = {}): 
       exits.push(
         new Promise<void>((resolve) => {
           const kill = setTimeout(() => {
-            log(`nibiru-ts: worker ${child.pid} still running ${KILL_MARGIN_MS} ms after the grace period (${graceMs} ms); killing it (SIGKILL), which cuts off what it holds`);
+            logger.warn(`worker ${child.pid} still running ${KILL_MARGIN_MS} ms after the grace period (${graceMs} ms); killing it (SIGKILL), which cuts off what it holds`);
             cutOff = true;
             child.kill('SIGKILL');
           }, graceMs + KILL_MARGIN_MS);

@@ -196,6 +196,8 @@ export class ResponseWriter {
   readonly #request: Request;
   readonly #mustClose: boolean;
   #stream: Stream | null = null;
+  #status = 0;
+  #bodyBytes = 0;
 
   /**
    * @param mustClose whether the connection closes after this response whatever its framing
@@ -210,6 +212,16 @@ export class ResponseWriter {
   /** The request this response answers. */
   get request(): Request {
     return this.#request;
+  }
+
+  /** The status sent, once the head is written (for the access log). */
+  get status(): number {
+    return this.#status;
+  }
+
+  /** Bytes of body written so far (for the access log). */
+  get bodyBytes(): number {
+    return this.#bodyBytes;
   }
 
   /** Calls the application with `environ` and writes its response, as far as the socket takes it. */
@@ -231,7 +243,10 @@ export class ResponseWriter {
    */
   sendError(status: number): ResponseProgress {
     const request = this.#request;
-    this.#socket.write(errorResponse(status, connectionHeader(request.version, this.#mustClose), request.method));
+    const response = errorResponse(status, connectionHeader(request.version, this.#mustClose), request.method);
+    this.#socket.write(response);
+    this.#status = status;
+    this.#bodyBytes = response.length - response.indexOf('\r\n\r\n') - 4;
     return this.#mustClose ? 'close' : 'keep-alive';
   }
 
@@ -258,9 +273,11 @@ export class ResponseWriter {
     const sendsBody = request.method !== 'HEAD' && framing !== 'none';
     const close = this.#mustClose || (sendsBody && framing === 'close');
     const head = responseHead(res, framing, connectionHeader(request.version, close));
+    this.#status = res.code;
 
     if (!sendsBody || res.rest === null) {
       socket.write(encodeResponse(head, sendsBody ? res.chunks : [], sendsBody ? res.length : 0));
+      this.#bodyBytes = sendsBody ? res.length : 0;
       closeBody(res, request);
       return close ? 'close' : 'keep-alive';
     }
@@ -324,12 +341,14 @@ export class ResponseWriter {
         // RFC 9110 §8.6: never send more than the declared length; the rest would be read as
         // the next response. Cut it and close.
         socket.write(bytes.subarray(0, stream.remaining));
+        this.#bodyBytes += stream.remaining;
         stream.remaining = 0;
         process.stderr.write(`nibiru-ts: application produced more than its Content-Length on ${describeRequest(this.#request)}; response cut, connection closed\n`);
         this.#endBody();
         return 'close';
       }
       stream.remaining -= bytes.length;
+      this.#bodyBytes += bytes.length;
       socket.write(bytes);
     } else {
       this.#writeChunk(chunk);
@@ -338,6 +357,7 @@ export class ResponseWriter {
   }
 
   #writeChunk(chunk: Chunk): void {
+    this.#bodyBytes += chunkLength(chunk);
     if (typeof chunk === 'string') this.#socket.write(chunk, 'utf8');
     else this.#socket.write(chunk);
   }

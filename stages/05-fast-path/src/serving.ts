@@ -15,6 +15,7 @@
 import type { App } from './app.ts';
 import type { Config } from './cli.ts';
 import type { Connection, ConnectionOptions } from './connection.ts';
+import { writeAccessLine } from './log.ts';
 
 /**
  * The options every connection of a process gets, from the configuration.
@@ -38,6 +39,7 @@ export function connectionOptionsFromConfig(config: Config, port: number, multip
     serverName: config.host,
     serverPort: port,
     multiprocess,
+    onResponse: config.accessLog ? writeAccessLine : undefined,
   };
 }
 
@@ -94,6 +96,11 @@ export class ConnectionSet {
     let n = 0;
     for (const c of this.#all) if (c.busy) n++;
     return n;
+  }
+
+  /** What is open, as the line a process logs when it starts to stop says: `2 connections open, 1 busy`. */
+  summary(): string {
+    return `${this.size} connection${this.size === 1 ? '' : 's'} open, ${this.busy} busy`;
   }
 
   /**

@@ -37,6 +37,7 @@ import { pathToFileURL } from 'node:url';
 import { loadApp, type App } from './app.ts';
 import { handleConnection } from './connection.ts';
 import { AppLoadError } from './errors.ts';
+import { createLogger } from './log.ts';
 import { SHARED_SOCKET_FD, WATCHDOG_FD, type WorkerInit, type WorkerMessage } from './messages.ts';
 import { ConnectionSet, connectionOptionsFromConfig, EXIT_REQUESTS_CUT } from './serving.ts';
 import { startWatchdog, watchApp } from './watchdog.ts';
@@ -61,16 +62,19 @@ function tell(message: WorkerMessage, then?: () => void): void {
  */
 export async function runWorker(init: WorkerInit): Promise<void> {
   const { config, port } = init;
+  const logger = createLogger(config.logLevel);
   const connections = new ConnectionSet();
   let server: net.Server | undefined;
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
+    // a worker with nothing open has nothing to tell: the master says that it stops
+    if (connections.size > 0) logger.info(`worker ${process.pid} stopping: ${connections.summary()}`);
     void connections.shutdown(config.graceMs, () => void server?.close()).then((cut) => {
       if (cut.length === 0) process.exit(0);
       // the master logs them; without a master, the worker does
-      if (!process.connected) for (const request of cut) process.stderr.write(`nibiru-ts: worker ${process.pid}: cut off at the end of the grace period: ${request}\n`);
+      if (!process.connected) for (const request of cut) logger.warn(`worker ${process.pid}: cut off at the end of the grace period: ${request}`);
       tell({ type: 'cut', requests: cut }, () => process.exit(EXIT_REQUESTS_CUT));
     });
   };

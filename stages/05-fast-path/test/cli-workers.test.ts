@@ -11,6 +11,9 @@ describe('parseCli --workers', () => {
     expect(parseCli(['docs.app:app', '--workers', '1'])).toMatchObject({ workers: 1 });
     expect(parseCli(['docs.app:app', '--workers', String(MAX_WORKERS)])).toMatchObject({ workers: MAX_WORKERS });
   });
+  it('takes -w N, as gunicorn', () => {
+    expect(parseCli(['docs.app:app', '-w', '4'])).toMatchObject({ workers: 4 });
+  });
   it.each(['0', '-1', '2.5', 'two', '', String(MAX_WORKERS + 1)])('refuses --workers %j with a message naming the range', (n) => {
     expect(() => parseCli(['docs.app:app', `--workers=${n}`])).toThrow(UsageError);
     expect(() => parseCli(['docs.app:app', `--workers=${n}`])).toThrow(`bad workers '${n}': expected a whole number from 1 to ${MAX_WORKERS}`);

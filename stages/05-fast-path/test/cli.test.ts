@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, duration, formatDuration, parseCli } from '../src/cli.ts';
+import { bind, DEFAULTS, duration, formatDuration, parseCli } from '../src/cli.ts';
 import { UsageError } from '../src/errors.ts';
 
 describe('parseCli', () => {
@@ -13,11 +13,25 @@ describe('parseCli', () => {
     expect(parseCli(['docs.app'])).toEqual({ app: 'docs.app', ...DEFAULTS });
   });
   it('takes every limit and timeout as a flag', () => {
-    const argv = ['docs.app', '--max-header-size', '1024', '--max-headers', '5', '--max-body-size', '0', '--header-timeout', '300',
-      '--body-timeout', '400', '--keep-alive-timeout', '500', '--grace', '0', '--max-write-buffer', '65536'];
+    const argv = ['docs.app', '--max-header-size', '1024', '--max-headers', '5', '--max-body-size', '0', '--header-timeout', '300ms',
+      '--body-timeout', '400ms', '--keep-alive-timeout', '500ms', '--grace', '0', '--linger', '1.5s', '--max-write-buffer', '65536'];
     expect(parseCli(argv)).toMatchObject({
-      maxHeaderBytes: 1024, maxHeaderCount: 5, maxBodyBytes: 0, headerTimeoutMs: 300, bodyTimeoutMs: 400, keepAliveTimeoutMs: 500, graceMs: 0, maxWriteBuffer: 65536,
+      maxHeaderBytes: 1024, maxHeaderCount: 5, maxBodyBytes: 0, headerTimeoutMs: 300, bodyTimeoutMs: 400, keepAliveTimeoutMs: 500, graceMs: 0, lingerMs: 1_500, maxWriteBuffer: 65536,
     });
+  });
+  it('reads a bare number of a duration flag as seconds, as gunicorn', () => {
+    expect(parseCli(['docs.app', '--keep-alive-timeout', '5', '--grace', '2', '--header-timeout', '10', '--body-timeout', '1', '--linger', '3'])).toMatchObject({
+      keepAliveTimeoutMs: 5_000, graceMs: 2_000, headerTimeoutMs: 10_000, bodyTimeoutMs: 1_000, lingerMs: 3_000,
+    });
+  });
+  it('takes -p for --port, and -b/--bind HOST:PORT', () => {
+    expect(parseCli(['docs.app', '-p', '9000'])).toMatchObject({ port: 9000, host: '127.0.0.1' });
+    expect(parseCli(['docs.app', '-b', '0.0.0.0:8000'])).toMatchObject({ port: 8000, host: '0.0.0.0' });
+    expect(parseCli(['docs.app', '--bind=[::1]:0'])).toMatchObject({ port: 0, host: '::1' });
+  });
+  it('takes --access-log, --log-level and -q', () => {
+    expect(parseCli(['docs.app', '--access-log', '--log-level', 'warn'])).toMatchObject({ accessLog: true, logLevel: 'warn' });
+    expect(parseCli(['docs.app', '-q'])).toMatchObject({ accessLog: false, logLevel: 'error' });
   });
   it('answers help', () => {
     expect(parseCli(['--help'])).toBe('help');
@@ -36,9 +50,28 @@ describe('parseCli', () => {
     [['a', '--max-headers', '0'], /bad max-headers/],
     [['a', '--max-write-buffer', '1023'], /bad max-write-buffer/],
     [['a', '--keep-alive-timeout', 'x'], /bad keep-alive-timeout/],
+    [['a', '--keep-alive-timeout', '3601'], /bad keep-alive-timeout '3601': expected a duration from 1ms to 1h/],
+    [['a', '--nope'], /^unknown option --nope \(--help lists them\)$/],
+    [['a', '--grace'], /^option --grace needs a value$/],
+    [['a', '--access-log=1'], /^option --access-log takes no value$/],
+    [['a', '-b', '1.2.3.4'], /^bad bind '1\.2\.3\.4': expected HOST:PORT/],
+    [['a', '-b', 'h:80', '-p', '80'], /the port is given twice/],
+    [['a', '-b', 'h:80', '--host', 'h'], /the host is given twice/],
+    [['a', '--log-level', 'debug'], /^bad log-level 'debug': expected error, warn or info$/],
+    [['a', '-q', '--log-level', 'info'], /-q or --log-level/],
   ] as const)('refuses %j', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError);
     expect(() => parseCli(argv)).toThrow(message);
+  });
+});
+
+describe('bind', () => {
+  it('splits HOST:PORT, and [IPv6]:PORT', () => {
+    expect(bind('localhost:0')).toEqual({ host: 'localhost', port: '0' });
+    expect(bind('[::]:8080')).toEqual({ host: '::', port: '8080' });
+  });
+  it.each(['localhost', ':80', '::1:80', '[::1]', 'a:b:c'])('refuses %j', (raw) => {
+    expect(() => bind(raw)).toThrow(UsageError);
   });
 });
 
