@@ -54,6 +54,8 @@ export interface AbOptions {
   readonly tool: Tool;
   readonly threads: number;
   readonly close: boolean;
+  /** Requests each connection pipelines (autocannon); 1: none. */
+  readonly pipelining: number;
   readonly warmupS: number;
   readonly saveReference: boolean;
   readonly out?: string;
@@ -78,6 +80,8 @@ export interface AbResults {
   readonly tool: Tool;
   readonly threads: number;
   readonly close: boolean;
+  /** Requests each connection pipelined; absent in runs saved before the option existed (1). */
+  readonly pipelining?: number;
   readonly durationS: number;
   readonly connections: number;
   readonly serverArgs: string[];
@@ -111,6 +115,7 @@ Options:
   --tool <name>       autocannon (default), hey or wrk (if installed)
   --threads <n>       generator threads                       (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
   --close             Connection: close on every request: a new connection per request
+  -p <n>              requests pipelined per connection (autocannon)  (default ${d.pipelining})
   --save-reference    save as a reference run the docs cite, bench/results/reference/<name>.json
   --out <name>        the name to save under                  (default ab-<stage>-<A>-<B>)
   -h, --help          show this help, start nothing
@@ -131,6 +136,7 @@ export function parseAbArgs(argv: readonly string[]): AbOptions | 'help' {
       tool: { type: 'string' },
       threads: { type: 'string' },
       close: { type: 'boolean' },
+      p: { type: 'string', short: 'p' },
       'save-reference': { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -156,6 +162,7 @@ export function parseAbArgs(argv: readonly string[]): AbOptions | 'help' {
     tool: t,
     threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
     close: values.close === true,
+    pipelining: positive('-p', values.p) ?? 1,
     saveReference: values['save-reference'] === true,
     ...(values.out !== undefined ? { out: values.out } : {}),
   };
@@ -197,7 +204,7 @@ function stageIn(root: string, name: string, side: string): string {
 async function rounds(o: AbOptions, a: Target, b: Target, cores: number): Promise<AbRound[]> {
   const out: AbRound[] = [];
   const load = (t: Target): Promise<RoundFigures> =>
-    measureLoad(t.pids, { tool: o.tool, threads: o.threads, url: t.url, connections: o.connections, durationS: o.durationS, close: o.close, progress: true }, cores).then(roundFigures);
+    measureLoad(t.pids, { tool: o.tool, threads: o.threads, url: t.url, connections: o.connections, durationS: o.durationS, close: o.close, pipelining: o.pipelining, progress: true }, cores).then(roundFigures);
   for (let r = 1; r <= o.rounds; r++) {
     const first = r % 2 === 1 ? 'A' : 'B';
     const [x, y] = first === 'A' ? [a, b] : [b, a];
@@ -246,7 +253,7 @@ export async function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
       const tb = await start(treeB, stageB, `B ${b.commit}`);
       try {
         if (o.warmupS > 0) {
-          for (const t of [ta, tb]) await runLoad({ tool: o.tool, threads: o.threads, url: t.url, connections: o.connections, durationS: o.warmupS, close: o.close });
+          for (const t of [ta, tb]) await runLoad({ tool: o.tool, threads: o.threads, url: t.url, connections: o.connections, durationS: o.warmupS, close: o.close, pipelining: o.pipelining });
         }
         const rs = await rounds(o, ta, tb, run.machine.cores);
         return {
@@ -259,6 +266,7 @@ export async function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
           tool: o.tool,
           threads: o.threads,
           close: o.close,
+          pipelining: o.pipelining,
           durationS: o.durationS,
           connections: o.connections,
           serverArgs: ta.args,
@@ -281,7 +289,7 @@ export async function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
 export function abReport(r: AbResults): string {
   const m = r.run.machine;
   let md = `## bench:ab: stage ${r.stage}, A = ${r.a.ref} (${r.a.commit}), B = ${r.b.ref}${r.b.commit !== r.b.ref ? ` (${r.b.commit})` : ''}\n\n`;
-  md += `\`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC: ${r.tool}, -c ${r.connections}, ${r.durationS} s per load, ${r.rounds.length} rounds${r.serverArgs.length ? `, ${r.serverArgs.join(' ')}` : ''}${r.close ? ', `Connection: close` on every request' : ''}.\n`;
+  md += `\`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC: ${r.tool}, -c ${r.connections}, ${r.durationS} s per load, ${r.rounds.length} rounds${r.serverArgs.length ? `, ${r.serverArgs.join(' ')}` : ''}${r.close ? ', `Connection: close` on every request' : ''}${(r.pipelining ?? 1) > 1 ? `, ${r.pipelining} requests pipelined per connection` : ''}.\n`;
   md += `Machine: ${machineLine(m)}; ${loadLine(m.loadAverage, m.cores)} before, ${r.run.loadAverageAfter ? loadLine(r.run.loadAverageAfter, m.cores).replace(/ \(.*/, '') : '?'} after.\n\n`;
   md += `${generatorSentence(r.rounds.flatMap((x) => [x.a, x.b]), r.tool, r.threads, m.cores)}\n\n`;
   const ratio = (x?: number, y?: number): string => (x !== undefined && y ? (x / y).toFixed(2) : '—');

@@ -42,11 +42,13 @@ export const DOCUMENTS: readonly string[] = [
   'stages/02-full-parser/README.md',
   'stages/03-fd-passing/README.md',
   'stages/04-shared-socket/README.md',
+  'stages/05-fast-path/README.md',
   'docs/guide/README.md',
   'docs/guide/01-request-line.md',
   'docs/guide/02-full-parser.md',
   'docs/guide/03-fd-passing.md',
   'docs/guide/04-shared-socket.md',
+  'docs/guide/05-fast-path.md',
 ];
 
 /** A generator could not make its figures: a missing run, a marker that names nothing. */

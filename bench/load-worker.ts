@@ -23,6 +23,8 @@ export interface WorkerJob {
   readonly requests?: number;
   /** Request headers, e.g. `{ connection: 'close' }`. */
   readonly headers?: Record<string, string>;
+  /** Requests each connection sends without waiting for the responses (autocannon's `pipelining`). */
+  readonly pipelining?: number;
 }
 
 /** What a generator thread reports when its load is over. */
@@ -75,6 +77,7 @@ async function run(job: WorkerJob): Promise<void> {
     ...(job.requests !== undefined ? { amount: job.requests } : { duration: job.durationS! }),
     timeout: 10,
     ...(job.headers ? { headers: job.headers } : {}),
+    ...(job.pipelining ? { pipelining: job.pipelining } : {}),
     setupClient: reconnectAfterClose,
   });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {

@@ -61,6 +61,11 @@ export interface LoadOptions {
   readonly threads?: number;
   /** Send `Connection: close` with every request, so that every request is a new connection. */
   readonly close?: boolean;
+  /**
+   * Requests each connection sends before it waits for responses (autocannon only; default 1).
+   * Latencies are then per batch, not per request.
+   */
+  readonly pipelining?: number;
   /** Called the moment the load starts (after the generator's own start-up). */
   readonly onStart?: () => void;
 }
@@ -119,6 +124,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (tool === 'wrk' && options.requests !== undefined) throw new Error('wrk runs for a duration only: use -d, not -n');
   if (!toolAvailable(tool)) throw new Error(`${tool} is not installed (try --tool autocannon)`);
   if (options.threads !== undefined && options.threads < 1) throw new Error('give at least one generator thread');
+  if (tool !== 'autocannon' && (options.pipelining ?? 1) > 1) throw new Error(`${tool} does not pipeline requests (use autocannon)`);
   const progress = options.progress ? startProgress(options) : undefined;
   try {
     if (tool === 'autocannon') return await runAutocannon(options, progress);
@@ -230,6 +236,7 @@ async function runAutocannon(options: LoadOptions, progress?: Progress): Promise
         connections: connections[i]!,
         ...(amounts ? { requests: amounts[i]! } : { durationS: options.durationS! }),
         ...(options.close ? { headers: { connection: 'close' } } : {}),
+        ...(options.pipelining !== undefined && options.pipelining > 1 ? { pipelining: options.pipelining } : {}),
       };
       w.postMessage({ type: 'run', job });
     });

@@ -50,6 +50,10 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'ab-02-8a01472-a4ebe9f', script: 'bench:ab', args: ['8a01472..a4ebe9f', '02'], why: 'the first change alone (no per-request __name)' },
   { name: 'ab-02-a4ebe9f-c56469c', script: 'bench:ab', args: ['a4ebe9f..c56469c', '02'], why: 'the second change alone (one read buffer)' },
   { name: 'ab-02-c56469c-c56469c', script: 'bench:ab', args: ['c56469c..c56469c', '02'], why: 'A against itself: the noise' },
+  { name: 'ab-05-a6ea743-7fdca3d', script: 'bench:ab', args: ['a6ea743..7fdca3d', '05'], why: 'chapter 05, step 1: one read buffer for every socket' },
+  { name: 'ab-05-7fdca3d-1218077', script: 'bench:ab', args: ['7fdca3d..1218077', '05', '-p', '10'], why: 'chapter 05, step 2: pipelined responses in one write, 10 requests pipelined' },
+  { name: 'ab-05-1218077-1218077', script: 'bench:ab', args: ['1218077..1218077', '05'], why: 'chapter 05: stage 05 against itself, the noise' },
+  { name: 'ab-05-1218077-1218077-p10', script: 'bench:ab', args: ['1218077..1218077', '05', '-p', '10', '--out', 'ab-05-1218077-1218077-p10'], why: 'chapter 05: the noise with 10 requests pipelined' },
 ];
 
 const FILES: Record<ReferenceRun['script'], string> = { 'bench:compare': 'compare.ts', 'bench:log': 'log.ts', 'bench:ab': 'ab.ts' };

@@ -53,12 +53,14 @@ export const EXPECTED: Readonly<Record<string, readonly Feature[]>> = {
   '02-full-parser': HTTP_1_1,
   '03-fd-passing': [...HTTP_1_1, 'workers', 'balancing'],
   '04-shared-socket': [...HTTP_1_1, 'workers'],
+  '05-fast-path': [...HTTP_1_1, 'workers'],
 };
 
 /** Extra arguments each stage gets in the specs (the worker stages run with 2 workers). */
 export const STAGE_ARGS: Readonly<Record<string, readonly string[]>> = {
   '03-fd-passing': ['--workers', '2'],
   '04-shared-socket': ['--workers', '2'],
+  '05-fast-path': ['--workers', '2'],
 };
 
 /** A stage under test: its name (for the map) and what to launch. */

@@ -1,0 +1,316 @@
+/**
+ * The command line: `<module.path[:callable]> [port] [options]`.
+ *
+ * Strategy: a pure function from `argv` to a {@link Config}, or a {@link UsageError} whose
+ * message is the one line `main` prints before exiting {@link EXIT_USAGE}. Every limit the
+ * server enforces is a flag here, with its default in {@link USAGE}. Stage 02 adds the limits
+ * of a full request (header section, header count, body) and of a persistent connection
+ * (timeouts).
+ *
+ * The habits of gunicorn and uvicorn work: `-b/--bind HOST:PORT`, `-p/--port`, `-w/--workers`,
+ * and every duration takes a unit (`500ms`, `5s`, `2m`), a bare number being seconds, as
+ * gunicorn's `--timeout` and `--graceful-timeout` read it. Node's own `parseArgs` messages
+ * are rephrased (see {@link parseArgsProblem}): they quote unevenly, and advise a `--` that
+ * means something else under `npm run`.
+ */
+
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
+import { LOG_LEVELS, type LogLevel } from './log.ts';
+import { DEFAULT_LIMITS } from './parser.ts';
+
+/** The exit status of a mistake on the command line (gunicorn's, and Python's `argparse`'s). */
+export const EXIT_USAGE = 2;
+
+/** Milliseconds per unit of a {@link duration}. */
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Everything the server is configured with. */
+export interface Config {
+  /** The application, `module.path[:callable]`. */
+  readonly app: string;
+  /** The address to listen on. */
+  readonly host: string;
+  /** The port to listen on; 0 picks a free one. */
+  readonly port: number;
+  /** The listen backlog: how many connections the kernel queues before the server accepts them. */
+  readonly backlog: number;
+  /** The longest request-line accepted, in bytes, its CRLF not counted; longer gets 414. */
+  readonly maxRequestLine: number;
+  /**
+   * The most bytes of field lines a request may carry, header and trailer sections together,
+   * each line with its CRLF and each section's empty line counted; 431.
+   */
+  readonly maxHeaderBytes: number;
+  /** The most field lines a request may carry, header and trailer sections together; 431. */
+  readonly maxHeaderCount: number;
+  /** The largest request body, in bytes after chunked decoding; 413. */
+  readonly maxBodyBytes: number;
+  /** The most bytes of responses waiting unsent on a connection before it stops taking pipelined requests. */
+  readonly maxWriteBuffer: number;
+  /** How long a client has to send a header section once it has started a request, in ms; 408. */
+  readonly headerTimeoutMs: number;
+  /** How long a client has to send a body once its header section is in, in ms; 408. */
+  readonly bodyTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open waiting for the next request, in ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** How long to drain a half-closed connection, in milliseconds. */
+  readonly lingerMs: number;
+  /** On SIGINT/SIGTERM, how long in-flight requests get to finish before connections are cut, in ms. */
+  readonly graceMs: number;
+  /** How many worker processes serve connections. */
+  readonly workers: number;
+  /**
+   * How long a worker may stay inside one application call before the master kills it with
+   * SIGKILL and forks a replacement, in ms; 0 turns it off.
+   */
+  readonly timeoutMs: number;
+  /** Whether to print one line per response on stdout (`--access-log`). */
+  readonly accessLog: boolean;
+  /** How much the server says on stderr (`--log-level`, `-q`). */
+  readonly logLevel: LogLevel;
+}
+
+/**
+ * The most workers `--workers` accepts. Far more workers than cores only costs memory (each
+ * is a whole Node.js process); the cap turns a typo such as `--workers 200` into an error.
+ */
+export const MAX_WORKERS = 64;
+
+/** The defaults of every option. */
+export const DEFAULTS: Omit<Config, 'app'> = {
+  host: '127.0.0.1',
+  port: 8080,
+  backlog: 128,
+  maxRequestLine: DEFAULT_LIMITS.maxRequestLine,
+  maxHeaderBytes: DEFAULT_LIMITS.maxHeaderBytes,
+  maxHeaderCount: DEFAULT_LIMITS.maxHeaderCount,
+  maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes,
+  maxWriteBuffer: 1 << 20,
+  headerTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  lingerMs: 2_000,
+  graceMs: 5_000,
+  workers: 2,
+  timeoutMs: 30_000,
+  accessLog: false,
+  logLevel: 'info',
+};
+
+/** The help text. */
+export const USAGE = `Usage: npm run stage 05 -- <module.path[:callable]> [port] [options]
+
+Serves a WSGI-style application with stage 05 (stage 04 made faster: workers accept on a listening socket they share).
+
+Arguments:
+  module.path[:callable]   the application, e.g. docs.app:app (docs/app.ts); callable defaults to app
+  port                     the port to listen on (same as --port)
+
+A duration <d> is a number and a unit: 500ms, 5s, 2m, 1h; a bare number is seconds (as in gunicorn).
+
+Options:
+  -b, --bind <host:port>   address and port to listen on, e.g. 0.0.0.0:8000, [::1]:8000
+  --host <addr>            address to listen on                  (default ${DEFAULTS.host})
+  -p, --port <n>           port to listen on, 0 for any free one (default ${DEFAULTS.port})
+  --backlog <n>            listen backlog                        (default ${DEFAULTS.backlog}; the log's first run used 32)
+  --max-request-line <n>   longest request-line in bytes; longer gets 414        (default ${DEFAULTS.maxRequestLine})
+                           (its CRLF, and empty lines before it, not counted)
+  --max-header-size <n>    most bytes of field lines; more gets 431              (default ${DEFAULTS.maxHeaderBytes})
+                           (header and trailer sections together: each field line with
+                           its CRLF, and the empty line that ends each section)
+  --max-headers <n>        most field lines, trailers included; more gets 431    (default ${DEFAULTS.maxHeaderCount})
+  --max-body-size <n>      largest request body in bytes; larger gets 413        (default ${DEFAULTS.maxBodyBytes})
+                           (after chunked decoding; checked against Content-Length up front)
+  --max-write-buffer <n>   unsent response bytes a connection may hold; past it, its
+                           pipelined requests wait until the client reads          (default ${DEFAULTS.maxWriteBuffer})
+  --header-timeout <d>     time to send a header section once started; then 408  (default ${formatDuration(DEFAULTS.headerTimeoutMs)})
+  --body-timeout <d>       time to send a body after its header section; then 408 (default ${formatDuration(DEFAULTS.bodyTimeoutMs)})
+  --keep-alive-timeout <d> time an idle connection waits for a request; then close (default ${formatDuration(DEFAULTS.keepAliveTimeoutMs)})
+  --linger <d>             time to drain a closing connection                     (default ${formatDuration(DEFAULTS.lingerMs)})
+  --grace <d>              on SIGINT/SIGTERM, time for requests in flight         (default ${formatDuration(DEFAULTS.graceMs)})
+  -w, --workers <n>        worker processes, 1 to ${MAX_WORKERS}                              (default ${DEFAULTS.workers}, as in the log)
+  --timeout <d>            a worker this long in one app call is replaced         (default ${formatDuration(DEFAULTS.timeoutMs)}; 0 = off)
+  --access-log             one line per response on stdout: time, worker pid, method, target,
+                           status, body bytes, milliseconds
+  --log-level <level>      error, warn or info: what the server says on stderr  (default ${DEFAULTS.logLevel})
+  -q, --quiet              errors only (--log-level error)
+  -h, --help               show this help
+
+Exit status:
+  0   stopped on SIGINT/SIGTERM with every request answered (or --help)
+  1   could not start or go on: the application cannot be loaded, the port is in use
+  2   a mistake on the command line
+  3   stopped, but requests were cut off when --grace ran out, or a worker had to be killed
+`;
+
+/** How `parseArgs` reads one option. */
+export interface OptionSpec {
+  /** `string` takes a value; `boolean` is a switch. */
+  readonly type: 'string' | 'boolean';
+  /** The one-letter form, e.g. `p` for `-p`. */
+  readonly short?: string;
+}
+
+/** The options, as `parseArgs` reads them (their literal types give `values` its types). */
+const PARSE_OPTIONS = {
+  bind: { type: 'string', short: 'b' },
+  host: { type: 'string' },
+  port: { type: 'string', short: 'p' },
+  backlog: { type: 'string' },
+  'max-request-line': { type: 'string' },
+  'max-header-size': { type: 'string' },
+  'max-headers': { type: 'string' },
+  'max-body-size': { type: 'string' },
+  'max-write-buffer': { type: 'string' },
+  'header-timeout': { type: 'string' },
+  'body-timeout': { type: 'string' },
+  'keep-alive-timeout': { type: 'string' },
+  linger: { type: 'string' },
+  grace: { type: 'string' },
+  workers: { type: 'string', short: 'w' },
+  timeout: { type: 'string' },
+  'access-log': { type: 'boolean' },
+  'log-level': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * The options of this stage, by long name. `bin/stage.ts` reads them too, to tell when npm
+ * took one for itself.
+ */
+export const OPTIONS: Readonly<Record<string, OptionSpec>> = PARSE_OPTIONS;
+
+/**
+ * Parses the command line.
+ *
+ * @returns the configuration, or `'help'` when help was asked for.
+ * @throws {@link UsageError} for an unknown option, a missing app, a bad number or duration.
+ */
+export function parseCli(argv: readonly string[]): Config | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: PARSE_OPTIONS });
+  } catch (err) {
+    throw new UsageError(parseArgsProblem(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  const [app, portArg, ...rest] = positionals;
+  if (app === undefined) throw new UsageError('missing application: give module.path[:callable], e.g. docs.app:app');
+  if (rest.length > 0) throw new UsageError(`unexpected argument: ${rest[0]}`);
+  const bound = values.bind === undefined ? undefined : bind(values.bind);
+  const ports = [portArg, values.port, bound?.port].filter((p) => p !== undefined);
+  if (ports.length > 1) throw new UsageError('the port is given twice (a port argument, --port, --bind)');
+  if (bound !== undefined && values.host !== undefined) throw new UsageError('the host is given twice (--host and --bind)');
+  if (values.quiet && values['log-level'] !== undefined) throw new UsageError('give -q or --log-level, not both');
+  return {
+    app,
+    host: bound?.host ?? values.host ?? DEFAULTS.host,
+    port: integer('port', ports[0], DEFAULTS.port, 0, 65535),
+    backlog: integer('backlog', values.backlog, DEFAULTS.backlog, 1, 65535),
+    maxRequestLine: integer('max-request-line', values['max-request-line'], DEFAULTS.maxRequestLine, 16, 1 << 20),
+    maxHeaderBytes: integer('max-header-size', values['max-header-size'], DEFAULTS.maxHeaderBytes, 64, 1 << 24),
+    maxHeaderCount: integer('max-headers', values['max-headers'], DEFAULTS.maxHeaderCount, 1, 100_000),
+    maxBodyBytes: integer('max-body-size', values['max-body-size'], DEFAULTS.maxBodyBytes, 0, 2 ** 40),
+    maxWriteBuffer: integer('max-write-buffer', values['max-write-buffer'], DEFAULTS.maxWriteBuffer, 1024, 1 << 30),
+    headerTimeoutMs: duration('header-timeout', values['header-timeout'], DEFAULTS.headerTimeoutMs, 1, 3_600_000),
+    bodyTimeoutMs: duration('body-timeout', values['body-timeout'], DEFAULTS.bodyTimeoutMs, 1, 3_600_000),
+    keepAliveTimeoutMs: duration('keep-alive-timeout', values['keep-alive-timeout'], DEFAULTS.keepAliveTimeoutMs, 1, 3_600_000),
+    lingerMs: duration('linger', values.linger, DEFAULTS.lingerMs, 0, 60_000),
+    graceMs: duration('grace', values.grace, DEFAULTS.graceMs, 0, 3_600_000),
+    workers: integer('workers', values.workers, DEFAULTS.workers, 1, MAX_WORKERS),
+    timeoutMs: duration('timeout', values.timeout, DEFAULTS.timeoutMs, 0, 3_600_000),
+    accessLog: values['access-log'] ?? DEFAULTS.accessLog,
+    logLevel: values.quiet ? 'error' : logLevel(values['log-level']),
+  };
+}
+
+/**
+ * Rephrases an error of Node's `parseArgs` as one line of ours: Node's messages quote
+ * unevenly and, for an unknown option, advise a `--` that under `npm run` means something
+ * else.
+ */
+export function parseArgsProblem(err: unknown): string {
+  const { code, message } = err as { code?: string; message: string };
+  // Node names the option as '--frobnicate', '-h, --help' or '-p, --port <value>'
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  const option = /--[^\s,]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option} (--help lists them)`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    return /does not take an argument/.test(message) ? `option ${option} takes no value` : `option ${option} needs a value`;
+  }
+  return message.split('\n')[0]!;
+}
+
+/** What `--bind` names: a host, and a port still to be checked as one. */
+export interface Bind {
+  /** The address, without the brackets of an IPv6 one. */
+  readonly host: string;
+  /** The port as written. */
+  readonly port: string;
+}
+
+/**
+ * Reads `--bind HOST:PORT` (`0.0.0.0:8000`, `localhost:0`, `[::1]:8000`).
+ *
+ * @throws {@link UsageError} when there is no port.
+ */
+export function bind(raw: string): Bind {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):([^:]+)$/.exec(raw);
+  if (!m) throw new UsageError(`bad bind '${raw}': expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080`);
+  return { host: (m[1] ?? m[2])!, port: m[3]! };
+}
+
+/**
+ * Reads `--log-level`, or the default when absent.
+ *
+ * @throws {@link UsageError} naming the levels.
+ */
+export function logLevel(raw: string | undefined): LogLevel {
+  if (raw === undefined) return DEFAULTS.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new UsageError(`bad log-level '${raw}': expected ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}`);
+  return raw as LogLevel;
+}
+
+/**
+ * Reads a whole number within `[min, max]`, or the default when absent.
+ *
+ * @throws {@link UsageError} naming the option and the range.
+ */
+export function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`bad ${name} '${raw}': expected a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/**
+ * Reads a duration within `[min, max]` milliseconds, or the default when absent: a number
+ * followed by a unit, `ms`, `s`, `m` or `h` (`500ms`, `2s`, `1.5m`); a bare number is in
+ * `bareUnit` (seconds unless told, as gunicorn's `--timeout` reads it).
+ *
+ * @returns the duration in milliseconds (a whole number of them, or the input is refused).
+ * @throws {@link UsageError} naming the option and the range.
+ */
+export function duration(name: string, raw: string | undefined, fallback: number, min: number, max: number, bareUnit: 'ms' | 's' = 's'): number {
+  if (raw === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+  const exact = m ? Number(m[1]) * UNIT_MS[m[2] ?? bareUnit]! : NaN;
+  const ms = Math.round(exact);
+  // 1.5s is 1500 ms; 0.5ms is not a whole number of milliseconds
+  if (!Number.isSafeInteger(ms) || Math.abs(exact - ms) > 1e-6 || ms < min || ms > max) {
+    throw new UsageError(`bad ${name} '${raw}': expected a duration from ${formatDuration(min)} to ${formatDuration(max)}, such as 30s, 500ms or 2m`);
+  }
+  return ms;
+}
+
+/** Writes `ms` milliseconds in the largest unit that divides it: `0`, `500ms`, `30s`, `2m`, `1h`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0';
+  for (const unit of ['h', 'm', 's'] as const) if (ms % UNIT_MS[unit]! === 0) return `${ms / UNIT_MS[unit]!}${unit}`;
+  return `${ms}ms`;
+}

@@ -1,0 +1,111 @@
+/**
+ * The request-target: which of its four forms a target takes, and the path and query the
+ * application gets from it.
+ *
+ * Strategy: the request-line parser has already checked that the target is visible US-ASCII;
+ * this module tells the forms apart (RFC 9112 §3.2), checks the authority of an absolute-form
+ * target (which replaces `Host`, §3.2.2) and, for the environ, splits off the authority and
+ * the query and percent-decodes the path (PEP 3333's `PATH_INFO`, `QUERY_STRING`).
+ *
+ * ```abnf
+ * request-target = origin-form / absolute-form / authority-form / asterisk-form   ; RFC 9112 §3.2
+ * origin-form    = absolute-path [ "?" query ]
+ * absolute-form  = absolute-URI
+ * authority-form = uri-host ":" port
+ * asterisk-form  = "*"
+ * ```
+ *
+ * What it will not do: normalize a path (`.` and `..` segments, repeated slashes): the path
+ * reaches the application as the client sent it, decoded, and is the application's to judge.
+ */
+
+import { BadRequest } from './errors.ts';
+import { isValidHost } from './fields.ts';
+
+/**
+ * The four forms a request-target can take.
+ *
+ * @see RFC 9112 §3.2
+ */
+export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
+
+/**
+ * Classifies a request-target and checks that the method allows that form, and that the
+ * authority of an absolute-form target is a valid host: not empty (RFC 9110 §4.2.1: an http
+ * URI with an empty host is invalid), without userinfo (§4.2.4 says to treat it as an error),
+ * with a port no TCP port exceeds.
+ *
+ * @throws {@link BadRequest} when the target is none of the forms, a form the method does not
+ * allow, or an absolute-form target with an invalid authority.
+ * @see RFC 9112 §3.2
+ */
+export function targetFormOf(method: string, target: string): TargetForm {
+  if (target.startsWith('/')) return 'origin';
+  if (target === '*') {
+    // §3.2.4: only for a server-wide OPTIONS
+    if (method !== 'OPTIONS') throw new BadRequest('asterisk-form is only for OPTIONS');
+    return 'asterisk';
+  }
+  // absolute-URI = scheme ":" hier-part [ "?" query ], and here always with an authority
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) {
+    const authority = authorityOf(target);
+    if (authority === '' || authority.startsWith(':')) throw new BadRequest('absolute-form target without a host');
+    if (!isValidHost(authority)) throw new BadRequest('invalid authority in absolute-form target');
+    return 'absolute';
+  }
+  // authority-form is only for CONNECT (§3.2.3), which this server does not implement
+  throw new BadRequest('request-target must be origin-form, absolute-form or *');
+}
+
+/** The authority of an absolute-form target: from after `scheme://` to the first `/`, `?` or `#` (RFC 3986 §3.2). */
+function authorityOf(target: string): string {
+  const start = target.indexOf('//') + 2;
+  let end = start;
+  while (end < target.length && !'/?#'.includes(target[end]!)) end++;
+  return target.slice(start, end);
+}
+
+/** The parts of a request-target: path and query (the query without its `?`), and authority. */
+export interface TargetParts {
+  /** The raw (still percent-encoded) path. */
+  readonly path: string;
+  /** The query string, without the leading `?`; empty when there is none. */
+  readonly query: string;
+  /** The authority (`host[:port]`) of an absolute-form target; empty for the other forms. */
+  readonly authority: string;
+}
+
+/**
+ * Splits a request-target into its path, query and authority. For absolute-form, the scheme
+ * is dropped and the authority returned apart (RFC 9112 §3.2.2: the server uses it instead of
+ * `Host`); for asterisk-form the path is `*`.
+ */
+export function splitTarget(target: string, form: TargetForm): TargetParts {
+  let path = target;
+  let authority = '';
+  if (form === 'absolute') {
+    authority = authorityOf(target);
+    const rest = target.slice(target.indexOf('//') + 2 + authority.length);
+    path = rest.startsWith('/') ? rest : `/${rest}`;
+  }
+  // a fragment is never sent (RFC 9110 §4.2.4), but if it is, it is not part of the path
+  const hash = path.indexOf('#');
+  if (hash !== -1) path = path.slice(0, hash);
+  const q = path.indexOf('?');
+  if (q === -1) return { path, query: '', authority };
+  return { path: path.slice(0, q), query: path.slice(q + 1), authority };
+}
+
+/**
+ * Percent-decodes a path for `PATH_INFO`, as PEP 3333 asks.
+ *
+ * @throws {@link BadRequest} for a malformed escape or bytes that are not UTF-8.
+ */
+export function decodePath(path: string): string {
+  if (!path.includes('%')) return path;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw new BadRequest('malformed percent-encoding in request-target');
+  }
+}
