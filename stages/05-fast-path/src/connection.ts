@@ -49,7 +49,7 @@ import type { AccessRecord } from './log.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
 import { readIntoSharedBuffer } from './read-buffer.ts';
 import { KNOWN_METHODS } from './request-line.ts';
-import { describeRequest, errorResponse, ResponseWriter, sendContinue, type ResponseProgress } from './response.ts';
+import { bodyLength, describeRequest, errorResponse, ResponseWriter, sendContinue, type ResponseProgress } from './response.ts';
 
 /** What a connection needs to know. The parser limits are read from it as they are. */
 export interface ConnectionOptions extends ParserLimits {
@@ -478,9 +478,4 @@ export function lingeringClose(socket: Socket, lingerMs: number): void {
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
   socket.resume();
-}
-
-/** The body's length in a response the server wrote whole (after its empty line). */
-function bodyLength(response: Buffer): number {
-  return response.length - response.indexOf('\r\n\r\n') - 4;
 }

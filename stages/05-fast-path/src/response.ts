@@ -151,6 +151,11 @@ export function errorResponse(status: number, connection: ConnectionHeader = 'cl
   );
 }
 
+/** The length of the body of a response written whole: the bytes after its empty line. */
+export function bodyLength(response: Buffer): number {
+  return response.length - response.indexOf('\r\n\r\n') - 4;
+}
+
 /**
  * Writes the interim response that tells a client waiting with `Expect: 100-continue` to send
  * its body.
@@ -246,7 +251,7 @@ export class ResponseWriter {
     const response = errorResponse(status, connectionHeader(request.version, this.#mustClose), request.method);
     this.#socket.write(response);
     this.#status = status;
-    this.#bodyBytes = response.length - response.indexOf('\r\n\r\n') - 4;
+    this.#bodyBytes = bodyLength(response);
     return this.#mustClose ? 'close' : 'keep-alive';
   }
 
