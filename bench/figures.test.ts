@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AbResults } from './ab.ts';
 import type { CompareResults, CompareRow, RoundFigures } from './compare.ts';
-import { direction, fill, FigureError, GENERATORS, ratioText, run, verdict, type Reference } from './figures.ts';
+import { direction, fill, FigureError, GENERATORS, goalVerdict, noiseVerdict, ratioText, run, verdict, type Reference } from './figures.ts';
 import { spreadOf } from './stats.ts';
 
 describe('the documents and the reference runs', () => {
@@ -63,7 +63,7 @@ describe('markers', () => {
     const { text, findings } = fill(doc, REF, 'doc.md');
     expect(text).toContain('Stage 04 is <!-- figures:ratio workers 04 node:cluster 50 -->1.50 (1.40–1.60)<!-- /figures --> times');
     expect(text).toMatch(/<!-- figures:ratios workers 04 node:cluster -->\n\| +-c \|/);
-    expect(text).toMatch(/on 2 cores\.\n<!-- \/figures -->\n$/); // the block ends with its note
+    expect(text).toMatch(/on 2 cores\. The generator's CPU was not measured\.\n<!-- \/figures -->\n$/); // the block ends with its note
     expect(fill('<!-- figures:machine -->\n<!-- /figures -->', REF).text).toMatch(/\|\n\n<!-- \/figures -->$/); // a table ends before the closing marker
     expect(findings.map((f) => f.problem)).toEqual(['differs from the data', 'differs from the data']);
     // filled once, the document agrees with its data
@@ -101,6 +101,21 @@ describe('verdicts are generated from the rounds, never typed', () => {
     const { text } = fill('<!-- figures:verdict workers 04 node:cluster 50 -->?<!-- /figures --> / <!-- figures:verdict workers 04 node:cluster 50,100 -->?<!-- /figures -->', REF);
     expect(text).toContain('-->faster in all 3 rounds<!--');
     expect(text).toContain('-->faster in 4 of 6 rounds: no consistent difference<!--');
+  });
+  it('say whether a goal such as "at least 1.5×" was met, by every round, by the median, or not', () => {
+    expect(goalVerdict([1.6, 1.7, 1.55], 1.5)).toBe('**met** in all 3 rounds (median 1.60×)');
+    expect(goalVerdict([1.6, 1.7, 1.2], 1.5)).toBe('**met** by the median (1.60×), in 2 of 3 rounds');
+    expect(goalVerdict([1.4, 1.6, 1.2], 1.5)).toBe('**not met**: median 1.40×, 1 of 3 rounds at or above 1.5×');
+    expect(goalVerdict([], 2)).toBe('not measured');
+    const { text } = fill('<!-- figures:goal workers 04 node:cluster 50 1.0 -->?<!-- /figures -->', REF);
+    expect(text).toContain('-->**met** in all 3 rounds');
+  });
+  it('say whether an A/B step clears the noise of the same command with A = B', () => {
+    const noise = spreadOf([0.9, 1.0, 1.1]);
+    expect(noiseVerdict(spreadOf([1.2, 1.3, 1.4]), noise)).toMatch(/^clears the noise in every round/);
+    expect(noiseVerdict(spreadOf([1.0, 1.3, 1.4]), noise)).toMatch(/^pays, narrowly/);
+    expect(noiseVerdict(spreadOf([1.0, 1.05, 1.4]), noise)).toMatch(/^is not shown to pay/);
+    expect(noiseVerdict(spreadOf([0.8, 0.95, 1.4]), noise)).toMatch(/^does not pay/);
   });
   it('print a median with its range, or alone when the rounds agree to two decimals', () => {
     expect(ratioText(spreadOf([1, 2, 3]))).toBe('2.00 (1.00–3.00)');

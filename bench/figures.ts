@@ -124,6 +124,20 @@ export function verdict(ratios: readonly number[], logRatio = 1.1): string {
   return d === claim ? `reproduced: ${ours}` : `not reproduced: ${ours}`;
 }
 
+/**
+ * Whether per-round ratios A / B reach a goal (`1.5` for "at least 1.5×"): met in every round,
+ * met by the median, or not met; always with the median and how many rounds reached it.
+ */
+export function goalVerdict(ratios: readonly number[], goal: number): string {
+  const n = ratios.length;
+  if (n === 0) return 'not measured';
+  const m = median(ratios).toFixed(2);
+  const k = ratios.filter((r) => r >= goal).length;
+  if (k === n) return `**met** in all ${n} rounds (median ${m}×)`;
+  if (median(ratios) >= goal) return `**met** by the median (${m}×), in ${k} of ${n} rounds`;
+  return `**not met**: median ${m}×, ${k} of ${n} rounds at or above ${goal}×`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Finding things in the runs
 
@@ -418,7 +432,7 @@ function ratiosBlock(ref: Reference, args: readonly string[]): string {
     }
     return line;
   });
-  return table(header, rows) + (bare ? '' : `\nMedian (lowest–highest round) of ${loadWords(r)}; ${made(r)}.`);
+  return table(header, rows) + (bare ? '' : `\nMedian (lowest–highest round) of ${loadWords(r)}; ${made(r)}. ${generatorWords(r)}`);
 }
 
 /** `ratio <file> <A> <B> <c> [cpu]`: one ratio with its range, for a sentence. */
@@ -426,6 +440,15 @@ function ratioInline(ref: Reference, args: readonly string[]): string {
   needArgs(args, 4, 'ratio <file> <A> <B> <c> [cpu]');
   const [file, a, b, c, per] = args as [string, string, string, string, string | undefined];
   return ratioText(spreadOf(ratios(ref.compare(file), a, b, Number(c), per === 'cpu' ? 'cpu' : 'rps')));
+}
+
+/** `goal <file> <A> <B> <c> <goal> [cpu]`: whether A / B reached a goal such as 1.5×, for a sentence. */
+function goalInline(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 5, 'goal <file> <A> <B> <c> <goal> [cpu]');
+  const [file, a, b, c, goal, per] = args as [string, string, string, string, string, string | undefined];
+  const g = Number(goal);
+  if (!(g > 0)) throw new FigureError(`goal: '${goal}' is not a ratio`);
+  return goalVerdict(ratios(ref.compare(file), a, b, Number(c), per === 'cpu' ? 'cpu' : 'rps'), g);
 }
 
 /** `rps <file> <target> <c>`: one target's requests/s with its range, for a sentence. */
@@ -565,6 +588,28 @@ function abInline(ref: Reference, args: readonly string[]): string {
   return ratioText(args[1] === 'cpu' ? r.ratioPerCpuS : r.ratio);
 }
 
+/**
+ * Whether an A/B step's ratios clear the noise (the same command with A = B): every round above
+ * the noise's highest, the median only, or not at all. Spreads are of per-round ratios B / A.
+ */
+export function noiseVerdict(step: Spread, noise: Spread): string {
+  const f = (v: number): string => v.toFixed(2);
+  if (step.n === 0 || noise.n === 0) return 'not measured';
+  if (step.min > noise.max) return `clears the noise in every round (its lowest round, ${f(step.min)}, is above the noise's highest, ${f(noise.max)})`;
+  if (step.median > noise.max) return `pays, narrowly: its median (${f(step.median)}) is above the noise's highest round (${f(noise.max)}), its lowest round (${f(step.min)}) is not`;
+  if (step.median > noise.median) return `is not shown to pay: its median (${f(step.median)}) is above the noise's (${f(noise.median)}) but within the noise's rounds (up to ${f(noise.max)})`;
+  return `does not pay: its median (${f(step.median)}) is not above the noise's (${f(noise.median)})`;
+}
+
+/** `ab-verdict <step> <noise> [cpu]`: whether an A/B run clears the noise run, for a sentence. */
+function abVerdictInline(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 2, 'ab-verdict <step> <noise> [cpu]');
+  const cpu = args[2] === 'cpu';
+  const step = ref.ab(args[0]!);
+  const noise = ref.ab(args[1]!);
+  return noiseVerdict(cpu ? step.ratioPerCpuS : step.ratio, cpu ? noise.ratioPerCpuS : noise.ratio);
+}
+
 function mixedLoadBlock(ref: Reference): string {
   const e = ref.log('mixed-load');
   const results = (e.extra as { mixedLoad?: MixedLoadResult[] }).mixedLoad ?? [];
@@ -605,6 +650,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   'one-connection-line': oneConnectionLine,
   ratios: ratiosBlock,
   ratio: ratioInline,
+  goal: goalInline,
   rps: rpsInline,
   percpu: perCpuInline,
   verdict: verdictInline,
@@ -614,6 +660,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   generators,
   ab: abBlock,
   'ab-ratio': abInline,
+  'ab-verdict': abVerdictInline,
   'mixed-load': mixedLoadBlock,
   log: logInline,
   run: runInline,

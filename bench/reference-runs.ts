@@ -58,6 +58,8 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'ab-05-7fdca3d-1218077', script: 'bench:ab', args: ['7fdca3d..1218077', '05', '-p', '10'], why: 'chapter 05, step 2: pipelined responses in one write, 10 requests pipelined' },
   { name: 'ab-05-1218077-1218077', script: 'bench:ab', args: ['1218077..1218077', '05'], why: 'chapter 05: stage 05 against itself, the noise' },
   { name: 'ab-05-1218077-1218077-p10', script: 'bench:ab', args: ['1218077..1218077', '05', '-p', '10', '--out', 'ab-05-1218077-1218077-p10'], why: 'chapter 05: the noise with 10 requests pipelined' },
+  { name: 'ab-05-a6ea743-7fdca3d-w1-wrk', script: 'bench:ab', args: ['a6ea743..7fdca3d', '05', '--workers', '1', '--tool', 'wrk', '--rounds', '10', '--out', 'ab-05-a6ea743-7fdca3d-w1-wrk'], why: 'chapter 05, step 1 again: one worker and wrk, so that the machine is not saturated (skipped without wrk)' },
+  { name: 'ab-05-1218077-1218077-w1-wrk', script: 'bench:ab', args: ['1218077..1218077', '05', '--workers', '1', '--tool', 'wrk', '--rounds', '10', '--out', 'ab-05-1218077-1218077-w1-wrk'], why: 'chapter 05: the noise of that setting' },
 ];
 
 const FILES: Record<ReferenceRun['script'], string> = { 'bench:compare': 'compare.ts', 'bench:log': 'log.ts', 'bench:ab': 'ab.ts' };

@@ -43,12 +43,14 @@ const ROOT = path.resolve(RESULTS_DIR, '..', '..');
 
 /**
  * The commit of the working tree, e.g. `1a2b3c4`, or `1a2b3c4+dirty` when what a benchmark
- * runs (`stages/`, `bench/`, `docs/app.ts`) has uncommitted changes; `unknown` outside git.
+ * runs (the code of `stages/`, `bench/`, `docs/app.ts`) has uncommitted changes; `unknown`
+ * outside git. Results and Markdown do not count: `npm run bench:reference` writes both
+ * between its runs, and they change nothing that is measured.
  */
 export function currentCommit(cwd: string = ROOT): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'stages', 'bench', 'docs/app.ts'], {
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'stages', 'bench', 'docs/app.ts', ':(exclude)bench/results', ':(exclude)*.md'], {
       cwd,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
