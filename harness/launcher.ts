@@ -277,11 +277,15 @@ const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * Waits until the main thread of one of `pids` sleeps in the kernel function `wchan` matches,
- * as `/proc/<pid>/wchan` tells, and resolves with that pid. Where there is no such file (not
- * Linux), a pause of `fallbackMs` has to do.
+ * as `/proc/<pid>/wchan` tells, and resolves with that pid. With `steadyMs`, it must be seen
+ * there in every look for that long: a Node process also waits in a futex for a moment now
+ * and then (its garbage collector's helper threads, on a busy machine), and a moment must not
+ * pass for the application. Where there is no such file (not Linux), a pause of `fallbackMs`
+ * has to do.
  */
-export async function waitForWchan(pids: readonly number[], wchan: RegExp, what: string, fallbackMs: number, timeoutMs = PATIENCE_MS): Promise<number> {
+export async function waitForWchan(pids: readonly number[], wchan: RegExp, what: string, fallbackMs: number, timeoutMs = PATIENCE_MS, steadyMs = 0): Promise<number> {
   const deadline = Date.now() + timeoutMs;
+  const since = new Map<number, number>(); // pid → when it was first seen there, this time
   for (;;) {
     for (const pid of pids) {
       let now: string;
@@ -292,7 +296,13 @@ export async function waitForWchan(pids: readonly number[], wchan: RegExp, what:
         await pause(fallbackMs);
         return pid;
       }
-      if (wchan.test(now)) return pid;
+      if (!wchan.test(now)) {
+        since.delete(pid);
+        continue;
+      }
+      const first = since.get(pid) ?? Date.now();
+      since.set(pid, first);
+      if (Date.now() - first >= steadyMs) return pid;
     }
     if (Date.now() > deadline) throw new Error(`none of the processes ${pids.join(', ')} was ${what} within ${timeoutMs} ms`);
     await pause(5);
@@ -306,7 +316,8 @@ export async function waitForWchan(pids: readonly number[], wchan: RegExp, what:
  * long that takes.
  */
 export function blockedInApp(...pids: number[]): Promise<number> {
-  return waitForWchan(pids, /futex/, 'blocked in the app', 300);
+  // Every /slow a spec calls blocks for a second or more; 150 ms in a futex is the app.
+  return waitForWchan(pids, /futex/, 'blocked in the app', 300, PATIENCE_MS, 150);
 }
 
 /**

@@ -6,8 +6,8 @@
  * Strategy: every wait is on an event the operating system or the server reports (a process
  * state in `/proc`, a line on stderr, a connection's bytes having left), never a sleep guessed
  * for the machine's speed. Each wait has a generous deadline so that a server that never gets
- * there fails the test instead of hanging it. `spec/workers.spec.ts` has its own copies of the
- * first two helpers.
+ * there fails the test instead of hanging it. Waiting until a process is blocked in the app
+ * is the launcher's `blockedInApp`, re-exported here.
  */
 
 import { readFileSync } from 'node:fs';
@@ -15,26 +15,7 @@ import type net from 'node:net';
 import { sleep } from '../harness/client.ts';
 import { PATIENCE_MS, type StageProcess } from '../harness/launcher.ts';
 
-/**
- * Waits until the main thread of `pid` sleeps in a futex, as `/slow` does (`Atomics.wait`);
- * an idle Node process sleeps in `epoll_wait` instead. Linux's `/proc/<pid>/wchan` tells; where
- * there is no such file, a pause has to do.
- */
-export async function blockedInApp(pid: number, timeoutMs = PATIENCE_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    let wchan: string;
-    try {
-      wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
-    } catch {
-      await sleep(300);
-      return;
-    }
-    if (wchan.includes('futex')) return;
-    await sleep(10);
-  }
-  throw new Error(`process ${pid} never blocked in the app`);
-}
+export { blockedInApp } from '../harness/launcher.ts';
 
 /** Waits until `pattern` appears on the server's stderr, and returns the match. */
 export async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs = PATIENCE_MS): Promise<RegExpExecArray> {
