@@ -510,12 +510,20 @@ function cpuMedian(x: CompareRow, key: 'generatorCpuPct' | 'serverCpuPct' | 'mac
   return v.length ? `${Math.round(median(v))}%` : '?';
 }
 
-function generatorWords(r: CompareResults): string {
+/** A comparison's runs, the generator's CPU in each (where measured), and how many it saturated. */
+function generatorLoad(r: CompareResults): { runs: number; gen: number[]; sat: number } {
   const runs = r.rows.flatMap((x) => x.rounds);
-  const gen = runs.map((x) => x.generatorCpuPct).filter((x): x is number => x !== undefined);
-  const sat = runs.filter((x) => x.verdicts.some((v) => v.startsWith('generator saturated'))).length;
+  return {
+    runs: runs.length,
+    gen: runs.map((x) => x.generatorCpuPct).filter((x): x is number => x !== undefined),
+    sat: runs.filter((x) => x.verdicts.some((v) => v.startsWith('generator saturated'))).length,
+  };
+}
+
+function generatorWords(r: CompareResults): string {
+  const { runs, gen, sat } = generatorLoad(r);
   if (gen.length === 0) return 'The generator\'s CPU was not measured.';
-  return `The generator used ${Math.min(...gen)}–${Math.max(...gen)}% of one core and was ${sat === 0 ? 'not saturated in any' : `**saturated in ${sat}**`} of the ${runs.length} runs.`;
+  return `The generator used ${Math.min(...gen)}–${Math.max(...gen)}% of one core and was ${sat === 0 ? 'not saturated in any' : `**saturated in ${sat}**`} of the ${runs} runs.`;
 }
 
 /**
@@ -550,15 +558,13 @@ function generators(ref: Reference, args: readonly string[]): string {
   const rows: string[][] = [];
   for (const file of args) {
     const r = ref.compare(file);
-    const runs = r.rows.flatMap((x) => x.rounds);
-    const gen = runs.map((x) => x.generatorCpuPct).filter((x): x is number => x !== undefined);
-    const sat = runs.filter((x) => x.verdicts.some((v) => v.startsWith('generator saturated'))).length;
+    const { runs, gen, sat } = generatorLoad(r);
     const top = Math.max(...r.concurrencies);
     const pairs: [string, string][] = [['02', 'node:http'], ['04', 'node:cluster']];
     rows.push([
       `${r.tool}${r.tool === 'hey' ? '' : ` × ${r.threads}`}`,
       `${Math.min(...gen)}–${Math.max(...gen)}% of ${Math.min(r.threads || r.run.machine.cores, r.run.machine.cores) * 100}%`,
-      `${sat} of ${runs.length}`,
+      `${sat} of ${runs}`,
       countText(row(r, '02', top).rps),
       ...pairs.map(([a, b]) => ratioText(spreadOf(ratios(r, a, b, top)))),
       `\`${file}.json\``,
