@@ -28,4 +28,3 @@ export * from './serving.ts';
 export * from './target.ts';
 export * from './watchdog.ts';
 export * from './worker.ts';
-export * from './write-handle.ts';

@@ -32,7 +32,6 @@ import type { Socket } from 'node:net';
 import { callApp, chunkLength, type App, type AppResponse, type Chunk, type Environ } from './app.ts';
 import type { HttpVersion } from './request-line.ts';
 import type { Request } from './parser.ts';
-import { writeWhole } from './write-handle.ts';
 
 /** Reason phrases for the statuses this server generates itself. */
 export const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -282,11 +281,8 @@ export class ResponseWriter {
     this.#status = res.code;
 
     if (!sendsBody || res.rest === null) {
-      const chunks = sendsBody ? res.chunks : [];
-      const length = sendsBody ? res.length : 0;
-      // step 3: straight to the handle when nothing is queued before it (write-handle.ts)
-      if (!writeWhole(socket, head, chunks, length)) socket.write(encodeResponse(head, chunks, length));
-      this.#bodyBytes = length;
+      socket.write(encodeResponse(head, sendsBody ? res.chunks : [], sendsBody ? res.length : 0));
+      this.#bodyBytes = sendsBody ? res.length : 0;
       closeBody(res, request);
       return close ? 'close' : 'keep-alive';
     }
