@@ -28,6 +28,7 @@ const SCRIPTS = {
   'bench:ab': 'ab.ts',
   'bench:parser': 'parser.ts',
   'bench:reference': 'reference-runs.ts',
+  'bench:profile': 'profile.ts',
   figures: 'figures.ts',
 } as const;
 

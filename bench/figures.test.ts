@@ -55,6 +55,9 @@ const REF: Reference = {
     throw new FigureError('no log runs here');
   },
   ab: () => ({ ratio: spreadOf([1.1, 1.2, 1.3]), ratioPerCpuS: spreadOf([1.4]) }) as unknown as AbResults,
+  profile: () => {
+    throw new FigureError('no profiles here');
+  },
 };
 
 describe('markers', () => {

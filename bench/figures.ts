@@ -28,6 +28,7 @@ import type { FirstRequest, MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
 import type { EntryReport, RunRecord } from './log.ts';
 import { fmt, table } from './markdown.ts';
+import { profileNote, profileRatio, profileTable, type ProfileResults } from './profile.ts';
 import { REFERENCE_DIR } from './results.ts';
 import { median, roundRatios, spreadOf, type Spread } from './stats.ts';
 
@@ -61,6 +62,7 @@ export interface Reference {
   compare(name: string): CompareResults;
   log(entry: string): EntryReport;
   ab(name: string): AbResults;
+  profile(name: string): ProfileResults;
 }
 
 /** Reads reference runs from `dir` (default `bench/results/reference/`), each file once. */
@@ -80,6 +82,7 @@ export function referenceFrom(dir: string = REFERENCE_DIR): Reference {
     compare: (name) => read<CompareResults>(`${name}.json`, 'nibiru-ts bench:compare'),
     log: (entry) => read<EntryReport>(`log-${entry}.json`, 'log'),
     ab: (name) => read<AbResults>(`${name}.json`, 'nibiru-ts bench:ab'),
+    profile: (name) => read<ProfileResults>(`${name}.json`, 'nibiru-ts bench:profile'),
   };
 }
 
@@ -642,6 +645,37 @@ function runInline(ref: Reference, args: readonly string[]): string {
   return made(ref.compare(args[0]!));
 }
 
+/** `profile <file>`: CPU per request by class, one column per target, and how it was made. */
+function profileBlock(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 1, 'profile <file>');
+  const r = ref.profile(args[0]!);
+  return `${profileTable(r)}\n\n${profileNote(r)} ${made(r)}.`;
+}
+
+/** `profile-ratio <file> <A> <B> [bound]`: how many times A's CPU per request B spends, or the most it could be. */
+function profileRatioInline(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 3, 'profile-ratio <file> <A> <B> [bound]');
+  let found;
+  try {
+    found = profileRatio(ref.profile(args[0]!), args[1]!, args[2]!);
+  } catch (err) {
+    throw new FigureError((err as Error).message);
+  }
+  return `${(args[3] === 'bound' ? found.bound : found.ratio).toFixed(2)}×`;
+}
+
+/** `profile-us <file> <target> <class|all|module:name>`: microseconds of CPU per request. */
+function profileUsInline(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 3, 'profile-us <file> <target> <class|all|module:name>');
+  const r = ref.profile(args[0]!);
+  const t = r.targets.find((x) => x.name === args[1] || x.name.startsWith(`${args[1]}-`));
+  if (!t) throw new FigureError(`no target ${args[1]} in ${args[0]}`);
+  const what = args[2]!;
+  const v = what === 'all' ? t.totalUs : what === 'user' ? t.totalUs - t.us.kernel : what.startsWith('module:') ? t.modules[what.slice(7)] : t.us[what as keyof typeof t.us];
+  if (v === undefined) throw new FigureError(`no ${what} in ${args[0]}'s ${t.name}`);
+  return `${v.toFixed(2)} µs`;
+}
+
 /** Every generator a marker may name. */
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   'in-short': inShort,
@@ -667,6 +701,9 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   ab: abBlock,
   'ab-ratio': abInline,
   'ab-verdict': abVerdictInline,
+  profile: profileBlock,
+  'profile-ratio': profileRatioInline,
+  'profile-us': profileUsInline,
   'mixed-load': mixedLoadBlock,
   log: logInline,
   run: runInline,

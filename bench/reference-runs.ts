@@ -19,6 +19,7 @@ import { toolAvailable } from './load.ts';
 import { announce, runUnderLock } from './lock.ts';
 import { estimateEntrySeconds, parseLogArgs, type Entry, type LogOptions } from './log.ts';
 import { loadAverage } from './machine.ts';
+import { estimateProfileSeconds, parseProfileArgs, perfAvailable, type ProfileOptions } from './profile.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -27,7 +28,7 @@ const ROOT = path.resolve(HERE, '..');
 export interface ReferenceRun {
   /** The file under `bench/results/reference/`, without `.json`. */
   readonly name: string;
-  readonly script: 'bench:compare' | 'bench:log' | 'bench:ab';
+  readonly script: 'bench:compare' | 'bench:log' | 'bench:ab' | 'bench:profile';
   /** Its arguments; `--save-reference` is added. */
   readonly args: readonly string[];
   /** What the documents use it for. */
@@ -60,20 +61,25 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'ab-05-1218077-1218077-p10', script: 'bench:ab', args: ['1218077..1218077', '05', '-p', '10', '--out', 'ab-05-1218077-1218077-p10'], why: 'chapter 05: the noise with 10 requests pipelined' },
   { name: 'ab-05-a6ea743-7fdca3d-w1-wrk', script: 'bench:ab', args: ['a6ea743..7fdca3d', '05', '--workers', '1', '--tool', 'wrk', '--rounds', '10', '--out', 'ab-05-a6ea743-7fdca3d-w1-wrk'], why: 'chapter 05, step 1 again: one worker and wrk, so that the machine is not saturated (skipped without wrk)' },
   { name: 'ab-05-1218077-1218077-w1-wrk', script: 'bench:ab', args: ['1218077..1218077', '05', '--workers', '1', '--tool', 'wrk', '--rounds', '10', '--out', 'ab-05-1218077-1218077-w1-wrk'], why: 'chapter 05: the noise of that setting' },
+  { name: 'ab-05-01acea1-2362832', script: 'bench:ab', args: ['01acea1..2362832', '05', '--out', 'ab-05-01acea1-2362832'], why: 'chapter 05: writing to the handle, tried and taken out' },
+  { name: 'ab-05-01acea1-2362832-w1-wrk', script: 'bench:ab', args: ['01acea1..2362832', '05', '--workers', '1', '--tool', 'wrk', '--rounds', '10', '--out', 'ab-05-01acea1-2362832-w1-wrk'], why: 'chapter 05: the same with one worker and wrk (skipped without wrk)' },
+  { name: 'profile', script: 'bench:profile', args: ['--targets', '05,02,node:http', '--out', 'profile'], why: 'chapter 05: CPU per request by class, and the bound the kernel sets (skipped without perf or wrk)' },
 ];
 
-const FILES: Record<ReferenceRun['script'], string> = { 'bench:compare': 'compare.ts', 'bench:log': 'log.ts', 'bench:ab': 'ab.ts' };
+const FILES: Record<ReferenceRun['script'], string> = { 'bench:compare': 'compare.ts', 'bench:log': 'log.ts', 'bench:ab': 'ab.ts', 'bench:profile': 'profile.ts' };
 
 /** Roughly how long a reference run takes, in seconds. */
 export function estimateRun(r: ReferenceRun): number {
   if (r.script === 'bench:compare') return estimateSeconds(parseCompareArgs(r.args) as CompareOptions);
   if (r.script === 'bench:ab') return estimateAbSeconds(parseAbArgs(r.args) as AbOptions);
+  if (r.script === 'bench:profile') return estimateProfileSeconds(parseProfileArgs(r.args) as ProfileOptions);
   const parsed = parseLogArgs(r.args) as { entry: Entry; options: LogOptions };
   return estimateEntrySeconds(parsed.entry, parsed.options);
 }
 
 /** Whether a run can be made on this machine (its tool is installed). */
 function runnable(r: ReferenceRun): boolean {
+  if (r.script === 'bench:profile') return perfAvailable() && toolAvailable('wrk');
   const i = r.args.indexOf('--tool');
   return i === -1 || toolAvailable(r.args[i + 1] as 'autocannon' | 'hey' | 'wrk');
 }

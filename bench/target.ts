@@ -28,6 +28,8 @@ export interface TargetOptions {
   readonly cwd?: string;
   /** The name reports print, instead of the stage's. */
   readonly label?: string;
+  /** Extra environment variables for the server (`NODE_OPTIONS` for `bench:profile`). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A running target. */
@@ -178,7 +180,7 @@ export async function startTarget(target: string, options: TargetOptions = {}): 
     args.push('--backlog', String(options.backlog));
   }
   const spawnedAt = performance.now();
-  const proc = await startStage(target, { args, ...(options.cwd ? { cwd: options.cwd } : {}) });
+  const proc = await startStage(target, { args, ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.env ? { env: options.env } : {}) });
   const readyMs = performance.now() - spawnedAt;
   return {
     name: options.label ?? displayName(target),
