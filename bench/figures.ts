@@ -649,19 +649,25 @@ function runInline(ref: Reference, args: readonly string[]): string {
 function profileBlock(ref: Reference, args: readonly string[]): string {
   needArgs(args, 1, 'profile <file>');
   const r = ref.profile(args[0]!);
-  return `${profileTable(r)}\n\n${profileNote(r)} ${made(r)}.`;
+  return `${profileTable(r).trimEnd()}\n\n${profileNote(r)} ${made(r)}.`;
 }
 
-/** `profile-ratio <file> <A> <B> [bound]`: how many times A's CPU per request B spends, or the most it could be. */
+/**
+ * `profile-ratio <file> <A> <B> [bound|without-server]`: how many times A's CPU per request B
+ * spends; with `without-server`, what it would be if A's own JavaScript were free; with
+ * `bound`, the most it could be.
+ */
 function profileRatioInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 3, 'profile-ratio <file> <A> <B> [bound]');
+  needArgs(args, 3, 'profile-ratio <file> <A> <B> [bound|without-server]');
   let found;
   try {
     found = profileRatio(ref.profile(args[0]!), args[1]!, args[2]!);
   } catch (err) {
     throw new FigureError((err as Error).message);
   }
-  return `${(args[3] === 'bound' ? found.bound : found.ratio).toFixed(2)}×`;
+  const which = args[3] ?? 'ratio';
+  if (which !== 'ratio' && which !== 'bound' && which !== 'without-server') throw new FigureError(`profile-ratio: unknown '${which}' (ratio, bound or without-server)`);
+  return `${(which === 'bound' ? found.bound : which === 'without-server' ? found.withoutServer : found.ratio).toFixed(2)}×`;
 }
 
 /** `profile-us <file> <target> <class|all|module:name>`: microseconds of CPU per request. */

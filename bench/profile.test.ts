@@ -70,6 +70,7 @@ describe('the report', () => {
     const { ratio, bound } = profileRatio(results, '05', 'node:http');
     expect(ratio).toBeCloseTo(2); // 20 / 10
     expect(bound).toBeCloseTo(20 / 6);
+    expect(profileRatio(results, '05', 'node:http').withoutServer).toBeCloseTo(20 / 6); // all its user time is the server's here
     expect(() => profileRatio(results, '03', 'node:http')).toThrow(/no target 03/);
   });
 

@@ -23,7 +23,7 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -243,6 +243,7 @@ export function profileTable(r: ProfileResults): string {
     modules.sort((a, b) => Math.max(...r.targets.map((t) => t.modules[b] ?? 0)) - Math.max(...r.targets.map((t) => t.modules[a] ?? 0)));
     for (const m of modules) rows.push([`    of which \`${m}.ts\``, ...r.targets.map((t) => us2(t.modules[m] ?? 0))]);
   }
+  rows.push(['user space: all but the kernel', ...r.targets.map((t) => us2(t.totalUs - t.us.kernel))]);
   rows.push(['**all**', ...r.targets.map((t) => `**${us2(t.totalUs)}**`)]);
   if (r.targets.every((t) => (t.roundsUs?.length ?? 0) > 1)) {
     rows.push(['all, lowest–highest round', ...r.targets.map((t) => `${us2(Math.min(...t.roundsUs!))}–${us2(Math.max(...t.roundsUs!))}`)]);
@@ -252,10 +253,11 @@ export function profileTable(r: ProfileResults): string {
 }
 
 /**
- * The ratio of `b`'s CPU per request to `a`'s (how many times cheaper `a` is), and the most
- * it could be if `a`'s user-space time (all but the kernel) were zero.
+ * The ratio of `b`'s CPU per request to `a`'s (how many times cheaper `a` is); what it would
+ * be if `a`'s own JavaScript cost nothing (`withoutServer`); and the most it could be, if all
+ * of `a`'s user-space time (all but the kernel) were zero (`bound`).
  */
-export function profileRatio(r: ProfileResults, a: string, b: string): { ratio: number; bound: number } {
+export function profileRatio(r: ProfileResults, a: string, b: string): { ratio: number; bound: number; withoutServer: number } {
   const find = (name: string): TargetProfile => {
     const t = r.targets.find((x) => x.name === name || x.name.startsWith(`${name}-`) || x.name.startsWith(`${name} `));
     if (!t) throw new Error(`no target ${name} in this profile (it has ${r.targets.map((x) => x.name).join(', ')})`);
@@ -263,7 +265,7 @@ export function profileRatio(r: ProfileResults, a: string, b: string): { ratio: 
   };
   const ta = find(a);
   const tb = find(b);
-  return { ratio: tb.totalUs / ta.totalUs, bound: tb.totalUs / ta.us.kernel };
+  return { ratio: tb.totalUs / ta.totalUs, bound: tb.totalUs / ta.us.kernel, withoutServer: tb.totalUs / (ta.totalUs - ta.us.server) };
 }
 
 /** How a profile was made, in a sentence. */
@@ -277,8 +279,8 @@ export function profileReport(r: ProfileResults): string {
   md += `${profileTable(r)}\n\n`;
   const last = r.targets[r.targets.length - 1]!;
   for (const t of r.targets.slice(0, -1)) {
-    const { ratio, bound } = profileRatio(r, t.name, last.name);
-    md += `- ${t.name}: ${last.name} spends ${ratio.toFixed(2)}× its CPU per request. Were ${t.name}'s user-space time zero, its kernel time alone would make that ${bound.toFixed(2)}×: no change to its JavaScript can go further.\n`;
+    const { ratio, bound, withoutServer } = profileRatio(r, t.name, last.name);
+    md += `- ${t.name}: ${last.name} spends ${ratio.toFixed(2)}× its CPU per request. Were ${t.name}'s own JavaScript free, that would be ${withoutServer.toFixed(2)}×; were all its user-space time zero, its kernel time alone would make it ${bound.toFixed(2)}×: no change to its JavaScript can go further.\n`;
   }
   md += `\n${profileNote(r)}\n`;
   return md;
@@ -378,7 +380,3 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   });
 }
 
-/** Reads a saved profile (for tests and `figures`). */
-export function readProfile(file: string): ProfileResults {
-  return JSON.parse(readFileSync(file, 'utf8')) as ProfileResults;
-}
