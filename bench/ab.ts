@@ -194,7 +194,7 @@ export function exportCommit(commit: string, cwd = ROOT): string {
 }
 
 /** The stage folder `name` means in the tree at `root`; throws when that tree has none. */
-function stageIn(root: string, name: string, side: string): string {
+export function stageIn(root: string, name: string, side: string): string {
   const stage = resolveStage(name, listStages(path.join(root, 'stages')));
   if (stage === undefined) throw new BenchUsageError(`no stage '${name}' at ${side}`);
   return stage;

@@ -88,6 +88,13 @@ describe('the command line', () => {
     expect(parseProfileArgs([])).toMatchObject({ targets: ['05-fast-path', '02-full-parser', 'ref:node-http'], durationS: 4, rounds: 3, connections: 50 });
   });
 
+  it('--at profiles one stage at two commits, and needs that one stage', () => {
+    expect(parseProfileArgs(['--at', 'HEAD~1..HEAD', '--targets', '05'])).toMatchObject({ targets: ['05-fast-path'], at: { a: 'HEAD~1', b: 'HEAD' } });
+    expect(() => parseProfileArgs(['--at', 'HEAD~1..HEAD'])).toThrow(/give it with --targets <stage>/);
+    expect(() => parseProfileArgs(['--at', 'HEAD~1..HEAD', '--targets', 'node:http'])).toThrow(/needs a stage/);
+    expect(() => parseProfileArgs(['--at', 'HEAD', '--targets', '05'])).toThrow(/expected <A>\.\.<B>/);
+  });
+
   it('refuses node:cluster, which is not one process', () => {
     expect(() => parseProfileArgs(['--targets', 'node:cluster'])).toThrow(/cannot profile/);
   });

@@ -27,6 +27,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { exportCommit, resolveCommit, stageIn } from './ab.ts';
 import { BenchUsageError, formatDuration, parseFlags, positive } from './cli-args.ts';
 import { runLoad, toolAvailable } from './load.ts';
 import { announce, runUnderLock } from './lock.ts';
@@ -49,6 +50,8 @@ export interface ProfileOptions {
   /** Seconds of load before sampling starts (the JIT's warm-up). */
   readonly warmupS: number;
   readonly connections: number;
+  /** Profile one stage at two commits instead (`--at A..B`): the targets are then that stage at each. */
+  readonly at?: { readonly a: string; readonly b: string };
   readonly saveReference: boolean;
   readonly out?: string;
 }
@@ -142,6 +145,8 @@ export interface ProfileResults {
   readonly rounds: number;
   readonly connections: number;
   readonly frequencyHz: number;
+  /** The commits, for a run with `--at`. */
+  readonly at?: { readonly a: string; readonly b: string };
   readonly targets: TargetProfile[];
 }
 
@@ -198,10 +203,22 @@ async function sample(t: Target, pid: number, o: ProfileOptions, data: string): 
  */
 export async function profile(o: ProfileOptions, run: RunInfo): Promise<ProfileResults> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nibiru-profile-'));
-  const nodeOptions = [process.env.NODE_OPTIONS, '--perf-basic-prof'].filter(Boolean).join(' ');
+  const exported: string[] = [];
+  const env = { NODE_OPTIONS: [process.env.NODE_OPTIONS, '--perf-basic-prof'].filter(Boolean).join(' ') };
   const started: Target[] = [];
   try {
-    for (const target of o.targets) started.push(await startTarget(target, { workers: 1, env: { NODE_OPTIONS: nodeOptions } }));
+    if (o.at === undefined) {
+      for (const target of o.targets) started.push(await startTarget(target, { workers: 1, env }));
+    } else {
+      // the stage at each commit, exported as bench:ab does
+      for (const [side, ref] of [['A', o.at.a], ['B', o.at.b]] as const) {
+        const commit = resolveCommit(ref);
+        const tree = exportCommit(commit);
+        exported.push(tree);
+        const stage = stageIn(tree, o.targets[0]!, `${side} (${commit})`);
+        started.push(await startTarget(path.join(tree, 'stages', stage), { workers: 1, cwd: tree, label: `${side}-${commit}`, env }));
+      }
+    }
     for (const t of started) await runLoad({ tool: 'wrk', url: t.url, connections: o.connections, durationS: o.warmupS });
     const turns: Turn[][] = started.map(() => []);
     for (let round = 1; round <= o.rounds; round++) {
@@ -219,13 +236,14 @@ export async function profile(o: ProfileOptions, run: RunInfo): Promise<ProfileR
       const p = summarize(t.name, all.flatMap((x) => x.stacks), all.reduce((a, x) => a + x.requests, 0), all.reduce((a, x) => a + x.seconds, 0));
       return { ...p, roundsUs: all.map((x) => (x.stacks.length / FREQUENCY_HZ / x.requests) * 1e6) };
     });
-    return { kind: 'nibiru-ts bench:profile', run: endRun(run), date: run.date, durationS: o.durationS, warmupS: o.warmupS, rounds: o.rounds, connections: o.connections, frequencyHz: FREQUENCY_HZ, targets };
+    return { kind: 'nibiru-ts bench:profile', run: endRun(run), date: run.date, durationS: o.durationS, warmupS: o.warmupS, rounds: o.rounds, connections: o.connections, frequencyHz: FREQUENCY_HZ, ...(o.at ? { at: o.at } : {}), targets };
   } finally {
     for (const t of started) {
       await t.stop();
       rmSync(`/tmp/perf-${t.pids[t.pids.length - 1]}.map`, { force: true });
     }
     rmSync(dir, { recursive: true, force: true });
+    for (const tree of exported) rmSync(tree, { recursive: true, force: true });
   }
 }
 
@@ -278,6 +296,12 @@ export function profileReport(r: ProfileResults): string {
   let md = `# bench:profile, ${r.date}\n\n${machineLine(r.run.machine)}\n${loadLine(r.run.machine.loadAverage, r.run.machine.cores)}\n\n`;
   md += `${profileTable(r)}\n\n`;
   const last = r.targets[r.targets.length - 1]!;
+  if (r.at !== undefined) {
+    const [a, b] = r.targets as [TargetProfile, TargetProfile];
+    const user = (t: TargetProfile): number => t.totalUs - t.us.kernel;
+    md += `- B / A: user space ${us2(user(a))} → ${us2(user(b))} µs per request (${(user(b) / user(a)).toFixed(2)}×); in all ${us2(a.totalUs)} → ${us2(b.totalUs)} (${(b.totalUs / a.totalUs).toFixed(2)}×), the kernel's part moving from run to run.\n`;
+    return `${md}\n${profileNote(r)}\n`;
+  }
   for (const t of r.targets.slice(0, -1)) {
     const { ratio, bound, withoutServer } = profileRatio(r, t.name, last.name);
     md += `- ${t.name}: ${last.name} spends ${ratio.toFixed(2)}× its CPU per request. Were ${t.name}'s own JavaScript free, that would be ${withoutServer.toFixed(2)}×; were all its user-space time zero, its kernel time alone would make it ${bound.toFixed(2)}×: no change to its JavaScript can go further.\n`;
@@ -299,6 +323,7 @@ Takes the shared bench lock; with the defaults it takes about ${formatDuration(e
 
 Options:
   --targets <list>    what to profile, comma-separated       (default 05,02,node:http)
+  --at <A>..<B>       one stage (--targets) at two commits, as bench:ab exports them
   --rounds <n>        rounds, each target sampled once in each (default ${d.rounds})
   -d <seconds>        seconds sampled per target and round    (default ${d.durationS})
   --warmup <seconds>  load before sampling                    (default ${d.warmupS})
@@ -316,6 +341,7 @@ export function parseProfileArgs(argv: readonly string[]): ProfileOptions | 'hel
     allowPositionals: true,
     options: {
       targets: { type: 'string' },
+      at: { type: 'string' },
       d: { type: 'string', short: 'd' },
       rounds: { type: 'string' },
       warmup: { type: 'string' },
@@ -327,9 +353,17 @@ export function parseProfileArgs(argv: readonly string[]): ProfileOptions | 'hel
   });
   if (values.help) return 'help';
   if (positionals.length > 0) throw new BenchUsageError(`unexpected argument ${positionals[0]}`);
+  let at: { a: string; b: string } | undefined;
+  if (values.at !== undefined) {
+    const m = /^(.+)\.\.(.+)$/.exec(values.at);
+    if (!m) throw new BenchUsageError(`bad --at '${values.at}': expected <A>..<B>`);
+    if (values.targets === undefined || values.targets.includes(',')) throw new BenchUsageError('--at profiles one stage at two commits: give it with --targets <stage>');
+    at = { a: m[1]!, b: m[2]! };
+  }
   const targets = (values.targets ?? '05,02,node:http').split(',').map((name) => {
     const t = resolveTarget(name.trim());
     if (t === undefined || t === 'ref:node-cluster') throw new BenchUsageError(`cannot profile ${name}: give a stage or node:http`);
+    if (at !== undefined && t.startsWith('ref:')) throw new BenchUsageError(`--at needs a stage, not ${name}`);
     return t;
   });
   return {
@@ -338,6 +372,7 @@ export function parseProfileArgs(argv: readonly string[]): ProfileOptions | 'hel
     rounds: positive('--rounds', values.rounds) ?? 3,
     warmupS: positive('--warmup', values.warmup) ?? 3,
     connections: positive('-c', values.c) ?? 50,
+    ...(at !== undefined ? { at } : {}),
     saveReference: values['save-reference'] ?? false,
     ...(values.out !== undefined ? { out: values.out } : {}),
   };
@@ -345,7 +380,7 @@ export function parseProfileArgs(argv: readonly string[]): ProfileOptions | 'hel
 
 /** Roughly how long a profile takes, in seconds. */
 export function estimateProfileSeconds(o: ProfileOptions): number {
-  return o.targets.length * (o.warmupS + 4 + o.rounds * (o.durationS + 1));
+  return (o.at === undefined ? o.targets.length : 2) * (o.warmupS + 4 + o.rounds * (o.durationS + 1));
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -366,7 +401,14 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`bench:profile: needs ${missing.join(' and ')}; nothing measured\n`);
     process.exit(1);
   }
-  announce(`bench:profile: ${o.targets.map(displayName).join(', ')}: about ${formatDuration(estimateProfileSeconds(o))}`);
+  const what = o.at === undefined ? o.targets.map(displayName).join(', ') : `${displayName(o.targets[0]!)} at ${o.at.a} and ${o.at.b}`;
+  try {
+    if (o.at !== undefined) for (const ref of [o.at.a, o.at.b]) resolveCommit(ref);
+  } catch (err) {
+    process.stderr.write(`bench:profile: error: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  announce(`bench:profile: ${what}: about ${formatDuration(estimateProfileSeconds(o))}`);
   await runUnderLock('bench:profile');
   const results = await profile(o, beginRun('bench:profile', argv));
   process.stderr.write(`saved ${saveRun(o.out ?? 'profile', results, {}, o.saveReference).join(', ')}${o.saveReference ? '; now run npm run figures' : ''}\n`);
