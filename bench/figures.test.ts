@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AbResults } from './ab.ts';
 import type { CompareResults, CompareRow, RoundFigures } from './compare.ts';
+import type { ProfileResults } from './profile.ts';
 import { direction, fill, FigureError, GENERATORS, goalVerdict, noiseVerdict, ratioText, run, verdict, type Reference } from './figures.ts';
 import { spreadOf } from './stats.ts';
 
@@ -59,6 +60,21 @@ const REF: Reference = {
     throw new FigureError('no profiles here');
   },
 };
+
+describe('profile-ab', () => {
+  const side = (name: string, total: number, kernel: number): unknown => ({ name, totalUs: total, us: { kernel } });
+  const profiled: Reference = { ...REF, profile: () => ({ at: { a: 'x', b: 'y' }, targets: [side('A-x', 10, 6), side('B-y', 8, 6)] }) as unknown as ProfileResults };
+
+  it('gives B / A of user space by default, or of all CPU, with both figures', () => {
+    expect(fill('<!-- figures:profile-ab p -->?<!-- /figures -->', profiled).text).toBe('<!-- figures:profile-ab p -->0.50× (4.00 → 2.00 µs)<!-- /figures -->');
+    expect(fill('<!-- figures:profile-ab p all -->?<!-- /figures -->', profiled).text).toBe('<!-- figures:profile-ab p all -->0.80× (10.00 → 8.00 µs)<!-- /figures -->');
+  });
+
+  it('refuses a profile of several targets', () => {
+    const several: Reference = { ...REF, profile: () => ({ targets: [side('05', 10, 6), side('node:http', 8, 6)] }) as unknown as ProfileResults };
+    expect(fill('<!-- figures:profile-ab p -->?<!-- /figures -->', several).findings[0]!.problem).toMatch(/not a profile of one stage at two commits/);
+  });
+});
 
 describe('markers', () => {
   it('fill a marker inside a sentence with a few words, and one on its own line with a block', () => {

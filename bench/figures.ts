@@ -682,6 +682,20 @@ function profileUsInline(ref: Reference, args: readonly string[]): string {
   return `${v.toFixed(2)} µs`;
 }
 
+/**
+ * `profile-ab <file> [user|all]`: for a profile of one stage at two commits (`--at`), B / A of
+ * user space (the default) or of all CPU per request, with both figures.
+ */
+function profileAbInline(ref: Reference, args: readonly string[]): string {
+  needArgs(args, 1, 'profile-ab <file> [user|all]');
+  const r = ref.profile(args[0]!);
+  if (r.at === undefined || r.targets.length !== 2) throw new FigureError(`${args[0]} is not a profile of one stage at two commits (--at)`);
+  const which = args[1] ?? 'user';
+  if (which !== 'user' && which !== 'all') throw new FigureError(`profile-ab: unknown '${which}' (user or all)`);
+  const [a, b] = r.targets.map((t) => (which === 'all' ? t.totalUs : t.totalUs - t.us.kernel)) as [number, number];
+  return `${(b / a).toFixed(2)}× (${a.toFixed(2)} → ${b.toFixed(2)} µs)`;
+}
+
 /** Every generator a marker may name. */
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   'in-short': inShort,
@@ -710,6 +724,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   profile: profileBlock,
   'profile-ratio': profileRatioInline,
   'profile-us': profileUsInline,
+  'profile-ab': profileAbInline,
   'mixed-load': mixedLoadBlock,
   log: logInline,
   run: runInline,
