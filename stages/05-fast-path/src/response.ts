@@ -281,8 +281,14 @@ export class ResponseWriter {
     this.#status = res.code;
 
     if (!sendsBody || res.rest === null) {
-      socket.write(encodeResponse(head, sendsBody ? res.chunks : [], sendsBody ? res.length : 0));
-      this.#bodyBytes = sendsBody ? res.length : 0;
+      const chunks = sendsBody ? res.chunks : [];
+      const length = sendsBody ? res.length : 0;
+      // step 3: an ASCII body goes with the head as one latin1 string, which the socket's
+      // handle encodes in C++; any other body is encoded into one buffer here
+      const ascii = asciiBody(chunks, length);
+      if (ascii !== null) socket.write(head + ascii, 'latin1');
+      else socket.write(encodeResponse(head, chunks, length));
+      this.#bodyBytes = length;
       closeBody(res, request);
       return close ? 'close' : 'keep-alive';
     }
@@ -391,6 +397,21 @@ function encodeResponse(head: string, chunks: readonly Chunk[], length: number):
     }
   }
   return bytes;
+}
+
+/**
+ * The body as one string when it is all text in ASCII, else null. `length` is its length in
+ * UTF-8 bytes, which equals its length in characters exactly when every character is ASCII;
+ * then its latin1 bytes are its UTF-8 bytes, and it can go out with the head, as latin1.
+ */
+function asciiBody(chunks: readonly Chunk[], length: number): string | null {
+  let characters = 0;
+  for (const chunk of chunks) {
+    if (typeof chunk !== 'string') return null;
+    characters += chunk.length;
+  }
+  if (characters !== length) return null;
+  return chunks.length === 1 ? (chunks[0] as string) : chunks.join('');
 }
 
 /** A chunk as bytes: strings as UTF-8, bytes as they are. */
