@@ -67,6 +67,9 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'profile-05-a6ea743-7fdca3d', script: 'bench:profile', args: ['--targets', '05', '--at', 'a6ea743..7fdca3d', '--rounds', '4', '--out', 'profile-05-a6ea743-7fdca3d'], why: 'chapter 05, step 1 in user space per request (skipped without perf or wrk)' },
   { name: 'profile-05-01acea1-2362832', script: 'bench:profile', args: ['--targets', '05', '--at', '01acea1..2362832', '--rounds', '4', '--out', 'profile-05-01acea1-2362832'], why: 'chapter 05, step 3 (taken out) in user space per request (skipped without perf or wrk)' },
   { name: 'profile-05-01acea1-01acea1', script: 'bench:profile', args: ['--targets', '05', '--at', '01acea1..01acea1', '--rounds', '4', '--out', 'profile-05-01acea1-01acea1'], why: 'chapter 05: the same code twice, the noise of a profile (skipped without perf or wrk)' },
+  { name: 'profile-05-c8c0c16-841eb52', script: 'bench:profile', args: ['--targets', '05', '--at', 'c8c0c16..841eb52', '--rounds', '6', '--out', 'profile-05-c8c0c16-841eb52'], why: 'chapter 05, step 3 in user space per request (skipped without perf or wrk)' },
+  { name: 'profile-05-841eb52-841eb52', script: 'bench:profile', args: ['--targets', '05', '--at', '841eb52..841eb52', '--rounds', '6', '--out', 'profile-05-841eb52-841eb52'], why: 'chapter 05: its noise (skipped without perf or wrk)' },
+  { name: 'ab-05-c8c0c16-841eb52-w1-wrk', script: 'bench:ab', args: ['c8c0c16..841eb52', '05', '--workers', '1', '--tool', 'wrk', '--rounds', '10', '--out', 'ab-05-c8c0c16-841eb52-w1-wrk'], why: 'chapter 05, step 3 by bench:ab (skipped without wrk)' },
   { name: 'profile-04-05', script: 'bench:profile', args: ['--targets', '04,05,node:http', '--rounds', '4', '--out', 'profile-04-05'], why: 'chapter 05, step 1 by class: stage 04 against stage 05 (skipped without perf or wrk)' },
 ];
 
