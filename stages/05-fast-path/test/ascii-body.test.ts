@@ -1,9 +1,7 @@
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { exchange } from '../../../harness/client.ts';
 import type { App, Chunk } from '../src/app.ts';
-import { handleConnection, type ConnectionOptions } from '../src/connection.ts';
-import { DEFAULT_LIMITS } from '../src/parser.ts';
+import { withServer } from './served.ts';
 
 // Step 3: an ASCII body leaves with its head as one latin1 string; any other body as bytes.
 const BODIES: Readonly<Record<string, Chunk[]>> = {
@@ -22,19 +20,6 @@ const app: App = (environ, start) => {
   return BODIES[environ.PATH_INFO] ?? [];
 };
 
-const options: ConnectionOptions = {
-  ...DEFAULT_LIMITS,
-  app,
-  headerTimeoutMs: 10_000,
-  bodyTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 10_000,
-  lingerMs: 1_000,
-  maxWriteBuffer: 1 << 20,
-  serverName: 'test',
-  serverPort: 80,
-  multiprocess: false,
-};
-
 /** The bytes a body's chunks stand for: text as UTF-8, bytes as they are. */
 function utf8(chunks: readonly Chunk[]): Buffer {
   return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : Buffer.from(c))));
@@ -42,12 +27,10 @@ function utf8(chunks: readonly Chunk[]): Buffer {
 
 describe('a whole body, ASCII text or not, is sent as its UTF-8 bytes, with a head in latin1', () => {
   it('each body, on one kept-alive connection, then HEAD of one', async () => {
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => handleConnection(socket, options));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
+    await withServer(app, async (port) => {
       const paths = Object.keys(BODIES);
       const requests = paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: t\r\n\r\n`).join('') + 'HEAD /latin1-range HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n';
-      const r = await exchange((server.address() as net.AddressInfo).port, requests, { head: [paths.length] });
+      const r = await exchange(port, requests, { head: [paths.length] });
       expect(r.responses).toHaveLength(paths.length + 1);
       paths.forEach((p, i) => {
         const response = r.responses[i]!;
@@ -61,8 +44,6 @@ describe('a whole body, ASCII text or not, is sent as its UTF-8 bytes, with a he
       const head = r.responses[paths.length]!;
       expect(head.header('content-length')).toBe('5');
       expect(head.body.length).toBe(0);
-    } finally {
-      server.close();
-    }
+    });
   });
 });
