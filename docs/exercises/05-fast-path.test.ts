@@ -18,6 +18,7 @@
  * | 5.2 | the socket uncorked only when the loop ends normally, not before a wait for `drain` | a pipelined request for a streamed body larger than the socket buffer, then a GET (and its twin for a whole body past `--max-write-buffer`): both time out |
  * | 5.2 | the socket still corked when a response is cut (`abort`, an app that throws after its first chunk) | not this file: `spec/wsgi.spec.ts`, an app that throws after its first chunk (`check:mine` runs it); the reference had this bug until `npm test` caught it |
  * | 5.3 | the fallback forgets to listen for `'data'` | every spec of 5.3 (no request is ever read) |
+ * | 5.4 | every whole text body sent as latin1 with its head, ASCII or not | a body with é echoed back (its two UTF-8 bytes sent as one) and the request behind it |
  */
 
 import net from 'node:net';
@@ -152,4 +153,34 @@ describeExercise(
     });
   },
   { app: PROBE, env: { NIBIRU_NO_SHARED_READ: '1' } },
+);
+
+describeExercise(
+  STAGE,
+  'chapter 05 exercise 5.4: an ASCII body leaves with its head as one string, any other as UTF-8',
+  (server) => {
+    it('an ASCII body, and the request pipelined behind it, arrive exactly', async () => {
+      const r = await exchange(server().port, 'POST /echo HTTP/1.1\r\nHost: p\r\nContent-Length: 5\r\n\r\nplainGET /ignore HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n');
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect((JSON.parse(r.responses[0]!.body.toString('utf8')) as { body: string }).body).toBe('plain');
+      expect(r.responses[1]!.body.toString()).toBe('ignored');
+    });
+
+    it('a body with text beyond ASCII is sent as UTF-8, its length counted in bytes, and the request behind it still parses', async () => {
+      // the probe echoes the body decoded as latin1: the byte 0xE9 comes back as the text é,
+      // two bytes in UTF-8
+      const post = Buffer.concat([
+        Buffer.from('POST /echo HTTP/1.1\r\nHost: p\r\nContent-Length: 4\r\n\r\ncaf', 'latin1'),
+        Buffer.of(0xe9),
+        Buffer.from('GET /ignore HTTP/1.1\r\nHost: p\r\nConnection: close\r\n\r\n', 'latin1'),
+      ]);
+      const r = await exchange(server().port, post);
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      const first = r.responses[0]!;
+      expect(Number(first.header('content-length'))).toBe(first.body.length);
+      expect((JSON.parse(first.body.toString('utf8')) as { body: string }).body).toBe('caf\u00e9');
+      expect(r.responses[1]!.body.toString()).toBe('ignored');
+    });
+  },
+  { app: PROBE },
 );
