@@ -28,7 +28,7 @@ import type { FirstRequest, MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
 import type { EntryReport, RunRecord } from './log.ts';
 import { fmt, table } from './markdown.ts';
-import { profileNote, profileRatio, profileTable, type ProfileResults } from './profile.ts';
+import { findTarget, profileNote, profileRatio, profileTable, userUs, type ProfileResults, type TargetProfile } from './profile.ts';
 import { REFERENCE_DIR } from './results.ts';
 import { median, roundRatios, spreadOf, type Spread } from './stats.ts';
 
@@ -645,6 +645,16 @@ function runInline(ref: Reference, args: readonly string[]): string {
   return made(ref.compare(args[0]!));
 }
 
+/** The target `name` names in the profile `file`, or a {@link FigureError}. */
+function profileTarget(ref: Reference, file: string, name: string): TargetProfile {
+  try {
+    return findTarget(ref.profile(file), name);
+  } catch (err) {
+    if (err instanceof FigureError) throw err;
+    throw new FigureError(`${file}: ${(err as Error).message}`);
+  }
+}
+
 /** `profile <file>`: CPU per request by class, one column per target, and how it was made. */
 function profileBlock(ref: Reference, args: readonly string[]): string {
   needArgs(args, 1, 'profile <file>');
@@ -673,11 +683,9 @@ function profileRatioInline(ref: Reference, args: readonly string[]): string {
 /** `profile-us <file> <target> <class|all|module:name>`: microseconds of CPU per request. */
 function profileUsInline(ref: Reference, args: readonly string[]): string {
   needArgs(args, 3, 'profile-us <file> <target> <class|all|module:name>');
-  const r = ref.profile(args[0]!);
-  const t = r.targets.find((x) => x.name === args[1] || x.name.startsWith(`${args[1]}-`));
-  if (!t) throw new FigureError(`no target ${args[1]} in ${args[0]}`);
+  const t = profileTarget(ref, args[0]!, args[1]!);
   const what = args[2]!;
-  const v = what === 'all' ? t.totalUs : what === 'user' ? t.totalUs - t.us.kernel : what.startsWith('module:') ? t.modules[what.slice(7)] : t.us[what as keyof typeof t.us];
+  const v = what === 'all' ? t.totalUs : what === 'user' ? userUs(t) : what.startsWith('module:') ? t.modules[what.slice(7)] : t.us[what as keyof typeof t.us];
   if (v === undefined) throw new FigureError(`no ${what} in ${args[0]}'s ${t.name}`);
   return `${v.toFixed(2)} µs`;
 }
@@ -692,7 +700,7 @@ function profileAbInline(ref: Reference, args: readonly string[]): string {
   if (r.at === undefined || r.targets.length !== 2) throw new FigureError(`${args[0]} is not a profile of one stage at two commits (--at)`);
   const which = args[1] ?? 'user';
   if (which !== 'user' && which !== 'all') throw new FigureError(`profile-ab: unknown '${which}' (user or all)`);
-  const [a, b] = r.targets.map((t) => (which === 'all' ? t.totalUs : t.totalUs - t.us.kernel)) as [number, number];
+  const [a, b] = r.targets.map((t) => (which === 'all' ? t.totalUs : userUs(t))) as [number, number];
   return `${(b / a).toFixed(2)}× (${a.toFixed(2)} → ${b.toFixed(2)} µs)`;
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { classify, parseProfileArgs, parseStacks, perfAvailable, profileRatio, profileTable, summarize, type ProfileResults } from './profile.ts';
+import { classify, findTarget, parseProfileArgs, parseStacks, perfAvailable, profileRatio, profileTable, summarize, userUs, type ProfileResults } from './profile.ts';
 import { toolAvailable } from './load.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,6 +72,12 @@ describe('the report', () => {
     expect(bound).toBeCloseTo(20 / 6);
     expect(profileRatio(results, '05', 'node:http').withoutServer).toBeCloseTo(20 / 6); // all its user time is the server's here
     expect(() => profileRatio(results, '03', 'node:http')).toThrow(/no target 03/);
+  });
+
+  it('finds a target by its name or what it starts with, and counts user space without the kernel', () => {
+    expect(findTarget(results, '05').name).toBe('05-fast-path');
+    expect(findTarget(results, 'node:http').name).toBe('node:http');
+    expect(userUs(findTarget(results, '05'))).toBeCloseTo(4e6); // 4 of its 10 samples, at 1 Hz over 1 request
   });
 
   it('tables the classes that any target spends time in', () => {

@@ -150,6 +150,26 @@ export interface ProfileResults {
   readonly targets: TargetProfile[];
 }
 
+/** Microseconds of CPU per request that `samples` taken at `hz` stand for, over `requests`. */
+export function usPerRequest(samples: number, requests: number, hz = FREQUENCY_HZ): number {
+  return requests > 0 ? (samples / hz / requests) * 1e6 : NaN;
+}
+
+/** A target's microseconds per request outside the kernel. */
+export function userUs(t: TargetProfile): number {
+  return t.totalUs - t.us.kernel;
+}
+
+/**
+ * The target of a profile that `name` means: its display name, or what it starts with (`05`
+ * for `05-fast-path`, `A` for `A-01acea1`). Throws when there is none.
+ */
+export function findTarget(r: ProfileResults, name: string): TargetProfile {
+  const t = r.targets.find((x) => x.name === name || x.name.startsWith(`${name}-`) || x.name.startsWith(`${name} `));
+  if (!t) throw new Error(`no target ${name} in this profile (it has ${r.targets.map((x) => x.name).join(', ')})`);
+  return t;
+}
+
 /** Turns the stacks sampled while `requests` were served into costs per request. */
 export function summarize(name: string, stacks: readonly Stack[], requests: number, seconds: number, hz = FREQUENCY_HZ): TargetProfile {
   const counts = Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<SampleClass, number>;
@@ -159,7 +179,7 @@ export function summarize(name: string, stacks: readonly Stack[], requests: numb
     counts[cls]++;
     if (module !== undefined) modules[module] = (modules[module] ?? 0) + 1;
   }
-  const perRequest = (n: number): number => (requests > 0 ? (n / hz / requests) * 1e6 : NaN);
+  const perRequest = (n: number): number => usPerRequest(n, requests, hz);
   const us = Object.fromEntries(CLASSES.map((c) => [c, perRequest(counts[c])])) as Record<SampleClass, number>;
   const byModule = Object.fromEntries(Object.entries(modules).sort((a, b) => b[1] - a[1]).map(([m, n]) => [m, perRequest(n)]));
   return { name, requests, rps: requests / seconds, samples: stacks.length, us, modules: byModule, totalUs: perRequest(stacks.length) };
@@ -183,9 +203,14 @@ interface Turn {
   readonly seconds: number;
 }
 
-/** Samples the serving process `pid` of `t` for `o.durationS` seconds under wrk. */
-async function sample(t: Target, pid: number, o: ProfileOptions, data: string): Promise<Turn> {
-  const perf = spawn('perf', ['record', '-F', String(FREQUENCY_HZ), '-e', 'cpu-clock', '-g', '-p', String(pid), '-o', data, '--', 'sleep', String(o.durationS)], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** The process that serves a target started with `--workers 1`: its one worker, or itself. */
+function servingPid(t: Target): number {
+  return t.pids[t.pids.length - 1]!;
+}
+
+/** Samples the serving process of `t` for `o.durationS` seconds under wrk. */
+async function sample(t: Target, o: ProfileOptions, data: string): Promise<Turn> {
+  const perf = spawn('perf', ['record', '-F', String(FREQUENCY_HZ), '-e', 'cpu-clock', '-g', '-p', String(servingPid(t)), '-o', data, '--', 'sleep', String(o.durationS)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let perfErr = '';
   perf.stderr?.on('data', (b: Buffer) => (perfErr += b.toString()));
   const [load, status] = await Promise.all([runLoad({ tool: 'wrk', url: t.url, connections: o.connections, durationS: o.durationS }), exited(perf)]);
@@ -226,21 +251,21 @@ export async function profile(o: ProfileOptions, run: RunInfo): Promise<ProfileR
       if (round % 2 === 0) order.reverse();
       for (const i of order) {
         const t = started[i]!;
-        const turn = await sample(t, t.pids[t.pids.length - 1]!, o, path.join(dir, `${i}-${round}.data`));
+        const turn = await sample(t, o, path.join(dir, `${i}-${round}.data`));
         turns[i]!.push(turn);
-        process.stderr.write(`  round ${round}/${o.rounds} ${t.name}: ${fmt(turn.requests / turn.seconds, 0)} req/s, ${((turn.stacks.length / FREQUENCY_HZ / turn.requests) * 1e6).toFixed(2)} µs of CPU per request\n`);
+        process.stderr.write(`  round ${round}/${o.rounds} ${t.name}: ${fmt(turn.requests / turn.seconds, 0)} req/s, ${usPerRequest(turn.stacks.length, turn.requests).toFixed(2)} µs of CPU per request\n`);
       }
     }
     const targets = started.map((t, i) => {
       const all = turns[i]!;
       const p = summarize(t.name, all.flatMap((x) => x.stacks), all.reduce((a, x) => a + x.requests, 0), all.reduce((a, x) => a + x.seconds, 0));
-      return { ...p, roundsUs: all.map((x) => (x.stacks.length / FREQUENCY_HZ / x.requests) * 1e6) };
+      return { ...p, roundsUs: all.map((x) => usPerRequest(x.stacks.length, x.requests)) };
     });
     return { kind: 'nibiru-ts bench:profile', run: endRun(run), date: run.date, durationS: o.durationS, warmupS: o.warmupS, rounds: o.rounds, connections: o.connections, frequencyHz: FREQUENCY_HZ, ...(o.at ? { at: o.at } : {}), targets };
   } finally {
     for (const t of started) {
       await t.stop();
-      rmSync(`/tmp/perf-${t.pids[t.pids.length - 1]}.map`, { force: true });
+      rmSync(`/tmp/perf-${servingPid(t)}.map`, { force: true });
     }
     rmSync(dir, { recursive: true, force: true });
     for (const tree of exported) rmSync(tree, { recursive: true, force: true });
@@ -261,7 +286,7 @@ export function profileTable(r: ProfileResults): string {
     modules.sort((a, b) => Math.max(...r.targets.map((t) => t.modules[b] ?? 0)) - Math.max(...r.targets.map((t) => t.modules[a] ?? 0)));
     for (const m of modules) rows.push([`    of which \`${m}.ts\``, ...r.targets.map((t) => us2(t.modules[m] ?? 0))]);
   }
-  rows.push(['user space: all but the kernel', ...r.targets.map((t) => us2(t.totalUs - t.us.kernel))]);
+  rows.push(['user space: all but the kernel', ...r.targets.map((t) => us2(userUs(t)))]);
   rows.push(['**all**', ...r.targets.map((t) => `**${us2(t.totalUs)}**`)]);
   if (r.targets.every((t) => (t.roundsUs?.length ?? 0) > 1)) {
     rows.push(['all, lowest–highest round', ...r.targets.map((t) => `${us2(Math.min(...t.roundsUs!))}–${us2(Math.max(...t.roundsUs!))}`)]);
@@ -276,13 +301,8 @@ export function profileTable(r: ProfileResults): string {
  * of `a`'s user-space time (all but the kernel) were zero (`bound`).
  */
 export function profileRatio(r: ProfileResults, a: string, b: string): { ratio: number; bound: number; withoutServer: number } {
-  const find = (name: string): TargetProfile => {
-    const t = r.targets.find((x) => x.name === name || x.name.startsWith(`${name}-`) || x.name.startsWith(`${name} `));
-    if (!t) throw new Error(`no target ${name} in this profile (it has ${r.targets.map((x) => x.name).join(', ')})`);
-    return t;
-  };
-  const ta = find(a);
-  const tb = find(b);
+  const ta = findTarget(r, a);
+  const tb = findTarget(r, b);
   return { ratio: tb.totalUs / ta.totalUs, bound: tb.totalUs / ta.us.kernel, withoutServer: tb.totalUs / (ta.totalUs - ta.us.server) };
 }
 
@@ -298,8 +318,7 @@ export function profileReport(r: ProfileResults): string {
   const last = r.targets[r.targets.length - 1]!;
   if (r.at !== undefined) {
     const [a, b] = r.targets as [TargetProfile, TargetProfile];
-    const user = (t: TargetProfile): number => t.totalUs - t.us.kernel;
-    md += `- B / A: user space ${us2(user(a))} → ${us2(user(b))} µs per request (${(user(b) / user(a)).toFixed(2)}×); in all ${us2(a.totalUs)} → ${us2(b.totalUs)} (${(b.totalUs / a.totalUs).toFixed(2)}×), the kernel's part moving from run to run.\n`;
+    md += `- B / A: user space ${us2(userUs(a))} → ${us2(userUs(b))} µs per request (${(userUs(b) / userUs(a)).toFixed(2)}×); in all ${us2(a.totalUs)} → ${us2(b.totalUs)} (${(b.totalUs / a.totalUs).toFixed(2)}×), the kernel's part moving from run to run.\n`;
     return `${md}\n${profileNote(r)}\n`;
   }
   for (const t of r.targets.slice(0, -1)) {
@@ -316,9 +335,10 @@ export function usage(): string {
   return `Usage: npm run bench:profile -- [options]
 
 Where each request's CPU time goes, per target: starts each in one process, loads them in
-turn with wrk, round after round, samples the serving process with perf (cpu-clock, with Node's --perf-basic-prof), and prints
-microseconds of CPU per request by class (kernel, Node's C++, GC, the server's JavaScript by
-module, the app, Node's streams, node:http, Buffer). Needs perf (Debian: linux-perf) and wrk.
+turn with wrk, round after round, samples the serving process with perf (cpu-clock, with
+Node's --perf-basic-prof), and prints microseconds of CPU per request by class (kernel,
+Node's C++, GC, the server's JavaScript by module, the app, Node's streams, node:http,
+Buffer). Needs perf (Debian: linux-perf) and wrk.
 Takes the shared bench lock; with the defaults it takes about ${formatDuration(estimateProfileSeconds(d))}.
 
 Options:
