@@ -24,6 +24,21 @@ describeStages(
       expect(r.responses[0]!.version).toBe('HTTP/1.1');
     });
 
+    // §2.3: the major version says which grammar a message follows, the minor one what the
+    // sender can do; a higher minor of the same major is answered as the highest this server
+    // speaks (RFC 9110 §6.2), never as HTTP/1.0.
+    spec('persistence', '§2.3, RFC 9110 §6.2: an HTTP/1.2 request is handled as HTTP/1.1: answered HTTP/1.1, the connection kept open by default', async () => {
+      const r = await exchange(server().port, message('GET /echo?first HTTP/1.2', ['Host: localhost']) + get('/echo?second', 'Connection: close'));
+      expect(r.responses.map((x) => x.status)).toEqual([200, 200]);
+      expect(r.responses[0]!.version).toBe('HTTP/1.1');
+      expect(r.responses[0]!.header('connection')).toBeUndefined();
+      expect(r.responses.map((x) => echoed(x.body).QUERY_STRING)).toEqual(['first', 'second']);
+    });
+
+    spec('fields', '§2.3, §3.2: an HTTP/1.2 request without Host gets 400, as an HTTP/1.1 one does', async () => {
+      expectRefused(await exchange(server().port, message('GET /echo HTTP/1.2', ['Connection: close'])), 400);
+    });
+
     // §2.2 lets a recipient accept a bare LF as a line terminator (MAY). A server that may sit
     // behind a proxy must not: a proxy that reads the line differently would see other fields.
     spec('request-line', '§2.2: a request-line ending in a bare LF gets 400 and close', async () => {

@@ -3,14 +3,14 @@
  */
 
 import { expect } from 'vitest';
-import { exchange } from '../harness/client.ts';
+import { exchange, EXCHANGE_TIMEOUT_MS } from '../harness/client.ts';
 import { describeStages } from './stages.ts';
 
 const ok = (line: string): string => `${line}\r\nHost: localhost\r\nConnection: close\r\n\r\n`;
 
 describeStages('RFC 9112 §3 request-line', ({ server, spec }) => {
   spec('request-line', '§3: GET / is answered 200 with the application body (fetch)', async () => {
-    const res = await fetch(server().url + '/', { headers: { connection: 'close' } });
+    const res = await fetch(server().url + '/', { headers: { connection: 'close' }, signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('Nibiru Docs');
     expect(res.headers.get('content-length')).toBe('11');
@@ -64,6 +64,13 @@ describeStages('RFC 9112 §3 request-line', ({ server, spec }) => {
     expect(r.responses.map((x) => x.status)).toEqual([501]);
     expect(r.responses[0]!.header('connection')).toBe('close'); // asked for by the request
     expect(r.closed).toBe(true);
+  });
+
+  spec('request-line', "RFC 9110 §5.6.2, §9.1: a method made of any tchar (here ' and the other 14 symbols) is a token: 501, not 400", async () => {
+    for (const method of ["BREW'", "!#$%&'*+-.^_`|~09azAZ"]) {
+      const r = await exchange(server().port, ok(`${method} / HTTP/1.1`));
+      expect(r.responses.map((x) => x.status), method).toEqual([501]);
+    }
   });
 
   spec('persistence', 'RFC 9110 §9.1: a well-framed request with an unknown method gets 501, its body is drained, the connection stays open', async () => {

@@ -74,6 +74,15 @@ describeStages(
       expect(r.responses.map((x) => x.status)).toEqual([400]);
     });
 
+    spec('fields', "RFC 9110 §5.6.2: a field name may hold every tchar (! # $ % & ' * + - . ^ _ ` | ~, digits, letters)", async () => {
+      const name = "X-!#$%&'*+-.^_`|~09azAZ";
+      const r = await exchange(server().port, echo('Host: localhost', `${name}: every tchar`, "X-It's: quoted"));
+      expect(r.responses.map((x) => x.status)).toEqual([200]);
+      const seen = echoed(r.responses[0]!.body);
+      expect(seen["HTTP_X_!#$%&'*+_.^_`|~09AZAZ"]).toBe('every tchar');
+      expect(seen["HTTP_X_IT'S"]).toBe('quoted');
+    });
+
     for (const [why, line] of [
       ['a field line without a colon', 'X-No-Colon'],
       ['an empty field name', ': value'],

@@ -9,7 +9,7 @@
  */
 
 import { expect } from 'vitest';
-import { exchange } from '../harness/client.ts';
+import { exchange, EXCHANGE_TIMEOUT_MS } from '../harness/client.ts';
 import { chunkFill } from './apps/chunks.ts';
 import { chunked, get, message } from './messages.ts';
 import { describeStages } from './stages.ts';
@@ -158,7 +158,7 @@ describeStages(
           controller.close();
         },
       });
-      const res = await fetch(server().url + '/echo', { method: 'POST', body, duplex: 'half' } as RequestInit);
+      const res = await fetch(server().url + '/echo', { method: 'POST', body, duplex: 'half', signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) } as RequestInit);
       const seen = (await res.json()) as Record<string, unknown>;
       expect(seen.body).toBe('streamed by fetch');
       expect(seen.HTTP_TRANSFER_ENCODING).toBe('chunked');
