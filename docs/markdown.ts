@@ -69,13 +69,18 @@ export function slugify(text: string): string {
     .replace(/\s/g, '-');
 }
 
+/** A code span (its backticks, its text) or an HTML comment, whichever starts first. */
+const SPAN_OR_COMMENT = /(?<![`\\])(`+)(?!`)((?:(?!\n[ \t]*\n)[\s\S])*?)(?<!`)\1(?!`)|<!--[\s\S]*?-->/g;
+/** A code span's text that is one comment and nothing else: the syntax shown, not a marker. */
+const ONE_COMMENT = /^\s*<!--(?:(?!-->)[\s\S])*-->\s*$/;
+
 /**
- * `markdown` without its HTML comments, except in fenced code blocks, which show what they
- * hold. A comment inside a line goes and the line's text stays, so a figure between
- * `<!-- figures:… -->` and `<!-- /figures -->` reads as part of its sentence, or of its code
- * span when the markers sit inside backticks; a line that held nothing but comments becomes
- * empty, which ends a paragraph as the comment's HTML block did. A comment never closed is
- * left for the renderer, which shows it escaped.
+ * `markdown` without its HTML comments, except in fenced code blocks and in a code span that
+ * holds one comment and nothing else, which show what they hold. A comment inside a line goes
+ * and the line's text stays, so a figure between its `figures:` markers reads as part of its
+ * sentence, or of its code span when the markers sit inside backticks with the figure; a line
+ * that held nothing but comments becomes empty, which ends a paragraph as the comment's HTML
+ * block did. A comment never closed is left for the renderer, which shows it escaped.
  *
  * Why before lexing: in CommonMark a line that starts with `<!--` opens an HTML block that
  * takes the rest of the line with it (the figure after the marker, its backticks as text),
@@ -90,7 +95,12 @@ export function hideComments(markdown: string): string {
   const flush = (): void => {
     if (prose.length === 0) return;
     const text = prose.join('\n');
-    const hidden = text.replace(/<!--[\s\S]*?-->/g, (comment) => comment.replace(/[^\n]/g, '\0'));
+    // a hidden comment is first masked, so that a line left with nothing else can be told apart
+    const mask = (comment: string): string => comment.replace(/[^\n]/g, '\0');
+    const hidden = text.replace(SPAN_OR_COMMENT, (whole, ticks: string | undefined, code: string | undefined) => {
+      if (ticks === undefined) return mask(whole);
+      return ONE_COMMENT.test(code!) ? whole : ticks + code!.replace(/<!--[\s\S]*?-->/g, mask) + ticks;
+    });
     // a line that had a comment and now holds nothing but blanks becomes empty
     out.push(...hidden.split('\n').map((l) => (l.includes('\0') && /^[\s\0]*$/.test(l) ? '' : l.replace(/\0/g, ''))));
     prose = [];

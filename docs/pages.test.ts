@@ -9,7 +9,8 @@
  * its HTML files is checked. A check drops `<script>` and `<style>`, then looks, outside
  * `<pre>` and `<code>` (where a source file may rightly show `<!--`), for a raw comment, and
  * in the text a reader sees for `<!--`, `-->` or an escaped tag; a `figures:` or `generated:`
- * marker is a fault even in inline code, where a figure in backticks shows its text only.
+ * marker is a fault even in inline code, where a figure in backticks shows its text only
+ * (a code span that holds one marker and nothing else shows the syntax, rightly).
  *
  * What it will not do: judge layout, or serve `/api/` from `docs/api/` (a local build there
  * may be stale; the fresh one is checked instead).
@@ -86,8 +87,10 @@ function faults(html: string): string[] {
   const page = html.replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1>/gi, '');
   const outside = page.replace(/<pre\b[^>]*>[\s\S]*?<\/pre>/gi, ' ').replace(/<code\b[^>]*>[\s\S]*?<\/code>/gi, ' ');
   const seen = decode(outside.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<[^>]*>/g, ' '));
+  // a code span that shows one marker and nothing else shows the syntax, rightly
   const inlineCode = [...page.replace(/<pre\b[^>]*>[\s\S]*?<\/pre>/gi, ' ').matchAll(/<code\b[^>]*>([\s\S]*?)<\/code>/gi)]
     .map((m) => decode(m[1]!.replace(/<[^>]*>/g, '')))
+    .filter((code) => !/^\s*<!--(?:(?!-->)[\s\S])*-->\s*$/.test(code))
     .join('\n');
   return [
     ...fault('an HTML comment in the page', outside, /<!--/g),
@@ -99,7 +102,7 @@ function faults(html: string): string[] {
 
 describe('faults (the check itself)', () => {
   it('passes a clean page, and code that shows a comment', () => {
-    expect(faults('<h1>x</h1><p>a &lt; b, <code>&lt;!-- x --&gt;</code></p><pre><code>&lt;/div&gt; &lt;!--</code></pre><script>"<!--"</script>')).toEqual([]);
+    expect(faults('<h1>x</h1><p>a &lt; b, <code>&lt;!-- figures:x --&gt;</code></p><pre><code>&lt;/div&gt; &lt;!--</code></pre><script>"<!--"</script>')).toEqual([]);
   });
   it('finds a raw comment, an escaped comment or tag, and a marker in inline code', () => {
     expect(faults('<p>a</p><!-- figures:x -->1.2<!-- /figures -->')).toHaveLength(1);
@@ -130,7 +133,13 @@ describe('the renderer hides the figures markers and keeps their figures', () =>
     );
     expect(hideComments('<!-- generated:specs -->\ntext\n<!-- /generated:specs -->\n')).toBe('\ntext\n\n');
   });
-  it('but not in a fenced code block, which shows what it holds', () => {
+  it('but not in a code span that shows one marker alone: the syntax, not a figure', () => {
+    expect(html('Between `<!-- figures:x -->` and `<!-- /figures -->`.\n')).toBe(
+      '<p>Between <code>&lt;!-- figures:x --&gt;</code> and <code>&lt;!-- /figures --&gt;</code>.</p>\n',
+    );
+    expect(html('A `` ` `` and <!-- c --> `a <!-- c --> b`.\n')).toBe('<p>A <code>`</code> and  <code>a  b</code>.</p>\n');
+  });
+  it('nor in a fenced code block, which shows what it holds', () => {
     const md = 'Markers:\n\n```md\n<!-- figures:x -->1<!-- /figures -->\n```\n';
     expect(hideComments(md)).toBe(md);
     expect(html(md)).toContain('<code class="language-md">&lt;!-- figures:x --&gt;1&lt;!-- /figures --&gt;\n</code>');
