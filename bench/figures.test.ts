@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AbResults } from './ab.ts';
 import type { CompareResults, CompareRow, RoundFigures } from './compare.ts';
 import type { ProfileResults } from './profile.ts';
-import { direction, fill, FigureError, GENERATORS, goalVerdict, noiseVerdict, ratioText, run, verdict, type Reference } from './figures.ts';
+import { direction, fill, FigureError, GENERATORS, goalVerdict, noiseVerdict, ratioText, referenceFrom, run, verdict, type Reference } from './figures.ts';
 import { spreadOf } from './stats.ts';
 
 describe('the documents and the reference runs', () => {
@@ -140,6 +140,13 @@ describe('verdicts are generated from the rounds, never typed', () => {
     expect(ratioText(spreadOf([1, 2, 3]))).toBe('2.00 (1.00–3.00)');
     expect(ratioText(spreadOf([1.234]))).toBe('1.23');
     expect(ratioText(undefined)).toBe('—');
+  });
+  it("give the first request's range with the targets it covers, the same in the summary and in the sentence", () => {
+    const ref = referenceFrom();
+    const line = String(GENERATORS['first-request-line']!(ref, []));
+    const range = /^(stages? [\d–]+) took ([\d.]+ ms to [\d.]+ ms) for the first request/.exec(line);
+    expect(range, line).not.toBeNull();
+    expect(String(GENERATORS['in-short']!(ref, []))).toContain(`${range![1]}: first request ${range![2]},`);
   });
   it('every generator is named in the registry the markers use', () => {
     expect(Object.keys(GENERATORS)).toEqual(expect.arrayContaining(['in-short', 'ratios', 'ratio', 'targets', 'generators', 'ab', 'log']));

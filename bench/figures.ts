@@ -252,13 +252,13 @@ function inShort(ref: Reference): string {
       `${f.runs(32)} runs of hey's defaults each; 32: ${f.errors(32)} errors, ${f.slow(32)} responses ≥ 900 ms; 128: ${f.errors(128)} errors, ${f.slow(128)} ≥ 900 ms`,
       v,
     ]);
-    const first = ((ref.log('2024-08-06').extra as { firstRequest?: FirstRequest[] }).firstRequest ?? []).filter((x) => /^0\d/.test(x.target));
-    const slowest = Math.max(...first.map((x) => x.firstLatencyMs));
-    const factor = first.map((x) => x.firstLatencyMs / x.nextMedianMs);
+    const { stages } = firstRequests(ref);
+    const slowest = Math.max(...stages.map((x) => x.firstLatencyMs));
+    const factor = stages.map((x) => x.firstLatencyMs / x.nextMedianMs);
     rows.push([
       '2024-08-06: the slow first request',
       `${LOG_2024_08_06.firstRun.slowestMs} ms, ~${LOG_2024_08_06.firstRun.rps} req/s in the first run`,
-      `first request ${ms(Math.min(...first.map((x) => x.firstLatencyMs)))} to ${ms(slowest)}, ${fmt(Math.min(...factor), 1)}–${fmt(Math.max(...factor), 1)}× the next ones`,
+      `${stageSpan(stages)}: first request ${ms(Math.min(...stages.map((x) => x.firstLatencyMs)))} to ${ms(slowest)}, ${fmt(Math.min(...factor), 1)}–${fmt(Math.max(...factor), 1)}× the next ones`,
       slowest >= LOG_2024_08_06.firstRun.slowestMs ? 'reproduced' : `partly: slower first, but by milliseconds, not ${LOG_2024_08_06.firstRun.slowestMs} ms`,
     ]);
   }
@@ -331,14 +331,34 @@ function machineLine(ref: Reference): string {
   );
 }
 
-/** `first-request-line`: how much slower the first request was, in a sentence. */
-function firstRequestLine(ref: Reference): string {
+/** The first-request figures of `log-2024-08-06`: the stages', and the other targets' (`node:http`). */
+function firstRequests(ref: Reference): { stages: FirstRequest[]; others: FirstRequest[]; quick: boolean } {
   const e = ref.log('2024-08-06');
   const first = ((e.extra as { firstRequest?: FirstRequest[] }).firstRequest ?? []).filter((x) => x.target !== undefined);
-  if (first.length === 0) throw new FigureError('log-2024-08-06.json has no first-request figures');
-  const lat = first.map((x) => x.firstLatencyMs);
-  const next = first.map((x) => x.nextMedianMs);
-  return `${ms(Math.min(...lat))} to ${ms(Math.max(...lat))} for the first request against ${ms(Math.min(...next))} to ${ms(Math.max(...next))} for the next ones (${e.quick ? 'one start' : 'medians of 3 starts'} of each of ${first.map((x) => x.target).join(', ')})`;
+  const stages = first.filter((x) => /^\d\d-/.test(x.target));
+  if (stages.length === 0) throw new FigureError('log-2024-08-06.json has no first-request figures for a stage');
+  return { stages, others: first.filter((x) => !stages.includes(x)), quick: e.quick === true };
+}
+
+/** `stages 01–05`: the stages that `figures` cover, by number. */
+function stageSpan(figures: readonly FirstRequest[]): string {
+  const n = figures.map((x) => x.target.slice(0, 2)).sort();
+  return n.length === 1 ? `stage ${n[0]}` : `stages ${n[0]}–${n.at(-1)}`;
+}
+
+/**
+ * `first-request-line`: how much slower the first request was, in a sentence: the stages as
+ * a range (the range `in-short` gives), each other target on its own.
+ */
+function firstRequestLine(ref: Reference): string {
+  const { stages, others, quick } = firstRequests(ref);
+  const lat = stages.map((x) => x.firstLatencyMs);
+  const next = stages.map((x) => x.nextMedianMs);
+  const other = others.map((x) => `, \`${x.target}\` ${ms(x.firstLatencyMs)} against ${ms(x.nextMedianMs)}`).join('');
+  return (
+    `${stageSpan(stages)} took ${ms(Math.min(...lat))} to ${ms(Math.max(...lat))} for the first request against ${ms(Math.min(...next))} to ${ms(Math.max(...next))} for the next ones${other} ` +
+    `(${quick ? 'one start' : 'medians of 3 starts'} of each of ${[...stages, ...others].map((x) => x.target).join(', ')})`
+  );
 }
 
 function backlog(ref: Reference): string {

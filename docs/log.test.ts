@@ -1,7 +1,7 @@
 /**
  * `docs/log.md` retells the performance log's figures as tables; `bench/log-figures.ts` holds
  * the same figures for `npm run bench:log`. One claim, one number: this checks that each run
- * in the one appears, with the same requests/s and latencies, in the other.
+ * in the one appears, with the same requests/s, latencies and error counts, in the other.
  */
 
 import { readFileSync } from 'node:fs';
@@ -50,6 +50,19 @@ describe('docs/log.md agrees with bench/log-figures.ts', () => {
     expect(row[header.indexOf('p99')]).toBe(ms(run.p99Ms));
     expect(row[header.indexOf('200 responses')]).toBe(String(run.ok));
     expect(row[header.indexOf('errors')]).toBe(String(run.errors));
+  });
+  it('2024-08-06: the errors by kind, which add up to the missing responses', () => {
+    const run = LOG_2024_08_06.backlog32;
+    const count = (n: number): string => (n === 1 ? 'one' : String(n));
+    const said = LOG.replace(/\s+/g, ' ');
+    expect(said).toContain(
+      `${run.errors} of the ${run.requests} requests failed: ${count(run.resetLines)} with \`connection reset by peer\` and ${count(run.brokenPipeLines)} with \`broken pipe\``,
+    );
+    expect(run.resetLines + run.brokenPipeLines).toBe(run.errors);
+    expect(run.ok + run.errors).toBe(run.requests);
+    const [header, , backlog128] = rows('## 2024-08-06') as [string[], string[], string[]];
+    expect(backlog128[header.indexOf('backlog')]).toBe('128');
+    expect(backlog128[header.indexOf('errors')]).toBe(String(LOG_2024_08_06.backlog128.errors));
   });
   it.each(LOG_2025_01_01.map((r) => [r.connections, r] as const))('2025-01-01: %i clients', (_c, run) => expectRun('## 2025-01-01', run));
   it.each(LOG_2026_01_01.map((r) => [r.connections, r] as const))('2026-01-01: %i clients', (_c, run) => expectRun('## 2026-01-01', run));

@@ -4,10 +4,12 @@
  * Strategy: lex the markdown, rewrite every relative link and image so that it points at the
  * route that serves its target (a guide chapter at `/docs/…html`, a source file at `/files/…`,
  * see {@link routeFor}), then render. Headings get GitHub-style ids, so `#fragment` links
- * keep working. Raw HTML in the markdown is escaped and shown as text, except bare
- * `<details>` and `<summary>` tags (the exercises' folded hints), and HTML comments (the
- * guide's generated-section markers) are dropped: a page shows what its markdown says, never
- * markup that slipped into it.
+ * keep working. HTML comments (the markers around generated figures and sections, which stay
+ * in the sources for `npm run figures`) are taken out of the text before it is lexed
+ * ({@link hideComments}), so that a figure reads as part of its sentence. Raw HTML left in
+ * the markdown is escaped and shown as text, except bare `<details>` and `<summary>` tags
+ * (the exercises' folded hints): a page shows what its markdown says, never markup that
+ * slipped into it.
  *
  * What it will not do: syntax highlighting, or any rendering that needs a browser script.
  *
@@ -67,6 +69,59 @@ export function slugify(text: string): string {
     .replace(/\s/g, '-');
 }
 
+/** A code span (its backticks, its text) or an HTML comment, whichever starts first. */
+const SPAN_OR_COMMENT = /(?<![`\\])(`+)(?!`)((?:(?!\n[ \t]*\n)[\s\S])*?)(?<!`)\1(?!`)|<!--[\s\S]*?-->/g;
+/** A code span's text that is one comment and nothing else: the syntax shown, not a marker. */
+const ONE_COMMENT = /^\s*<!--(?:(?!-->)[\s\S])*-->\s*$/;
+
+/**
+ * `markdown` without its HTML comments, except in fenced code blocks and in a code span that
+ * holds one comment and nothing else, which show what they hold. A comment inside a line goes
+ * and the line's text stays, so a figure between its `figures:` markers reads as part of its
+ * sentence, or of its code span when the markers sit inside backticks with the figure; a line
+ * that held nothing but comments becomes empty, which ends a paragraph as the comment's HTML
+ * block did. A comment never closed is left for the renderer, which shows it escaped.
+ *
+ * Why before lexing: in CommonMark a line that starts with `<!--` opens an HTML block that
+ * takes the rest of the line with it (the figure after the marker, its backticks as text),
+ * and inside a code span a comment is code. TypeDoc renders the same sources with
+ * markdown-it, so its plugin (`scripts/typedoc-comments.ts`) calls this too.
+ */
+export function hideComments(markdown: string): string {
+  const lines = markdown.split('\n');
+  const out: string[] = [];
+  let fence: string | undefined;
+  let prose: string[] = [];
+  const flush = (): void => {
+    if (prose.length === 0) return;
+    const text = prose.join('\n');
+    // a hidden comment is first masked, so that a line left with nothing else can be told apart
+    const mask = (comment: string): string => comment.replace(/[^\n]/g, '\0');
+    const hidden = text.replace(SPAN_OR_COMMENT, (whole, ticks: string | undefined, code: string | undefined) => {
+      if (ticks === undefined) return mask(whole);
+      return ONE_COMMENT.test(code!) ? whole : ticks + code!.replace(/<!--[\s\S]*?-->/g, mask) + ticks;
+    });
+    // a line that had a comment and now holds nothing but blanks becomes empty
+    out.push(...hidden.split('\n').map((l) => (l.includes('\0') && /^[\s\0]*$/.test(l) ? '' : l.replace(/\0/g, ''))));
+    prose = [];
+  };
+  for (const line of lines) {
+    const opens = /^\s*(`{3,}|~{3,})/.exec(line);
+    if (fence === undefined && opens) {
+      flush();
+      fence = opens[1]!;
+      out.push(line);
+    } else if (fence !== undefined) {
+      if (new RegExp(`^\\s*${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(line)) fence = undefined;
+      out.push(line);
+    } else {
+      prose.push(line);
+    }
+  }
+  flush();
+  return out.join('\n');
+}
+
 /** A rendered markdown page. */
 export interface RenderedPage {
   /** The text of the first level-1 heading (or the fallback title). */
@@ -81,7 +136,6 @@ const md = new Marked({
   gfm: true,
   renderer: {
     html({ text }: Tokens.HTML | Tokens.Tag): string {
-      if (/^\s*<!--[\s\S]*-->\s*$/.test(text)) return '';
       // the one markup the guide uses on purpose: folded hints, attribute-free
       return escapeHtml(text).replace(/&#60;(\/?)(details|summary)&#62;/g, '<$1$2>');
     },
@@ -101,7 +155,7 @@ const md = new Marked({
  * @param fallbackTitle the title when the markdown has no level-1 heading.
  */
 export function renderMarkdown(markdown: string, fromRepoPath: string, fallbackTitle = fromRepoPath): RenderedPage {
-  const tokens = md.lexer(markdown);
+  const tokens = md.lexer(hideComments(markdown));
   let title: string | undefined;
   md.walkTokens(tokens, (token: Token) => {
     if (token.type === 'link' || token.type === 'image') {

@@ -5,7 +5,8 @@
  *
  * 1. Regenerate the guide chapters' generated sections (`scripts/guide-sections.ts`).
  * 2. Run TypeDoc with `typedoc.json`: one module per stage (`stages/NN-name/src/index.ts`),
- *    the docs app's modules, the guide as project documents; a warning is an error
+ *    the docs app's modules, the guide as project documents, with the plugin that takes the
+ *    guide's HTML comments out as the docs app does; a warning is an error
  *    (`treatWarningsAsErrors`), and every export must have a summary (`notDocumented`).
  * 3. TypeDoc copies the files the guide links to into `docs/api/media/`. Copies of test and
  *    spec files there would be picked up by vitest (`docs/**\/*.test.ts`), so they are renamed
@@ -67,7 +68,8 @@ if (main && (process.argv.includes('--help') || process.argv.includes('-h'))) {
   process.stdout.write(USAGE);
 } else if (main) {
   step('regenerating the guide sections', process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'guide-sections.ts')]);
-  step('TypeDoc', process.execPath, [path.join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), ...process.argv.slice(2)]);
+  // with tsx, for the plugin typedoc.json names (scripts/typedoc-comments.ts)
+  step('TypeDoc', process.execPath, ['--import', 'tsx', path.join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), ...process.argv.slice(2)]);
   const out = path.join(ROOT, 'docs', 'api');
   defuseMediaTests(out);
   process.stdout.write(`docs: the API site is in docs/api/; serve it with \`npm run stage 04 -- docs.app:app\` and open http://127.0.0.1:8080/api/\n`);

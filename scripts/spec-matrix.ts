@@ -12,7 +12,8 @@
  * - **expected to fail**: the stage lacks the feature, and the test failed as expected;
  * - **failing**: expected to pass and failed, or expected to fail and passed (the map is wrong).
  *
- * Skipped tests (a tool such as curl is missing) are counted apart. The Markdown table goes to
+ * Skipped tests (a tool such as curl is missing, or a feature the stage neither has nor is
+ * expected to fail, as balancing in a stage whose kernel balances) are counted apart. The Markdown table goes to
  * stdout; `--write` also writes `docs/conformance.md`. The exit code is 1 when any cell has a
  * failing test, so the matrix doubles as a check; 2 for a usage error.
  *
@@ -158,7 +159,9 @@ which features it is expected to have. A cell counts the tests of one file for o
   request-line, for instance), the test was run anyway and failed, as expected;
 - **failing**: a test that should pass and does not, or one expected to fail that passes
   (then the map is wrong): anything here is a bug;
-- **skipped**: a test that needs a tool this machine lacks (e.g. curl).
+- **skipped**: not run, for one of two reasons: the test needs a tool this machine lacks (e.g.
+  curl), or it checks a feature the stage does not have and is not expected to fail either
+  (balancing, in a stage whose workers share one socket and leave the spread to the kernel).
 
 Regenerate this file with \`npm run spec:matrix -- --write\`.
 
