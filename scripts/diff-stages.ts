@@ -27,9 +27,14 @@ export interface SummaryRow {
   readonly removed: number;
 }
 
-/** What changed between stage folders `a` and `b`, file by file, and how many files did not. */
-export function summarize(a: string, b: string, only: readonly string[] | undefined = ['src']): { rows: SummaryRow[]; same: number } {
-  const cmp = compareStages(a, b, only);
+/**
+ * What changed between stage folders `a` and `b`, file by file, and how many files did not.
+ *
+ * @param only the folders to compare (`['src']`, `['test']`); `'all'` for every file but the
+ *   README. Not optional: a default would swallow an explicit "everything".
+ */
+export function summarize(a: string, b: string, only: readonly string[] | 'all'): { rows: SummaryRow[]; same: number } {
+  const cmp = compareStages(a, b, only === 'all' ? undefined : only);
   const read = (dir: string, f: string): string => readFileSync(path.join(dir, f), 'utf8');
   const rows: SummaryRow[] = [
     ...cmp.changed.map((file) => ({ file, status: 'changed' as const, ...countChanges(read(a, file), read(b, file)) })),
@@ -99,7 +104,7 @@ export function run(argv: readonly string[]): number {
     process.stderr.write(`diff: ${(err as Error).message}\n`);
     return 2;
   }
-  const only = flags.has('--all') ? undefined : ['src'];
+  const only = flags.has('--all') ? 'all' : ['src'];
   const { rows, same } = summarize(a, b, only);
   const [nameA, nameB] = [path.basename(a), path.basename(b)];
   if (flags.has('--markdown')) {

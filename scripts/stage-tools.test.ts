@@ -92,7 +92,7 @@ describe('the lesson diff', () => {
   it('counts lines per file', () => {
     const a = stage('01-a', { 'src/main.ts': 'a\nb\nc\n', 'src/gone.ts': 'x\ny\n' });
     const b = stage('02-b', { 'src/main.ts': 'a\nB\nc\nd\n', 'src/new.ts': 'n\n' });
-    expect(summarize(a, b)).toEqual({
+    expect(summarize(a, b, ['src'])).toEqual({
       rows: [
         { file: 'src/gone.ts', status: 'removed', added: 0, removed: 2 },
         { file: 'src/main.ts', status: 'changed', added: 2, removed: 1 },
@@ -100,6 +100,13 @@ describe('the lesson diff', () => {
       ],
       same: 0,
     });
+  });
+
+  it('--all compares the tests too, src/ alone without it', () => {
+    const a = stage('01-a', { 'src/main.ts': 'a\n', 'test/x.test.ts': 'x\n', 'README.md': 'r\n' });
+    const b = stage('02-b', { 'src/main.ts': 'a\n', 'test/x.test.ts': 'y\n', 'README.md': 's\n' });
+    expect(summarize(a, b, ['src']).rows).toEqual([]);
+    expect(summarize(a, b, 'all').rows).toEqual([{ file: 'test/x.test.ts', status: 'changed', added: 1, removed: 1 }]);
   });
 
   it('prints diff -u hunks', () => {
