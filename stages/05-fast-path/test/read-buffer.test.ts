@@ -33,6 +33,25 @@ describe('the feature check', () => {
     await withServer(echo, async (port) => {
       const socket = net.connect(port, '127.0.0.1');
       await new Promise((resolve) => socket.once('connect', resolve));
+      // a socket with nothing buffered yet may switch
+      expect(socket.readableLength).toBe(0);
+      socket.pause();
+      socket.write('GET /buffered HTTP/1.1\r\nHost: x\r\n\r\n');
+      // paused, not flowing: the response waits in the stream's own buffer
+      const deadline = Date.now() + 20_000;
+      while (socket.readableLength === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(socket.readableLength).toBeGreaterThan(0);
+      // switching now would leave those bytes behind in the stream's buffer
+      expect(readIntoSharedBuffer(socket, () => {})).toBe(false);
+      expect(socket.read()?.toString('latin1')).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\/buffered $/);
+      socket.destroy();
+    });
+  });
+
+  it('switches a socket that has nothing buffered, where the private fields exist', async () => {
+    await withServer(echo, async (port) => {
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
       expect(readIntoSharedBuffer(socket, () => {})).toBe(SHARED_READ);
       socket.destroy();
     });
