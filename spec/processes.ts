@@ -34,10 +34,12 @@ export async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs
  * call have been read and acted on, and it is waiting for more. A spec uses it to know that
  * the server has seen a header section (and sent what it sends for one), or has written all
  * it can of a response to a client that does not read. Where there is no `/proc`, a pause of
- * a second per process has to do.
+ * a second per process has to do. A worker replaced since the ready line is not waited for
+ * (nor is its replacement, which the ready line does not name).
  */
 export async function settled(proc: StageProcess, steadyMs = 100): Promise<void> {
   for (const pid of [proc.pid, ...proc.workerPids]) {
+    if (gone(pid)) continue; // a worker replaced since the ready line
     await waitForWchan([pid], /epoll/, 'idle in its event loop', 1000, PATIENCE_MS, steadyMs);
   }
 }
