@@ -208,7 +208,7 @@ describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage, targ
       const r = await pending;
       expect(r.responses.map((x) => x.status)).toEqual([200]);
       expect(r.closed).toBe(true);
-      expect(await within(proc.exited, EXIT_MS, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(await within(proc.exited, EXIT_MS, 'the server exiting after SIGTERM')).toEqual({ code: 0, signal: null });
     } finally {
       await proc.stop();
     }
@@ -235,7 +235,7 @@ describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage, targ
       expect(JSON.parse(res.body.toString()).body).toBe('hello');
       expect(res.header('connection')).toBe('close');
       await inFlight.closedByServer();
-      expect(await within(proc.exited, EXIT_MS, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(await within(proc.exited, EXIT_MS, 'the server exiting after SIGTERM')).toEqual({ code: 0, signal: null });
     } finally {
       inFlight.destroy();
       idle.destroy();
@@ -253,7 +253,7 @@ describeStages('RFC 9112 §9.6 graceful close on shutdown', ({ spec, stage, targ
       expect(res.header('connection')).toBeUndefined(); // it was kept open...
       proc.child.kill('SIGTERM');
       await c.closedByServer(); // ...until the shutdown closed it
-      expect(await within(proc.exited, EXIT_MS, 'exit after SIGTERM')).toEqual({ code: 0, signal: null });
+      expect(await within(proc.exited, EXIT_MS, 'the server exiting after SIGTERM')).toEqual({ code: 0, signal: null });
     } finally {
       c.destroy();
       await proc.stop();
