@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
 import { sleep } from '../harness/client.ts';
-import { PATIENCE_MS, type StageProcess } from '../harness/launcher.ts';
+import { PATIENCE_MS, waitForWchan, type StageProcess } from '../harness/launcher.ts';
 
 export { blockedInApp } from '../harness/launcher.ts';
 
@@ -25,6 +25,39 @@ export async function stderrMatch(proc: StageProcess, pattern: RegExp, timeoutMs
     if (m) return m;
     if (Date.now() > deadline) throw new Error(`stderr never matched ${pattern}; stderr: ${proc.stderr()}`);
     await sleep(20);
+  }
+}
+
+/**
+ * Waits until every process of `proc` (the master, then each worker) has been idle in its
+ * event loop (`epoll_wait`) for `steadyMs` on end: whatever bytes were sent to it before the
+ * call have been read and acted on, and it is waiting for more. A spec uses it to know that
+ * the server has seen a header section (and sent what it sends for one), or has written all
+ * it can of a response to a client that does not read. Where there is no `/proc`, a pause of
+ * a second per process has to do. A worker replaced since the ready line is not waited for
+ * (nor is its replacement, which the ready line does not name).
+ */
+export async function settled(proc: StageProcess, steadyMs = 100): Promise<void> {
+  for (const pid of [proc.pid, ...proc.workerPids]) {
+    if (gone(pid)) continue; // a worker replaced since the ready line
+    await waitForWchan([pid], /epoll/, 'idle in its event loop', 1000, PATIENCE_MS, steadyMs);
+  }
+}
+
+/**
+ * `promise`, or a rejection saying `what` did not happen within `ms`: a wait with its own
+ * deadline, so that a server that never gets there fails the test with a message, not by
+ * running into vitest's time limit.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -8,8 +8,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { exchange, KeepAliveClient } from '../harness/client.ts';
+import { EXCHANGE_TIMEOUT_MS, exchange, KeepAliveClient } from '../harness/client.ts';
+import { CACHED_ETAG } from './apps/probe.ts';
 import { curl, get, HAS_CURL, message, post } from './messages.ts';
+import { settled } from './processes.ts';
 import { describeStages } from './stages.ts';
 
 const APP = 'spec.apps.probe:app';
@@ -130,6 +132,24 @@ describeStages(
       expect(echoed(r.responses[0]!.body).body).toBe('hello');
     });
 
+    spec('body', 'RFC 9110 §10.1.1: an HTTP/1.0 client that sends Expect: 100-continue gets no 100 (Continue), only the response', async () => {
+      // "A server MUST NOT send a 100 (Continue) response to an HTTP/1.0 client": such a client
+      // may not know an interim response, and would take the 100 for the answer.
+      const c = await KeepAliveClient.connect(server().port);
+      try {
+        c.write(message('POST /echo HTTP/1.0', ['Content-Length: 5', 'Expect: 100-continue']));
+        // the header section alone, seen by the server: a 100 would be on its way now
+        await settled(server());
+        c.write('hello');
+        const first = await c.response();
+        expect(first.status, 'the first response the server sent').toBe(200);
+        expect(echoed(first.body).body).toBe('hello');
+        await c.closedByServer();
+      } finally {
+        c.destroy();
+      }
+    });
+
     if (HAS_CURL) {
       spec('body', 'RFC 9110 §10.1.1: curl posting 200 KB with Expect: 100-continue gets its body echoed', async () => {
         const file = path.join(mkdtempSync(path.join(tmpdir(), 'nibiru-spec-')), 'body');
@@ -241,13 +261,29 @@ describeStages(
       expect(r.responses[0]!.header('content-length')).toBeUndefined();
     });
 
+    spec('body', 'RFC 9110 §15.4.5, RFC 9112 §6.3 item 1: a 304 has no content: no body bytes, no Content-Length of the server\'s making', async () => {
+      // /cached hands over a body with its 304; the response must end at its empty line, or
+      // the client reads that body as the start of the next response
+      const r = await exchange(server().port, get('/cached', `If-None-Match: ${CACHED_ETAG}`) + get('/ignore', 'Connection: close'));
+      const raw = r.raw.toString('latin1');
+      const end = raw.indexOf('\r\n\r\n') + 4;
+      const head = raw.slice(0, end);
+      expect(head).toMatch(/^HTTP\/1\.1 304 /);
+      expect(head).toContain(`\r\nETag: ${CACHED_ETAG}\r\n`);
+      expect(head, 'the 304\'s header section').not.toMatch(/\r\n(content-length|transfer-encoding):/i);
+      expect(raw.slice(end, end + 13), 'what follows the 304\'s empty line').toBe('HTTP/1.1 200 ');
+      expect(r.responses.map((x) => x.status)).toEqual([304, 200]);
+      expect(r.responses[1]!.body.toString()).toBe('ignored');
+      expect(r.closed).toBe(true);
+    });
+
     spec('request-line', '§6: a 1 MB response reaches a slow reader whole (the server waits for the socket to drain)', async () => {
       const r = await exchange(server().port, get('/big?bytes=1000000', 'Connection: close'));
       expect(r.responses[0]!.body.length).toBe(1_000_000);
     });
 
     spec('body', 'fetch reads a chunked, streamed response', async () => {
-      const res = await fetch(server().url + '/stream?n=5');
+      const res = await fetch(server().url + '/stream?n=5', { signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS) });
       expect(res.headers.get('transfer-encoding')).toBe('chunked');
       expect((await res.text()).split('\n')).toHaveLength(6);
     });

@@ -25,6 +25,15 @@ describeStages(
       expect(seen.SCRIPT_NAME).toBe('');
     });
 
+    spec('request-line', 'PEP 3333 (CGI, RFC 3875 §4.1.5): PATH_INFO is percent-decoded in full, %2F, %3F, %23 and %25 included', async () => {
+      // PATH_INFO is CGI's: the path with every escape decoded, the reserved ones too (which
+      // JavaScript's decodeURI, unlike decodeURIComponent, leaves encoded)
+      const r = await exchange(server().port, get('/echo/a%2Fb%3Fc%23d%25e%20f?x=%2F', 'Connection: close'));
+      const seen = echoed(r.responses[0]!.body);
+      expect(seen.PATH_INFO).toBe('/echo/a/b?c#d%e f');
+      expect(seen.QUERY_STRING).toBe('x=%2F');
+    });
+
     spec('request-line', 'environ: SERVER_PROTOCOL is the version of the request, REMOTE_ADDR the client', async () => {
       const r = await exchange(server().port, message('GET /echo?x=1 HTTP/1.0'));
       const seen = echoed(r.responses[0]!.body);
