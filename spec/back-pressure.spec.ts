@@ -66,7 +66,7 @@ async function growthUntilQuiet(pid: number, base: number, limit: number, quietM
   throw new Error(`process ${pid} was still working after ${deadlineMs} ms`);
 }
 
-describeStages('RFC 9112 §9.3.2 pipelining: back-pressure', ({ spec, stage }) => {
+describeStages('RFC 9112 §9.3.2 pipelining: back-pressure', ({ spec, stage, target }) => {
   if (!HAS_PROC) {
     it.skip(`a client that pipelines and never reads does not grow the server's memory [${stage}] (no /proc here to read memory from)`);
     return;
@@ -77,7 +77,7 @@ describeStages('RFC 9112 §9.3.2 pipelining: back-pressure', ({ spec, stage }) =
     `${REQUESTS} pipelined requests for an 84 KB page, never read: the serving process grows less than 100 MB, and another client is served`,
     async () => {
       // one worker, so that the process serving the client is known
-      const proc = await startStage(stage, { app: APP, args: expects(stage, 'workers') ? ['--workers', '1'] : [] });
+      const proc = await startStage(target, { app: APP, args: expects(stage, 'workers') ? ['--workers', '1'] : [] });
       const client = new net.Socket();
       try {
         const pid = proc.workerPids[0] ?? proc.pid;
@@ -111,7 +111,7 @@ describeStages('RFC 9112 §9.3.2 pipelining: back-pressure', ({ spec, stage }) =
 
   spec('persistence', 'a pipeline whose responses exceed --max-write-buffer is still answered in full and in order to a client that reads', async () => {
     const args = ['--max-write-buffer', '65536', ...(expects(stage, 'workers') ? ['--workers', '1'] : [])];
-    const proc = await startStage(stage, { app: APP, args });
+    const proc = await startStage(target, { app: APP, args });
     try {
       const n = 40;
       const requests = Array.from({ length: n }, (_, i) => get(`/big?bytes=${20_000 + i}`)).join('');
