@@ -107,6 +107,28 @@ for (const { name, target } of stagesUnderTest()) {
       await proc.stop();
     });
 
+    it('a duration with a fraction means what it says: --header-timeout 1.5s closes an unfinished head after 1.5 s, not 1 s, 1.5 ms or 15 s', async () => {
+      const proc = await startStage(target, { args: ['--header-timeout', '1.5s'] });
+      try {
+        const socket = net.connect(proc.port, '127.0.0.1');
+        await new Promise((resolve) => socket.once('connect', resolve));
+        socket.on('data', () => {});
+        socket.on('error', () => {});
+        const closed = new Promise((resolve) => socket.once('close', resolve));
+        const sent = Date.now();
+        socket.write('GET / HTT'); // unfinished in every stage, stage 01's request-line included
+        // a timer never fires early; the upper bound only tells 1.5 s from 15 s on a busy machine
+        const deadline = new Promise((resolve) => setTimeout(resolve, 12_000, 'still open'));
+        expect(await Promise.race([closed, deadline])).not.toBe('still open');
+        const ms = Date.now() - sent;
+        expect(ms).toBeGreaterThanOrEqual(1_400);
+        expect(ms).toBeLessThan(12_000);
+        socket.destroy();
+      } finally {
+        await proc.stop();
+      }
+    });
+
     it('a bare number is seconds: past the maximum in seconds is one line, exit 2', async () => {
       for (const [flag, max] of durations) {
         const over = max === '1h' ? '3601' : '61';
