@@ -83,11 +83,11 @@ async function runOnStartingPoint(file: string, point: StartingPoint, chapter: s
     // the child must not take this vitest's worker variables for its own
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NIBIRU_STAGE_AS'));
     const args = [path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'), 'run', file, '--reporter=json', `--outputFile=${reportFile}`];
-    const code = await new Promise<number | null>((resolve) => {
+    // its exit code says nothing more: the report says which exercise passed
+    await new Promise((resolve) => {
       const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...env, NIBIRU_STAGE_DIR: copy }, stdio: 'ignore' });
       child.on('close', resolve);
     });
-    expect(code, `vitest on ${chapter}'s starting point`).not.toBe(0);
     return outcome(JSON.parse(readFileSync(reportFile, 'utf8')) as Report);
   } finally {
     rmSync(dir, { recursive: true, force: true });
