@@ -46,7 +46,7 @@ ${chapterLines(stages).join('\n')}
 export function chapterLines(stages: readonly string[] = listStages()): string[] {
   return stages.map((chapter) => {
     const point = startingPoint(chapter, stages);
-    const from = point === undefined ? 'no starting point' : (point.starter ?? `stage ${point.from}, as it is`);
+    const from = point === undefined ? 'no starting point' : (point.starter === null ? `stage ${point.from}, as it is` : `starter: ${point.starter}`);
     return `  ${chapter.padEnd(18)} ${from}`;
   });
 }

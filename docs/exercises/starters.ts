@@ -132,7 +132,7 @@ const CHAPTER_05: readonly Replacement[] = [
 export const STARTING_POINTS: Readonly<Record<string, StartingPoint>> = {
   '01-request-line': {
     from: '01-request-line',
-    starter: 'stage 01 with a closing that does not linger (1.1), no early 414 (1.2), a lenient request-line parser (1.2, 1.3)',
+    starter: 'stage 01 without its lingering close, early 414, strict request-line',
     replacements: CHAPTER_01,
     questions: [],
   },
@@ -141,7 +141,7 @@ export const STARTING_POINTS: Readonly<Record<string, StartingPoint>> = {
   '04-shared-socket': { from: '03-fd-passing', starter: null, replacements: [], questions: ['4.2', '4.3'] },
   '05-fast-path': {
     from: '05-fast-path',
-    starter: 'stage 05 without its copies of the shared buffer (5.1), uncork before a wait (5.2), fallback (5.3), ASCII check (5.4)',
+    starter: 'stage 05 without its buffer copies, uncork, fallback, ASCII check',
     replacements: CHAPTER_05,
     questions: [],
   },
