@@ -10,14 +10,19 @@
  * plausible mistake each, and the spec that fails on it. Those marked * passed every spec of
  * this file until the spec named was added.
  *
+ * Stage 03, where chapter 04's exercises start, already replaces a dead worker and stops its
+ * workers with it: 4.2 and 4.3 are questions the chapter answers, and their specs check that
+ * exercise 4.1's rewrite keeps what stage 03 did (`start-red.test.ts` holds each exercise to
+ * fail on its starting point, which these could not).
+ *
  * | exercise | wrong version | caught by |
  * | --- | --- | --- |
  * | 4.1 | stage 03 unchanged (the master still accepts and hands over) * | with the master stopped (SIGSTOP), new connections are still … answered |
- * | 4.2 | the master closes its copy of the socket once the first workers run | after kill -9 of a worker, a new pid answers |
- * | 4.2 | no replacement forked | after kill -9 of a worker, a new pid answers |
- * | 4.3 | the master neither signals its workers nor do they watch `disconnect` | SIGTERM to the master stops every worker |
- * | 4.3 | workers do not watch `disconnect`: fine on SIGTERM, orphans on a SIGKILLed master * | a master killed with SIGKILL leaves no worker behind |
- * | 4.3 | a worker exits at once on SIGTERM, dropping requests in flight | not this file: `spec/rfc9112-9-persistence.spec.ts`, SIGTERM while a request is in flight (`check:mine` runs it) |
+ * | 4.1 (question 4.2) | the master closes its copy of the socket once the first workers run | after kill -9 of a worker, a new pid answers |
+ * | 4.1 (question 4.2) | no replacement forked | after kill -9 of a worker, a new pid answers |
+ * | 4.1 (question 4.3) | the master neither signals its workers nor do they watch `disconnect` | SIGTERM to the master stops every worker |
+ * | 4.1 (question 4.3) | workers do not watch `disconnect`: fine on SIGTERM, orphans on a SIGKILLed master * | a master killed with SIGKILL leaves no worker behind |
+ * | 4.1 (question 4.3) | a worker exits at once on SIGTERM, dropping requests in flight | not this file: `spec/rfc9112-9-persistence.spec.ts`, SIGTERM while a request is in flight (`check:mine` runs it) |
  */
 
 import { describe, expect, it } from 'vitest';
@@ -38,7 +43,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills a worker, so it runs last)', (server) => {
+describeExercise(STAGE, 'chapter 04 (one server; its last spec kills a worker, so it runs last)', (server) => {
   describe('exercise 4.1: a blocked worker does not block the server', () => {
     it('while one worker runs /slow?ms=5000, a new connection is answered first, by the other worker', async () => {
       const slowClient = await KeepAliveClient.connect(server().port);
@@ -78,7 +83,7 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
     }, 20_000);
   });
 
-  describe('exercise 4.2: a replacement worker inherits the listening socket', () => {
+  describe('exercise 4.1 keeps what stage 03 did (question 4.2): a replacement worker inherits the listening socket', () => {
     it('after kill -9 of a worker, a new pid answers on the same port', async () => {
       const [victim] = server().workerPids as [number, number];
       process.kill(victim, 'SIGKILL');
@@ -101,7 +106,7 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
 
 
 
-(stageExists(STAGE) ? it : it.skip)(`exercise 4.3: SIGTERM to the master stops every worker, and the master exits 0 [${exerciseTarget(STAGE)}]`, async () => {
+(stageExists(STAGE) ? it : it.skip)(`exercise 4.1 keeps what stage 03 did (question 4.3): SIGTERM to the master stops every worker, and the master exits 0 [${exerciseTarget(STAGE)}]`, async () => {
   const proc = await startStage(exerciseTarget(STAGE), { args: [...(STAGE_ARGS[STAGE] ?? [])] });
   const workers = proc.workerPids;
   try {
@@ -116,7 +121,7 @@ describeExercise(STAGE, 'chapter 04 exercises 4.1 and 4.2 (one server; 4.2 kills
   }
 });
 
-(stageExists(STAGE) ? it : it.skip)(`exercise 4.3: a master killed with SIGKILL (no word to anyone) leaves no worker behind [${exerciseTarget(STAGE)}]`, async () => {
+(stageExists(STAGE) ? it : it.skip)(`exercise 4.1 keeps what stage 03 did (question 4.3): a master killed with SIGKILL (no word to anyone) leaves no worker behind [${exerciseTarget(STAGE)}]`, async () => {
   const proc = await startStage(exerciseTarget(STAGE), { args: [...(STAGE_ARGS[STAGE] ?? [])] });
   const workers = proc.workerPids;
   try {

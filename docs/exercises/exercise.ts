@@ -10,12 +10,15 @@
  *
  * ```sh
  * npx vitest run docs/exercises/02-full-parser.test.ts                         # the reference
- * NIBIRU_STAGE_DIR=../my-stage npx vitest run docs/exercises/02-full-parser.test.ts   # yours
- * npm run check:mine -- ../my-02           # yours, with the RFC specs held to stage 02's map
+ * npm run exercise -- start 02             # where chapter 02 starts, in workspace/02-full-parser/
+ * NIBIRU_STAGE_DIR=workspace/02-full-parser npx vitest run docs/exercises/02-full-parser.test.ts   # yours
+ * npm run check:mine                       # yours, with the RFC specs held to stage 02's map
+ * npm run check:mine -- ../my-02           # a copy of yours elsewhere
  * ```
  *
  * Each chapter's file opens with the wrong versions its specs were tried on, and which spec
- * fails on each.
+ * fails on each. Every exercise's specs also fail where its chapter starts (`starters.ts`),
+ * which `start-red.test.ts` checks.
  */
 
 import { afterAll, beforeAll, describe } from 'vitest';
