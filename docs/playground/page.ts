@@ -166,9 +166,20 @@ function detail(s: Step): HTMLElement[] {
 
 let state: PageState;
 let steps: Step[] = [];
+let bytes: Uint8Array = new Uint8Array(0);
+/** Where the reads start, for the cut marks. */
+let cutsAt = new Set<number>();
+
+/**
+ * The page shows a window of the bytes and of the steps around the current step, never all of
+ * them: a long input read byte by byte makes tens of thousands of each, and a DOM that large
+ * takes the tab minutes to lay out.
+ */
+const BYTE_WINDOW = 4096;
+const STEP_WINDOW = 400;
+let byteWindow: [number, number] = [0, 0];
 let byteSpans: HTMLElement[] = [];
-let stepItems: HTMLElement[] = [];
-let inputBytes = 0;
+let stepWindow: [number, number] = [0, 0];
 
 function showMessage(text: string | null): void {
   const m = $('pg-message');
@@ -190,25 +201,23 @@ function limitsProblem(): string | null {
 function rerun(): void {
   const decoded = decodeEscapes(state.input);
   const problem = decoded.ok ? limitsProblem() : decoded.error;
-  const stepsPane = $('pg-steps');
-  const bytesPane = $('pg-bytes');
+  byteWindow = stepWindow = [0, 0];
   if (!decoded.ok || problem !== null) {
     showMessage(problem);
     steps = [];
-    stepItems = [];
-    byteSpans = [];
-    stepsPane.replaceChildren();
-    bytesPane.replaceChildren();
+    bytes = new Uint8Array(0);
+    $('pg-steps').replaceChildren();
+    $('pg-bytes').replaceChildren();
     $('pg-detail').replaceChildren();
     updatePosition();
     writeHash();
     return;
   }
-  const bytes = decoded.bytes;
-  inputBytes = bytes.length;
+  bytes = decoded.bytes;
   const reads = readsOf(bytes.length, state.split, state.cuts);
   const run = runParser(bytes, reads, state.limits, MAX_STEPS);
   steps = run.steps;
+  cutsAt = new Set(reads.slice(1).map(([from]) => from));
   showMessage(
     bytes.length === 0
       ? 'No bytes yet: type some, or pick a preset.'
@@ -216,28 +225,12 @@ function rerun(): void {
         ? `Stopped after ${MAX_STEPS} steps (${bytes.length} bytes): cut the bytes into fewer reads to see the rest.`
         : null,
   );
-
-  const cutsAt = new Set(reads.slice(1).map(([from]) => from));
-  const nodes: Node[] = [];
-  byteSpans = [];
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    const span = el('span', { className: cutsAt.has(i) ? 'cut' : '', textContent: escapeByte(b), title: `byte ${i}: 0x${b.toString(16).padStart(2, '0')}` });
-    span.dataset['offset'] = String(i);
-    byteSpans.push(span);
-    nodes.push(span);
-    if (b === 0x0a) nodes.push(el('br'));
-  }
-  bytesPane.replaceChildren(...nodes);
-
-  stepItems = steps.map((s, i) => {
-    const li = el('li', { className: `pg-step pg-${s.kind}` }, el('span', { className: 'pg-kind' }, KIND_LABEL[s.kind]), ' ', el('span', { className: 'pg-summary' }, summary(s)));
-    li.dataset['kind'] = s.kind;
-    li.dataset['index'] = String(i);
-    return li;
-  });
-  stepsPane.replaceChildren(...stepItems);
   state.step = Math.min(state.step, Math.max(0, steps.length - 1));
+  if (steps.length === 0) {
+    $('pg-steps').replaceChildren();
+    $('pg-bytes').replaceChildren();
+    $('pg-detail').replaceChildren();
+  }
   showStep();
 }
 
@@ -248,32 +241,75 @@ function updatePosition(): void {
   $<HTMLButtonElement>('pg-next').disabled = $<HTMLButtonElement>('pg-last').disabled = state.step >= n - 1;
 }
 
-let shown = -1;
+/** Draws the bytes `[from, to)`, one span per byte, with a mark where each read starts. */
+function drawBytes(from: number, to: number): void {
+  const nodes: Node[] = [];
+  if (from > 0) nodes.push(el('div', { className: 'pg-more' }, `… bytes 0–${from - 1} not shown`));
+  byteSpans = [];
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    const span = el('span', { className: cutsAt.has(i) ? 'cut' : '', textContent: escapeByte(b), title: `byte ${i}: 0x${b.toString(16).padStart(2, '0')}` });
+    span.dataset['offset'] = String(i);
+    byteSpans.push(span);
+    nodes.push(span);
+    if (b === 0x0a) nodes.push(el('br'));
+  }
+  if (to < bytes.length) nodes.push(el('div', { className: 'pg-more' }, `… bytes ${to}–${bytes.length - 1} not shown`));
+  $('pg-bytes').replaceChildren(...nodes);
+  byteWindow = [from, to];
+}
 
-/** Moves the highlight to the current step. */
+/** Draws the steps `[from, to)`. */
+function drawSteps(from: number, to: number): void {
+  const items: HTMLElement[] = [];
+  if (from > 0) items.push(el('li', { className: 'pg-more' }, `… ${from} earlier step${from === 1 ? '' : 's'}`));
+  for (let i = from; i < to; i++) {
+    const s = steps[i]!;
+    const li = el('li', { className: `pg-step pg-${s.kind}` }, el('span', { className: 'pg-kind' }, KIND_LABEL[s.kind]), ' ', el('span', { className: 'pg-summary' }, summary(s)));
+    li.dataset['kind'] = s.kind;
+    li.dataset['index'] = String(i);
+    items.push(li);
+  }
+  if (to < steps.length) items.push(el('li', { className: 'pg-more' }, `… ${steps.length - to} later step${steps.length - to === 1 ? '' : 's'}`));
+  $('pg-steps').replaceChildren(...items);
+  stepWindow = [from, to];
+}
+
+/** Shows the current step: its place in the list, its bytes, its details. */
 function showStep(): void {
   updatePosition();
   writeHash();
-  const s = steps[state.step];
+  const at = state.step;
+  const s = steps[at];
   if (s === undefined) return;
-  if (shown >= 0) stepItems[shown]?.removeAttribute('aria-current');
-  stepItems.forEach((li, i) => li.classList.toggle('pg-later', i > state.step));
-  const li = stepItems[state.step]!;
+
+  if (at < stepWindow[0] || at >= stepWindow[1]) {
+    const from = Math.max(0, Math.min(at - STEP_WINDOW / 4, steps.length - STEP_WINDOW));
+    drawSteps(from, Math.min(steps.length, from + STEP_WINDOW));
+  }
+  const pane = $('pg-steps');
+  pane.querySelector('[aria-current]')?.removeAttribute('aria-current');
+  const li = pane.querySelector<HTMLElement>(`li[data-index="${at}"]`)!;
   li.setAttribute('aria-current', 'step');
   li.scrollIntoView({ block: 'nearest' });
-  shown = state.step;
+
   // what has been received by this step: up to the end of the last read at or before it
   let received = 0;
-  for (let i = state.step; i >= 0; i--) {
+  for (let i = at; i >= 0; i--) {
     const r = steps[i]!;
     if (r.kind === 'read') {
       received = r.to;
       break;
     }
   }
+  const anchor = Math.min(s.from, Math.max(0, bytes.length - 1));
+  if (anchor < byteWindow[0] || anchor >= byteWindow[1]) {
+    const from = Math.max(0, Math.min(anchor - BYTE_WINDOW / 4, bytes.length - BYTE_WINDOW));
+    drawBytes(from, Math.min(bytes.length, from + BYTE_WINDOW));
+  }
   const cls = s.kind === 'read' ? 'pg-read' : s.kind === 'error' ? 'pg-bad' : 'pg-cur';
-  for (let i = 0; i < byteSpans.length; i++) {
-    const span = byteSpans[i]!;
+  for (const [k, span] of byteSpans.entries()) {
+    const i = byteWindow[0] + k;
     span.classList.toggle('pg-future', i >= received);
     span.classList.toggle('pg-read', cls === 'pg-read' && i >= s.from && i < s.to);
     span.classList.toggle('pg-cur', cls === 'pg-cur' && i >= s.from && i < s.to);

@@ -8,9 +8,9 @@ var Buffer = class _Buffer extends Uint8Array {
     return new _Buffer(size);
   }
   /** A copy of `bytes` (the only form of `Buffer.from` the playground uses). */
-  static copyOf(bytes) {
-    const copy = new _Buffer(bytes.length);
-    copy.set(bytes);
+  static copyOf(bytes2) {
+    const copy = new _Buffer(bytes2.length);
+    copy.set(bytes2);
     return copy;
   }
   /** One buffer holding `list`'s bytes, in order. */
@@ -340,8 +340,8 @@ var ReceiveBuffer = class {
   get length() {
     return this.#bytes.length - this.#start;
   }
-  append(bytes) {
-    this.#bytes = this.length === 0 ? bytes : Buffer.concat([this.#bytes.subarray(this.#start), bytes]);
+  append(bytes2) {
+    this.#bytes = this.length === 0 ? bytes2 : Buffer.concat([this.#bytes.subarray(this.#start), bytes2]);
     this.#start = 0;
   }
   /** The byte at `offset` from the start of what is buffered; undefined past either end. */
@@ -355,9 +355,9 @@ var ReceiveBuffer = class {
   }
   /** Consumes the first `n` bytes and returns them (a view, not a copy). */
   take(n) {
-    const bytes = this.#bytes.subarray(this.#start, this.#start + n);
+    const bytes2 = this.#bytes.subarray(this.#start, this.#start + n);
     this.#start += n;
-    return bytes;
+    return bytes2;
   }
   /** Whether the line that ends with the LF at offset `lf` ends with CRLF. */
   endsWithCrlf(lf) {
@@ -425,9 +425,9 @@ var RequestParser = class {
    * after an error are dropped; bytes received when `done` are kept (see {@link buffered}) but
    * never parsed.
    */
-  receive(bytes) {
-    if (bytes.length === 0 || this.#reading === "error") return;
-    this.#buffer.append(bytes);
+  receive(bytes2) {
+    if (bytes2.length === 0 || this.#reading === "error") return;
+    this.#buffer.append(bytes2);
   }
   /** How many received bytes are not consumed yet. */
   get buffered() {
@@ -765,8 +765,8 @@ function decodeEscapes(text) {
         out.push(parseInt(text.slice(i + 2, i + 4), 16));
         i += 3;
       } else {
-        const shown2 = e === void 0 ? "\\ at the end" : e === "x" ? `\\x${text.slice(i + 2, i + 4)}` : `\\${e}`;
-        return { ok: false, error: `invalid escape ${shown2} at character ${i + 1}: use \\r \\n \\t \\0 \\\\ or \\xNN (two hex digits)` };
+        const shown = e === void 0 ? "\\ at the end" : e === "x" ? `\\x${text.slice(i + 2, i + 4)}` : `\\${e}`;
+        return { ok: false, error: `invalid escape ${shown} at character ${i + 1}: use \\r \\n \\t \\0 \\\\ or \\xNN (two hex digits)` };
       }
     }
     if (out.length > MAX_INPUT_BYTES) return { ok: false, error: `input too large: at most ${MAX_INPUT_BYTES} bytes` };
@@ -781,9 +781,9 @@ function escapeByte(b) {
   if (b >= 32 && b < 127) return String.fromCharCode(b);
   return `\\x${b.toString(16).padStart(2, "0")}`;
 }
-function encodeEscapes(bytes) {
+function encodeEscapes(bytes2) {
   let s = "";
-  for (let i = 0; i < bytes.length; i++) s += escapeByte(bytes[i]);
+  for (let i = 0; i < bytes2.length; i++) s += escapeByte(bytes2[i]);
   return s;
 }
 function readsOf(length, split, cuts = []) {
@@ -849,7 +849,7 @@ function ruleFor(message) {
   for (const r of RULES) if (message.startsWith(r.message) && (best === void 0 || r.message.length > best.message.length)) best = r;
   return best;
 }
-function runParser(bytes, reads, limits = {}, maxSteps = MAX_STEPS) {
+function runParser(bytes2, reads, limits = {}, maxSteps = MAX_STEPS) {
   const parser = new RequestParser(limits);
   const steps2 = [];
   let received = 0;
@@ -857,7 +857,7 @@ function runParser(bytes, reads, limits = {}, maxSteps = MAX_STEPS) {
   for (const [index, [from, to]] of reads.entries()) {
     if (steps2.length >= maxSteps) return { steps: steps2, truncated: true };
     steps2.push({ kind: "read", index, count: reads.length, from, to });
-    parser.receive(Buffer.from(bytes.subarray(from, to)));
+    parser.receive(Buffer.from(bytes2.subarray(from, to)));
     received += to - from;
     for (; ; ) {
       if (steps2.length >= maxSteps) return { steps: steps2, truncated: true };
@@ -1042,9 +1042,13 @@ function detail(s) {
 }
 var state;
 var steps = [];
+var bytes = new Uint8Array(0);
+var cutsAt = /* @__PURE__ */ new Set();
+var BYTE_WINDOW = 4096;
+var STEP_WINDOW = 400;
+var byteWindow = [0, 0];
 var byteSpans = [];
-var stepItems = [];
-var inputBytes = 0;
+var stepWindow = [0, 0];
 function showMessage(text) {
   const m = $("pg-message");
   m.hidden = text === null;
@@ -1062,48 +1066,32 @@ function limitsProblem() {
 function rerun() {
   const decoded = decodeEscapes(state.input);
   const problem = decoded.ok ? limitsProblem() : decoded.error;
-  const stepsPane = $("pg-steps");
-  const bytesPane = $("pg-bytes");
+  byteWindow = stepWindow = [0, 0];
   if (!decoded.ok || problem !== null) {
     showMessage(problem);
     steps = [];
-    stepItems = [];
-    byteSpans = [];
-    stepsPane.replaceChildren();
-    bytesPane.replaceChildren();
+    bytes = new Uint8Array(0);
+    $("pg-steps").replaceChildren();
+    $("pg-bytes").replaceChildren();
     $("pg-detail").replaceChildren();
     updatePosition();
     writeHash();
     return;
   }
-  const bytes = decoded.bytes;
-  inputBytes = bytes.length;
+  bytes = decoded.bytes;
   const reads = readsOf(bytes.length, state.split, state.cuts);
   const run = runParser(bytes, reads, state.limits, MAX_STEPS);
   steps = run.steps;
+  cutsAt = new Set(reads.slice(1).map(([from]) => from));
   showMessage(
     bytes.length === 0 ? "No bytes yet: type some, or pick a preset." : run.truncated ? `Stopped after ${MAX_STEPS} steps (${bytes.length} bytes): cut the bytes into fewer reads to see the rest.` : null
   );
-  const cutsAt = new Set(reads.slice(1).map(([from]) => from));
-  const nodes = [];
-  byteSpans = [];
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    const span = el("span", { className: cutsAt.has(i) ? "cut" : "", textContent: escapeByte(b), title: `byte ${i}: 0x${b.toString(16).padStart(2, "0")}` });
-    span.dataset["offset"] = String(i);
-    byteSpans.push(span);
-    nodes.push(span);
-    if (b === 10) nodes.push(el("br"));
-  }
-  bytesPane.replaceChildren(...nodes);
-  stepItems = steps.map((s, i) => {
-    const li = el("li", { className: `pg-step pg-${s.kind}` }, el("span", { className: "pg-kind" }, KIND_LABEL[s.kind]), " ", el("span", { className: "pg-summary" }, summary(s)));
-    li.dataset["kind"] = s.kind;
-    li.dataset["index"] = String(i);
-    return li;
-  });
-  stepsPane.replaceChildren(...stepItems);
   state.step = Math.min(state.step, Math.max(0, steps.length - 1));
+  if (steps.length === 0) {
+    $("pg-steps").replaceChildren();
+    $("pg-bytes").replaceChildren();
+    $("pg-detail").replaceChildren();
+  }
   showStep();
 }
 function updatePosition() {
@@ -1112,29 +1100,67 @@ function updatePosition() {
   $("pg-prev").disabled = $("pg-first").disabled = state.step <= 0;
   $("pg-next").disabled = $("pg-last").disabled = state.step >= n - 1;
 }
-var shown = -1;
+function drawBytes(from, to) {
+  const nodes = [];
+  if (from > 0) nodes.push(el("div", { className: "pg-more" }, `… bytes 0–${from - 1} not shown`));
+  byteSpans = [];
+  for (let i = from; i < to; i++) {
+    const b = bytes[i];
+    const span = el("span", { className: cutsAt.has(i) ? "cut" : "", textContent: escapeByte(b), title: `byte ${i}: 0x${b.toString(16).padStart(2, "0")}` });
+    span.dataset["offset"] = String(i);
+    byteSpans.push(span);
+    nodes.push(span);
+    if (b === 10) nodes.push(el("br"));
+  }
+  if (to < bytes.length) nodes.push(el("div", { className: "pg-more" }, `… bytes ${to}–${bytes.length - 1} not shown`));
+  $("pg-bytes").replaceChildren(...nodes);
+  byteWindow = [from, to];
+}
+function drawSteps(from, to) {
+  const items = [];
+  if (from > 0) items.push(el("li", { className: "pg-more" }, `… ${from} earlier step${from === 1 ? "" : "s"}`));
+  for (let i = from; i < to; i++) {
+    const s = steps[i];
+    const li = el("li", { className: `pg-step pg-${s.kind}` }, el("span", { className: "pg-kind" }, KIND_LABEL[s.kind]), " ", el("span", { className: "pg-summary" }, summary(s)));
+    li.dataset["kind"] = s.kind;
+    li.dataset["index"] = String(i);
+    items.push(li);
+  }
+  if (to < steps.length) items.push(el("li", { className: "pg-more" }, `… ${steps.length - to} later step${steps.length - to === 1 ? "" : "s"}`));
+  $("pg-steps").replaceChildren(...items);
+  stepWindow = [from, to];
+}
 function showStep() {
   updatePosition();
   writeHash();
-  const s = steps[state.step];
+  const at = state.step;
+  const s = steps[at];
   if (s === void 0) return;
-  if (shown >= 0) stepItems[shown]?.removeAttribute("aria-current");
-  stepItems.forEach((li2, i) => li2.classList.toggle("pg-later", i > state.step));
-  const li = stepItems[state.step];
+  if (at < stepWindow[0] || at >= stepWindow[1]) {
+    const from = Math.max(0, Math.min(at - STEP_WINDOW / 4, steps.length - STEP_WINDOW));
+    drawSteps(from, Math.min(steps.length, from + STEP_WINDOW));
+  }
+  const pane = $("pg-steps");
+  pane.querySelector("[aria-current]")?.removeAttribute("aria-current");
+  const li = pane.querySelector(`li[data-index="${at}"]`);
   li.setAttribute("aria-current", "step");
   li.scrollIntoView({ block: "nearest" });
-  shown = state.step;
   let received = 0;
-  for (let i = state.step; i >= 0; i--) {
+  for (let i = at; i >= 0; i--) {
     const r = steps[i];
     if (r.kind === "read") {
       received = r.to;
       break;
     }
   }
+  const anchor = Math.min(s.from, Math.max(0, bytes.length - 1));
+  if (anchor < byteWindow[0] || anchor >= byteWindow[1]) {
+    const from = Math.max(0, Math.min(anchor - BYTE_WINDOW / 4, bytes.length - BYTE_WINDOW));
+    drawBytes(from, Math.min(bytes.length, from + BYTE_WINDOW));
+  }
   const cls = s.kind === "read" ? "pg-read" : s.kind === "error" ? "pg-bad" : "pg-cur";
-  for (let i = 0; i < byteSpans.length; i++) {
-    const span = byteSpans[i];
+  for (const [k, span] of byteSpans.entries()) {
+    const i = byteWindow[0] + k;
     span.classList.toggle("pg-future", i >= received);
     span.classList.toggle("pg-read", cls === "pg-read" && i >= s.from && i < s.to);
     span.classList.toggle("pg-cur", cls === "pg-cur" && i >= s.from && i < s.to);
