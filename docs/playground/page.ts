@@ -97,7 +97,7 @@ const KIND_LABEL: Record<Step['kind'], string> = { read: 'read', request: 'reque
 function summary(s: Step): string {
   switch (s.kind) {
     case 'read':
-      return `read ${s.index + 1} of ${s.count}: ${s.to - s.from} byte${s.to - s.from === 1 ? '' : 's'} (${s.from}–${s.to})`;
+      return `read ${s.index + 1} of ${s.count}: ${s.to - s.from === 1 ? `byte ${s.from}` : `bytes ${s.from}–${s.to - 1}`}`;
     case 'request':
       return `${s.method} ${s.target} HTTP/${s.version} · ${s.headers.length} field${s.headers.length === 1 ? '' : 's'} · body: ${s.body}${s.body === 'length' ? ` ${s.contentLength}` : ''}`;
     case 'data':
@@ -125,7 +125,7 @@ function detail(s: Step): HTMLElement[] {
   const title = el('h3', {}, s.kind === 'end' ? 'end of message' : KIND_LABEL[s.kind]);
   switch (s.kind) {
     case 'read':
-      return [title, el('p', {}, `The connection hands the parser bytes ${s.from} to ${s.to} (one socket read), and calls next() until it answers need-data.`)];
+      return [title, el('p', {}, `One socket read: the connection hands the parser ${s.to - s.from === 1 ? `byte ${s.from}` : `bytes ${s.from} to ${s.to - 1}`} (receive), then calls next() until it answers need-data.`)];
     case 'request':
       return [
         title,
@@ -217,7 +217,8 @@ function rerun(): void {
   const reads = readsOf(bytes.length, state.split, state.cuts);
   const run = runParser(bytes, reads, state.limits, MAX_STEPS);
   steps = run.steps;
-  cutsAt = new Set(reads.slice(1).map(([from]) => from));
+  // byte by byte, every byte starts a read: marks would only clutter
+  cutsAt = new Set(state.split === 'cuts' ? reads.slice(1).map(([from]) => from) : []);
   showMessage(
     bytes.length === 0
       ? 'No bytes yet: type some, or pick a preset.'
@@ -291,7 +292,9 @@ function showStep(): void {
   pane.querySelector('[aria-current]')?.removeAttribute('aria-current');
   const li = pane.querySelector<HTMLElement>(`li[data-index="${at}"]`)!;
   li.setAttribute('aria-current', 'step');
-  li.scrollIntoView({ block: 'nearest' });
+  // scroll the list, not the page: stepping must not move what the reader is looking at
+  if (li.offsetTop < pane.scrollTop) pane.scrollTop = li.offsetTop;
+  else if (li.offsetTop + li.offsetHeight > pane.scrollTop + pane.clientHeight) pane.scrollTop = li.offsetTop + li.offsetHeight - pane.clientHeight;
 
   // what has been received by this step: up to the end of the last read at or before it
   let received = 0;

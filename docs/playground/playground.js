@@ -980,7 +980,7 @@ var KIND_LABEL = { read: "read", request: "request", data: "data", end: "end", "
 function summary(s) {
   switch (s.kind) {
     case "read":
-      return `read ${s.index + 1} of ${s.count}: ${s.to - s.from} byte${s.to - s.from === 1 ? "" : "s"} (${s.from}–${s.to})`;
+      return `read ${s.index + 1} of ${s.count}: ${s.to - s.from === 1 ? `byte ${s.from}` : `bytes ${s.from}–${s.to - 1}`}`;
     case "request":
       return `${s.method} ${s.target} HTTP/${s.version} · ${s.headers.length} field${s.headers.length === 1 ? "" : "s"} · body: ${s.body}${s.body === "length" ? ` ${s.contentLength}` : ""}`;
     case "data":
@@ -1005,7 +1005,7 @@ function detail(s) {
   const title = el("h3", {}, s.kind === "end" ? "end of message" : KIND_LABEL[s.kind]);
   switch (s.kind) {
     case "read":
-      return [title, el("p", {}, `The connection hands the parser bytes ${s.from} to ${s.to} (one socket read), and calls next() until it answers need-data.`)];
+      return [title, el("p", {}, `One socket read: the connection hands the parser ${s.to - s.from === 1 ? `byte ${s.from}` : `bytes ${s.from} to ${s.to - 1}`} (receive), then calls next() until it answers need-data.`)];
     case "request":
       return [
         title,
@@ -1082,7 +1082,7 @@ function rerun() {
   const reads = readsOf(bytes.length, state.split, state.cuts);
   const run = runParser(bytes, reads, state.limits, MAX_STEPS);
   steps = run.steps;
-  cutsAt = new Set(reads.slice(1).map(([from]) => from));
+  cutsAt = new Set(state.split === "cuts" ? reads.slice(1).map(([from]) => from) : []);
   showMessage(
     bytes.length === 0 ? "No bytes yet: type some, or pick a preset." : run.truncated ? `Stopped after ${MAX_STEPS} steps (${bytes.length} bytes): cut the bytes into fewer reads to see the rest.` : null
   );
@@ -1144,7 +1144,8 @@ function showStep() {
   pane.querySelector("[aria-current]")?.removeAttribute("aria-current");
   const li = pane.querySelector(`li[data-index="${at}"]`);
   li.setAttribute("aria-current", "step");
-  li.scrollIntoView({ block: "nearest" });
+  if (li.offsetTop < pane.scrollTop) pane.scrollTop = li.offsetTop;
+  else if (li.offsetTop + li.offsetHeight > pane.scrollTop + pane.clientHeight) pane.scrollTop = li.offsetTop + li.offsetHeight - pane.clientHeight;
   let received = 0;
   for (let i = at; i >= 0; i--) {
     const r = steps[i];
