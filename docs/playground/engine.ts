@@ -191,17 +191,27 @@ export function ruleFor(message: string): Rule | undefined {
 // ---------------------------------------------------------------------------------------------
 // Steps
 
-/** The request event, with what the page shows of it. */
+/** The request event, with what the page shows of it: the fields of stage 02's `Request`. */
 export interface RequestStep {
+  /** The kind of step. */
   readonly kind: 'request';
+  /** The method, as sent. */
   readonly method: string;
+  /** The request-target, as sent. */
   readonly target: string;
+  /** The target's form (RFC 9112 §3.2). */
   readonly form: string;
+  /** The version the request is handled as. */
   readonly version: string;
+  /** The header fields, names in lower case, in the order received. */
   readonly headers: HeaderField[];
+  /** Whether the connection may carry another request after this one. */
   readonly keepAlive: boolean;
+  /** Whether the client waits for `100 Continue`. */
   readonly expectContinue: boolean;
+  /** How the body is delimited: `none`, `length` or `chunked`. */
   readonly body: string;
+  /** The body's length from `Content-Length`; 0 without a body; -1 when chunked. */
   readonly contentLength: number;
 }
 
@@ -230,6 +240,7 @@ export type Step = StepBody & { readonly from: number; readonly to: number };
 
 /** What a run gives. */
 export interface Run {
+  /** The steps, in order. */
   readonly steps: Step[];
   /** Whether the run stopped at {@link MAX_STEPS}. */
   readonly truncated: boolean;
