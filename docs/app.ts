@@ -40,8 +40,9 @@ function text(start: StartResponse, status: string, body: string, extra?: Header
  * - `GET /` (and `HEAD /`): 200 `Nibiru Docs`; other methods: 405 with `Allow`.
  * - `GET /slow?ms=N`: blocks for N ms (default 50, at most {@link MAX_SLOW_MS}).
  * - `GET /pid`: the pid of the process that answered.
- * - `/docs/`, `/api/`, `/bench/`, `/files/`: the docs site (the workshop guide, the TypeDoc
- *   site, the bench charts, the sources), see {@link site}. Checked after `/`, which stays
+ * - `/docs/`, `/api/`, `/bench/`, `/files/`, `/playground/`: the docs site (the workshop
+ *   guide, the TypeDoc site, the bench charts, the sources, the parser playground), see
+ *   {@link site}. Checked after `/`, which stays
  *   the first and cheapest test.
  * - anything else: 404.
  */

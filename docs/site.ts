@@ -10,6 +10,7 @@
  * | `/api/` | the TypeDoc site built by `npm run docs` into `docs/api/` (a 404 page says how to build it) |
  * | `/bench/` | the charts of `bench/results/`: the reference runs the documents cite, and your own runs |
  * | `/files/` | the repository's sources (`stages/`, `spec/`, `docs/`, `bench/`, `bin/`, `scripts/`), so the guide can link to the code it tours; markdown is rendered |
+| `/playground/` | the parser playground: `docs/playground/playground.html` in the site's layout, and its bundled module and style sheet (built ahead by `npm run playground`) |
  *
  * Every response carries a strong `ETag` and `Last-Modified` and honours `If-None-Match` /
  * `If-Modified-Since` (`static-files.ts`); every path goes through the same traversal checks,
@@ -40,7 +41,7 @@ export const REPO_ROOT = process.env.NIBIRU_DOCS_ROOT
   : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The mount points this module serves. */
-export const MOUNTS: readonly string[] = ['/docs', '/api', '/bench', '/files'];
+export const MOUNTS: readonly string[] = ['/docs', '/api', '/bench', '/files', '/playground'];
 
 /** The top-level repository entries `/files/` may serve. */
 export const SOURCE_ROOTS: readonly string[] = ['stages', 'spec', 'harness', 'docs', 'bench', 'bin', 'scripts', 'README.md', 'CHANGELOG.md'];
@@ -163,6 +164,7 @@ export function layout(title: string, bodyHtml: string, current: string, root: s
   const site = [
     { href: '/api/', title: 'API reference (TypeDoc)' },
     { href: '/bench/', title: 'Bench charts' },
+    { href: '/playground/', title: 'Parser playground' },
   ];
   const at = chapters.findIndex((c) => c.href === current);
   const prev = at > 0 ? chapters[at - 1] : undefined;
@@ -370,6 +372,24 @@ function files(environ: Environ, start: StartResponse, rest: string): Buffer[] {
   return sendFile(environ, start, found.path);
 }
 
+/** The files `/playground/` serves besides its page: the bundle and its style sheet. */
+const PLAYGROUND_FILES: readonly string[] = ['playground.js', 'playground.css'];
+
+function playground(environ: Environ, start: StartResponse, rest: string): Buffer[] {
+  const root = path.join(REPO_ROOT, 'docs', 'playground');
+  if (rest === '') return redirect(start, '/playground/');
+  const notFound = (): Buffer[] => errorPage(start, '404 Not Found', 'No such file in the playground.', '/playground/');
+  if (rest === '/' || rest === '/index.html') {
+    const page = fileIn(root, 'playground.html');
+    if (page === undefined) return notFound();
+    const deps = [page.path, ...PLAYGROUND_FILES.map((n) => path.join(root, n))];
+    return htmlPage(environ, start, layout('Parser playground', readFileSync(page.path, 'utf8'), '/playground/'), latest(deps));
+  }
+  const [name, ...more] = safeSegments(rest);
+  const found = more.length === 0 && name !== undefined && PLAYGROUND_FILES.includes(name) ? fileIn(root, name) : undefined;
+  return found === undefined ? notFound() : sendFile(environ, start, found.path);
+}
+
 /**
  * Serves a request under one of {@link MOUNTS}. GET and HEAD only; a refused path gets the
  * status its {@link PathRefused} carries, and a file that vanished between its check and its
@@ -390,6 +410,7 @@ export function site(environ: Environ, start: StartResponse): Buffer[] {
     if (mount === '/docs') return rest === '' ? redirect(start, '/docs/') : guide(environ, start, rest);
     if (mount === '/api') return api(environ, start, rest);
     if (mount === '/bench') return bench(environ, start, rest);
+    if (mount === '/playground') return playground(environ, start, rest);
     return rest === '' ? redirect(start, '/files/') : files(environ, start, rest);
   } catch (err) {
     if (err instanceof PathRefused) {
