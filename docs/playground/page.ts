@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 /**
  * The parser playground's page: reads the controls of `playground.html`, runs the engine, and
  * shows the steps one at a time, with the bytes each one read or consumed.
