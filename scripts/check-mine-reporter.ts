@@ -33,7 +33,7 @@ export interface SpecError {
   readonly expected?: string;
   /** An assertion's received value, likewise. */
   readonly actual?: string;
-  /** The stack frame in the spec file itself, else the first frame vitest kept. */
+  /** The outermost stack frame in the spec file itself, else the first frame outside node_modules. */
   readonly where?: SpecWhere;
 }
 
@@ -74,7 +74,8 @@ export const PROGRESS_PREFIX = 'check:mine progress ';
 /** {@link SpecError} from what vitest serialised; `root` makes the frame's file relative. */
 export function specError(e: SerializedError, root: string, moduleId?: string): SpecError {
   const stacks = e.stacks ?? [];
-  const frame = stacks.find((s) => s.file === moduleId) ?? stacks.find((s) => !s.file.includes('/node_modules/')) ?? stacks[0];
+  // the outermost frame in the test's file is in the test's body (an inner one may be a helper's)
+  const frame = [...stacks].reverse().find((s) => s.file === moduleId) ?? stacks.find((s) => !s.file.includes('/node_modules/')) ?? stacks[0];
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   return {
     message: String(e.message ?? ''),

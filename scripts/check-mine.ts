@@ -185,10 +185,16 @@ export function parseTsc(output: string, base: string, mapPath: (file: string) =
   return errors;
 }
 
+/** `file` as the user would type it from `cwd`: relative, unless the absolute path is shorter. */
+export function shownPath(file: string, cwd: string): string {
+  const rel = path.relative(cwd, file) || '.';
+  return rel.length <= file.length ? rel : file;
+}
+
 /** One line per error, `path:line:col message (TS1234)`, paths relative to `cwd`; at most `max`, then a count. */
 export function formatTypeErrors(errors: readonly TypeDiagnostic[], cwd: string, max: number, width = Infinity): string[] {
   const lines = errors.slice(0, max).map((e) => {
-    const where = e.file === undefined ? 'tsc' : `${path.relative(cwd, e.file) || e.file}:${e.line}:${e.column}`;
+    const where = e.file === undefined ? 'tsc' : `${shownPath(e.file, cwd)}:${e.line}:${e.column}`;
     return clip(`  ${where} ${e.message} (${e.code})`, width);
   });
   if (errors.length > max) lines.push(`  … and ${errors.length - max} more (--verbose lists them all)`);
@@ -277,7 +283,7 @@ export interface Failure {
 /** What {@link render} shows, from a {@link SpecRun}. */
 export interface Summary {
   readonly files: readonly FileCounts[];
-  /** Every failure, in {@link fileOrder}, then by line within a file. */
+  /** Every failure, in {@link fileOrder}; within a file, blocks that failed to set up, then tests by line. */
   readonly failures: readonly Failure[];
   /** Errors outside any test (an unhandled rejection). */
   readonly outside: readonly SpecError[];
@@ -302,9 +308,9 @@ export function summarize(run: SpecRun): Summary {
   const counts = files.map((f) => ({ file: f.file, passed: count(f, ['passed']), failed: count(f, ['failed']) + f.setup.length, skipped: count(f, ['skipped', 'pending']) }));
   const failures = files.flatMap((f) => {
     const line = (x: Failure): number => (x.error?.where?.file === f.file ? x.error.where.line : Number.MAX_SAFE_INTEGER);
-    return [...f.setup, ...f.tests.filter((t) => t.state === 'failed')]
-      .map((t) => ({ file: f.file, name: t.name, error: t.errors[0] }))
-      .sort((a, b) => line(a) - line(b));
+    const failure = (t: SpecTest): Failure => ({ file: f.file, name: t.name, error: t.errors[0] });
+    // a block that could not start its server first: its tests' failures follow from it
+    return [...f.setup.map(failure), ...f.tests.filter((t) => t.state === 'failed').map(failure).sort((a, b) => line(a) - line(b))];
   });
   const sum = (k: 'passed' | 'failed' | 'skipped'): number => counts.reduce((n, c) => n + c[k], 0);
   return { files: counts, failures, outside: run.unhandled, passed: sum('passed'), failed: sum('failed'), skipped: sum('skipped') };
@@ -336,7 +342,8 @@ export function condense(error: SpecError | undefined, width: number): string[] 
   if (error.expected !== undefined && error.actual !== undefined) {
     const expected = oneLine(error.expected);
     const received = oneLine(error.actual);
-    if (!(message.includes(expected) && message.includes(received))) {
+    const bare = (v: string): string => v.replace(/["']/g, '');
+    if (!(bare(message).includes(bare(expected)) && bare(message).includes(bare(received)))) {
       const half = Math.max(20, Math.floor((width - 28) / 2));
       lines.push(`    expected ${clip(expected, half)}, received ${clip(received, half)}`);
     }
@@ -391,14 +398,14 @@ export function render(s: Summary, o: RenderOptions): string[] {
     .map((e) => clip(`error outside any test: ${(e.message.split('\n')[0] ?? '').trim()}${e.where ? ` (${e.where.file}:${e.where.line})` : ''}`, o.width));
   // header, type-check verdict, specs heading, final line
   let room = o.maxLines - 4 - fileLines.length - leftoverLines.length - outsideLines.length;
-  // the type errors leave room for one failure (its heading and up to three lines)
-  const typeBudget = Math.max(0, Math.min(MAX_TYPE_ERRORS + 1, room - (s.failures.length > 0 ? 4 : 0)));
+  // the type errors leave room for one failure (its heading, up to three lines, the rerun line)
+  const typeBudget = Math.max(0, Math.min(MAX_TYPE_ERRORS + 1, room - (s.failures.length > 0 ? 5 : 0)));
   const typeLines = n <= typeBudget ? formatTypeErrors(o.typeErrors, o.cwd, n, o.width) : typeBudget === 0 ? [] : formatTypeErrors(o.typeErrors, o.cwd, typeBudget - 1, o.width);
   room -= typeLines.length;
   const out = [n === 0 ? 'type-check: no errors' : `type-check: ${n} error${n === 1 ? '' : 's'}`, ...typeLines];
   out.push(`specs against stage ${o.stage}:`, ...fileLines, ...leftoverLines, ...outsideLines);
   if (s.failures.length > 0) {
-    room -= 1;
+    room -= 2;
     const shown: string[][] = [];
     for (const f of s.failures) {
       const where = f.error?.where ? `${f.error.where.file}:${f.error.where.line}` : f.file;
@@ -407,8 +414,8 @@ export function render(s: Summary, o: RenderOptions): string[] {
       shown.push(block);
       room -= block.length;
     }
-    out.push(clip(`first failures (${shown.length} of ${s.failures.length}; one file alone: ${o.rerun.replace('FILE', s.failures[0]!.file)}):`, o.width));
-    out.push(...shown.flat());
+    out.push(`first failures (${shown.length} of ${s.failures.length}):`, ...shown.flat());
+    out.push(clip(`one spec file alone: ${o.rerun.replace('FILE', s.failures[0]!.file)}`, o.width));
   }
   out.push(finalLine(s, o));
   return out;
@@ -451,7 +458,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const started = Date.now();
-  const shownDir = path.relative(cwd, p.dir) || '.';
+  const shownDir = shownPath(p.dir, cwd);
   const width = Math.max(60, process.stdout.columns ?? 160);
   const tty = process.stdout.isTTY === true;
   process.stdout.write(`check:mine: ${shownDir} as stage ${p.stage}: type-check, then ${p.files.join(' and ')} (held to stage ${p.stage.slice(0, 2)}'s features)\n`);
