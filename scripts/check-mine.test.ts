@@ -6,7 +6,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import {
   plan,
   render,
   summarize,
+  typeCheck,
   workspaceFolder,
   type RenderOptions,
   type TypeDiagnostic,
@@ -152,6 +153,44 @@ describe('parseTsc and formatTypeErrors: one line per type error, path:line:col'
   });
 });
 
+describe("typeCheck: the repository's compiler options, wherever the copy is", () => {
+  let outside = '';
+  let inside = '';
+  let session = '';
+  beforeAll(() => {
+    outside = mkdtempSync(path.join(tmpdir(), 'nibiru-mine-tsc-'));
+    // a copy inside the repository, as workspace/ holds them (a dot-folder: no include pattern sees it)
+    inside = mkdtempSync(path.join(ROOT, '.check-mine-test-'));
+    session = mkdtempSync(path.join(tmpdir(), 'nibiru-mine-session-'));
+  });
+  afterAll(() => {
+    for (const d of [outside, inside, session]) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** Stage 01's src/ and test/ in `parent/my-01`, with a type error at `src/response.ts` line 1. */
+  function brokenCopy(parent: string): string {
+    const copy = path.join(parent, 'my-01');
+    cpSync(path.join(ROOT, 'stages', '01-request-line'), copy, { recursive: true });
+    const response = path.join(copy, 'src', 'response.ts');
+    writeFileSync(response, `export const broken: number = 'one';\n${readFileSync(response, 'utf8')}`);
+    return copy;
+  }
+
+  it("a copy outside the repository: checked as an ES module with the repository's types and packages, paths mapped back", async () => {
+    const copy = brokenCopy(outside);
+    mkdirSync(path.join(session, 'a'));
+    const errors = await typeCheck(copy, path.join(session, 'a'), ROOT);
+    expect(errors).toEqual([{ file: path.join(copy, 'src', 'response.ts'), line: 1, column: 14, code: 'TS2322', message: "Type 'string' is not assignable to type 'number'." }]);
+  }, 120_000);
+  it('a copy inside the repository: checked in place, the same error', async () => {
+    const copy = brokenCopy(inside);
+    mkdirSync(path.join(session, 'b'));
+    const errors = await typeCheck(copy, path.join(session, 'b'), ROOT);
+    expect(errors).toEqual([{ file: path.join(copy, 'src', 'response.ts'), line: 1, column: 14, code: 'TS2322', message: "Type 'string' is not assignable to type 'number'." }]);
+    expect(readdirSync(path.join(session, 'b'))).toEqual(['tsconfig.json']);
+  }, 120_000);
+});
+
 // --- runs built in the reporter's shape
 
 const assertion = (message: string, expected: string, actual: string, file: string, line: number): SpecTest['errors'][number] => ({
@@ -220,6 +259,10 @@ describe('summarize', () => {
     const s = summarize({ files: [{ ...file, setup }], unhandled: [], reason: 'failed' });
     expect(s.files[0]).toMatchObject({ failed: 2 });
     expect(s.failures[0]!.name).toBe('RFC 9112 §3 [02-full-parser]');
+    // where: the spec file, not the launcher's line the error came from
+    const withWhere = { message: 'x', where: { file: 'harness/launcher.ts', line: 239, column: 1 } };
+    const lines = render(summarize({ files: [{ ...file, setup: [{ ...setup[0]!, errors: [withWhere] }] }], unhandled: [], reason: 'failed' }), OPTIONS);
+    expect(lines).toContain('  1. spec/rfc9112-3-request-line.spec.ts RFC 9112 §3');
   });
   it('sorts numbered files by number', () => {
     expect(['spec/rfc9112-10-x.spec.ts', 'spec/rfc9112-9-y.spec.ts', 'docs/exercises/a.test.ts', 'spec/a.spec.ts'].sort(fileOrder)).toEqual([
@@ -239,6 +282,9 @@ describe('condense: a failure’s error in a line or two', () => {
     const e = assertion('expected { status: 200, …(2) } to deeply equal { status: 400, …(2) }', 'Object {\n  "body": "",\n  "status": 400,\n}', 'Object {\n  "body": "hello",\n  "status": 200,\n}', 'f', 1);
     expect(condense(e, 100)).toEqual(['    expected { status: 200, …(2) } to deeply equal { status: 400, …(2) }', '    expected { "body": "", "status": 400 }, received { "body": "hello", "status": 200 }']);
     expect(condense(assertion("expected [ '' ] to deeply equal [ '', 'second' ]", '[\n  "",\n  "second",\n]', '[\n  "",\n]', 'f', 1), 100)).toHaveLength(1);
+  });
+  it("a server that did not start: the launcher's message and the first line of its stderr", () => {
+    expect(condense({ message: 'stage ../my-01 exited (3) before it was ready\nstderr: not today\nmore' }, 100)).toEqual(['    stage ../my-01 exited (3) before it was ready; stderr: not today']);
   });
   it('an error that is not an assertion: its first line', () => {
     expect(condense({ message: '\nthe connection closed before a complete response\n    at x' }, 100)).toEqual(['    the connection closed before a complete response']);
@@ -347,8 +393,9 @@ describe('the command, on a broken copy', () => {
     // its own temp directory, to see that it leaves nothing there
     const tmp = path.join(dir, 'tmp');
     mkdirSync(tmp);
-    const env = { ...process.env, TMPDIR: tmp };
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'check-mine.ts'), 'my-01'], { cwd: dir, env, encoding: 'utf8', timeout: 600_000 });
+    // as `npm run check:mine -- my-01` typed in `dir` starts it: from the repository, saying where it was typed
+    const env = { ...process.env, TMPDIR: tmp, INIT_CWD: dir, npm_lifecycle_event: 'check:mine', npm_package_json: path.join(ROOT, 'package.json') };
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'check-mine.ts'), 'my-01'], { cwd: ROOT, env, encoding: 'utf8', timeout: 600_000 });
     const lines = r.stdout.trimEnd().split('\n');
     expect(r.stderr).toBe('');
     expect(lines.length).toBeLessThanOrEqual(MAX_LINES);
@@ -356,11 +403,13 @@ describe('the command, on a broken copy', () => {
     expect(lines[1]).toBe('type-check: 1 error');
     expect(lines[2]).toBe("  my-01/src/main.ts:1:7 Type 'string' is not assignable to type 'number'. (TS2322)");
     expect(r.stdout).toMatch(/^ {2}✗ rfc9112-3-request-line +0 passed +\d+ failed/m);
-    expect(r.stdout).toMatch(/exited \(3\) before it was ready/);
+    expect(r.stdout).toMatch(/^ {4}stage .*my-01 exited \(3\) before it was ready; stderr: not today eighty$/m);
+    expect(r.stdout).toContain(`one spec file alone: cd ${ROOT} && NIBIRU_STAGE_DIR=${copy} NIBIRU_STAGE_AS=01 npx vitest run spec/`);
     expect(r.stdout).not.toMatch(/unhandled/i);
     expect(lines.at(-1)).toMatch(/^check:mine: \d+ failed, 0 passed, \d+ skipped in \d+ s, 1 type error: fix the first failure above/);
     expect(r.status).toBe(1);
-    // the session folder (tsconfig, mirror, the spec run's temp directory) is gone
-    expect(readdirSync(tmp)).toEqual([]);
+    // the session folder (tsconfig, mirror, the spec run's temp directory) is gone; tsx's
+    // cache is there because check:mine itself runs under tsx
+    expect(leftovers(readdirSync(tmp), process.getuid?.() ?? '')).toEqual([]);
   }, 600_000);
 });

@@ -231,8 +231,14 @@ function prepareTypeCheck(dir: string, session: string, root: string): { config:
   return { config, mapPath };
 }
 
-/** Runs `tsc --noEmit` over the copy; resolves to its diagnostics. */
-function typeCheck(dir: string, session: string, root: string): Promise<TypeDiagnostic[]> {
+/**
+ * Runs `tsc --noEmit` over the copy `dir` (its `src/` and `test/`), with the compiler options
+ * of the repository at `root`; writes its tsconfig (and, for a copy outside `root`, the mirror)
+ * in `session`, which the caller removes.
+ *
+ * @returns the diagnostics, with the copy's own paths.
+ */
+export function typeCheck(dir: string, session: string, root: string): Promise<TypeDiagnostic[]> {
   const { config, mapPath } = prepareTypeCheck(dir, session, root);
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const child = spawn(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', config], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -337,8 +343,11 @@ export function oneLine(value: string): string {
  */
 export function condense(error: SpecError | undefined, width: number): string[] {
   if (!error) return ['    (no error recorded)'];
-  const message = (error.message.split('\n').find((l) => l.trim() !== '') ?? error.name ?? 'error').replace(/\s*\/\/ Object\.is equality$/, '').trim();
-  const lines = [clip(`    ${message}`, width)];
+  const all = error.message.split('\n');
+  const message = (all.find((l) => l.trim() !== '') ?? error.name ?? 'error').replace(/\s*\/\/ Object\.is equality$/, '').trim();
+  // the launcher's "exited before it was ready" carries the server's stderr, which says why
+  const stderr = all.find((l) => l.startsWith('stderr: ') && l.trim() !== 'stderr:');
+  const lines = [clip(`    ${message}${stderr ? `; ${stderr}` : ''}`, width)];
   if (error.expected !== undefined && error.actual !== undefined) {
     const expected = oneLine(error.expected);
     const received = oneLine(error.actual);
@@ -408,7 +417,8 @@ export function render(s: Summary, o: RenderOptions): string[] {
     room -= 2;
     const shown: string[][] = [];
     for (const f of s.failures) {
-      const where = f.error?.where ? `${f.error.where.file}:${f.error.where.line}` : f.file;
+      // a line in the spec file; a frame elsewhere (the launcher, for a server that did not start) says less than the file
+      const where = f.error?.where?.file === f.file ? `${f.file}:${f.error.where.line}` : f.file;
       const block = [clip(`  ${shown.length + 1}. ${where} ${testName(f.name)}`, o.width), ...condense(f.error, o.width)];
       if (block.length > room) break;
       shown.push(block);
@@ -495,7 +505,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const { code, out } = await vitest;
     if (tty && progress) process.stdout.write('\r\x1b[K');
     const left = leftovers(readdirSync(specTmp), process.getuid?.() ?? userInfo().username);
-    const rerun = `NIBIRU_STAGE_DIR=${quote(shownDir)} NIBIRU_STAGE_AS=${p.stage.slice(0, 2)} npx vitest run FILE`;
+    // vitest runs from the repository: the command says so when the user is elsewhere
+    const rerun = `${cwd === ROOT ? '' : `cd ${quote(shownPath(ROOT, cwd))} && `}NIBIRU_STAGE_DIR=${quote(shownPath(p.dir, ROOT))} NIBIRU_STAGE_AS=${p.stage.slice(0, 2)} npx vitest run FILE`;
     const seconds = (Date.now() - started) / 1000;
     if (p.verbose) {
       if (left.length > 0) process.stdout.write(`check:mine: left in the spec run's temp directory: ${left.join(', ')}\n`);
