@@ -23,7 +23,7 @@
  *   `docs/exercises/exercise.ts` read), and `TMPDIR` a fresh folder of its own: anything left in
  *   it afterwards is reported and fails the check. `scripts/check-mine-reporter.ts` writes the
  *   results as data; {@link summarize} and {@link render} turn them into at most
- *   {@link MAX_LINES} lines. `--verbose` runs vitest's default reporter instead.
+  *   {@link MAX_LINES} lines, npm's banner included. `--verbose` runs vitest's default reporter instead.
  *
  * It will not run the stage's own unit tests (`stages/NN/test/`): they test the reference's
  * internals, which your copy is free to change. Exit status: 0 when everything passed, 1 when
@@ -40,8 +40,16 @@ import { PROGRESS_PREFIX, RESULT_ENV, type SpecError, type SpecFile, type SpecRu
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The most lines the default output takes, however many tests fail. */
+/** The most lines the default output takes, however many tests fail, npm's banner included. */
 export const MAX_LINES = 40;
+
+/**
+ * How many lines check:mine may print itself: {@link MAX_LINES}, less the four lines of npm's
+ * banner (`> nibiru-ts@… check:mine`, the command, and a blank line either side) when npm ran it.
+ */
+export function lineBudget(env: NodeJS.ProcessEnv): number {
+  return MAX_LINES - (env.npm_lifecycle_event === 'check:mine' ? 4 : 0);
+}
 
 /** The most type errors listed one per line (the rest are counted). */
 export const MAX_TYPE_ERRORS = 10;
@@ -521,7 +529,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
     const summary = summarize(JSON.parse(readFileSync(resultFile, 'utf8')) as SpecRun);
-    const lines = render(summary, { typeErrors, cwd, rerun, seconds, leftovers: left, stage: p.stage, width, maxLines: MAX_LINES });
+    const lines = render(summary, { typeErrors, cwd, rerun, seconds, leftovers: left, stage: p.stage, width, maxLines: lineBudget(process.env) });
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
     return code === 0 && typeErrors.length === 0 && left.length === 0 && summary.failed === 0 ? 0 : 1;
   } finally {
