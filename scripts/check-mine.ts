@@ -23,7 +23,7 @@
  *   `docs/exercises/exercise.ts` read), and `TMPDIR` a fresh folder of its own: anything left in
  *   it afterwards is reported and fails the check. `scripts/check-mine-reporter.ts` writes the
  *   results as data; {@link summarize} and {@link render} turn them into at most
-  *   {@link MAX_LINES} lines, npm's banner included. `--verbose` runs vitest's default reporter instead.
+ *   {@link MAX_LINES} lines, npm's banner included. `--verbose` runs vitest's default reporter instead.
  *
  * It will not run the stage's own unit tests (`stages/NN/test/`): they test the reference's
  * internals, which your copy is free to change. Exit status: 0 when everything passed, 1 when
