@@ -92,19 +92,23 @@ export default class CheckMineReporter implements Reporter {
   private total = 0;
   private done = 0;
 
+  /** Notes the repository's root, which the files are made relative to. */
   onInit(vitest: { config: { root: string } }): void {
     this.root = vitest.config.root;
   }
 
+  /** Notes how many spec files the run has, for the progress lines. */
   onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
     this.total = specifications.length;
   }
 
+  /** One progress line per finished spec file. */
   onTestModuleEnd(testModule: TestModule): void {
     this.done += 1;
     process.stdout.write(`${PROGRESS_PREFIX}${this.done}/${this.total} ${testModule.relativeModuleId}\n`);
   }
 
+  /** Writes the {@link SpecRun}. */
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: string): void {
     const files: SpecFile[] = testModules.map((m) => ({
       file: path.relative(this.root, m.moduleId).split(path.sep).join('/'),
