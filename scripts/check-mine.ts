@@ -407,14 +407,16 @@ export function render(s: Summary, o: RenderOptions): string[] {
   const fileLines = s.files.map((f) => {
     const mark = f.failed > 0 ? '✗' : f.passed > 0 ? '✓' : '-';
     const counts = [`${String(f.passed).padStart(3)} passed`, `${String(f.failed).padStart(3)} failed`, `${String(f.skipped).padStart(3)} skipped`].join('  ');
-    return clip(`  ${mark} ${shortName(f.file).padEnd(32)} ${counts}`, o.width);
+    return clip(`  ${mark} ${shortName(f.file).padEnd(28)} ${counts}`, o.width);
   });
   const leftoverLines = o.leftovers.length > 0 ? [clip(`left in the spec run's temp directory (a spec that does not clean up): ${o.leftovers.join(', ')}`, o.width)] : [];
   const outsideLines = s.outside
     .slice(0, 2)
     .map((e) => clip(`error outside any test: ${(e.message.split('\n')[0] ?? '').trim()}${e.where ? ` (${e.where.file}:${e.where.line})` : ''}`, o.width));
+  // the final line says what to do next, and is not cut: it may take more than one row
+  const final = finalLine(s, o);
   // header, type-check verdict, specs heading, final line
-  let room = o.maxLines - 4 - fileLines.length - leftoverLines.length - outsideLines.length;
+  let room = o.maxLines - 3 - Math.ceil(final.length / o.width) - fileLines.length - leftoverLines.length - outsideLines.length;
   // the type errors leave room for one failure (its heading, up to three lines, the rerun line)
   const typeBudget = Math.max(0, Math.min(MAX_TYPE_ERRORS + 1, room - (s.failures.length > 0 ? 5 : 0)));
   const typeLines = n <= typeBudget ? formatTypeErrors(o.typeErrors, o.cwd, n, o.width) : typeBudget === 0 ? [] : formatTypeErrors(o.typeErrors, o.cwd, typeBudget - 1, o.width);
@@ -422,7 +424,9 @@ export function render(s: Summary, o: RenderOptions): string[] {
   const out = [n === 0 ? 'type-check: no errors' : `type-check: ${n} error${n === 1 ? '' : 's'}`, ...typeLines];
   out.push(`specs against stage ${o.stage}:`, ...fileLines, ...leftoverLines, ...outsideLines);
   if (s.failures.length > 0) {
-    room -= 2;
+    // the rerun line is a command to copy: never cut, so it may take more than one row
+    const rerun = `one spec file alone: ${o.rerun.replace('FILE', s.failures[0]!.file)}`;
+    room -= 1 + Math.ceil(rerun.length / o.width);
     const shown: string[][] = [];
     for (const f of s.failures) {
       // a line in the spec file; a frame elsewhere (the launcher, for a server that did not start) says less than the file
@@ -433,9 +437,9 @@ export function render(s: Summary, o: RenderOptions): string[] {
       room -= block.length;
     }
     out.push(`first failures (${shown.length} of ${s.failures.length}):`, ...shown.flat());
-    out.push(clip(`one spec file alone: ${o.rerun.replace('FILE', s.failures[0]!.file)}`, o.width));
+    out.push(rerun);
   }
-  out.push(finalLine(s, o));
+  out.push(final);
   return out;
 }
 
@@ -477,9 +481,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const started = Date.now();
   const shownDir = shownPath(p.dir, cwd);
-  const width = Math.max(60, process.stdout.columns ?? 160);
+  // a file's line takes 68 columns; wider than the terminal only below 80
+  const width = Math.max(80, process.stdout.columns ?? 160);
   const tty = process.stdout.isTTY === true;
-  process.stdout.write(`check:mine: ${shownDir} as stage ${p.stage}: type-check, then ${p.files.join(' and ')} (held to stage ${p.stage.slice(0, 2)}'s features)\n`);
+  const exercises = p.files.length > 1 ? ` and chapter ${p.stage.slice(0, 2)}'s exercises` : '';
+  process.stdout.write(`${clip(`check:mine: ${shownDir} as stage ${p.stage}: type-check, then the specs${exercises}`, width)}\n`);
 
   const session = mkdtempSync(path.join(tmpdir(), 'nibiru-check-mine-'));
   const specTmp = path.join(session, 'tmp');
