@@ -258,11 +258,13 @@ describe('summarize', () => {
     const setup = [{ name: 'RFC 9112 §3 [02-full-parser]', state: 'failed' as const, errors: [{ message: 'stage ../my-01 exited (1) before it was ready\nstderr: boom' }] }];
     const s = summarize({ files: [{ ...file, setup }], unhandled: [], reason: 'failed' });
     expect(s.files[0]).toMatchObject({ failed: 2 });
+    expect(s).toMatchObject({ failed: 2, blocks: 1 });
     expect(s.failures[0]!.name).toBe('RFC 9112 §3 [02-full-parser]');
     // where: the spec file, not the launcher's line the error came from
     const withWhere = { message: 'x', where: { file: 'harness/launcher.ts', line: 239, column: 1 } };
     const lines = render(summarize({ files: [{ ...file, setup: [{ ...setup[0]!, errors: [withWhere] }] }], unhandled: [], reason: 'failed' }), OPTIONS);
     expect(lines).toContain('  1. spec/rfc9112-3-request-line.spec.ts RFC 9112 §3');
+    expect(lines.at(-1)).toMatch(/^check:mine: 2 failed \(1 of them describe blocks that failed before their tests ran\), 0 passed/);
   });
   it('sorts numbered files by number', () => {
     expect(['spec/rfc9112-10-x.spec.ts', 'spec/rfc9112-9-y.spec.ts', 'docs/exercises/a.test.ts', 'spec/a.spec.ts'].sort(fileOrder)).toEqual([
@@ -417,7 +419,7 @@ describe('the command, on a broken copy', () => {
     expect(r.stdout).toMatch(/^ {4}stage .*my-01 exited \(3\) before it was ready; stderr: not today eighty$/m);
     expect(r.stdout).toContain(`one spec file alone: cd ${ROOT} && NIBIRU_STAGE_DIR=${copy} NIBIRU_STAGE_AS=01 npx vitest run spec/`);
     expect(r.stdout).not.toMatch(/unhandled/i);
-    expect(lines.at(-1)).toMatch(/^check:mine: \d+ failed, 0 passed, \d+ skipped in \d+ s, 1 type error: fix the first failure above/);
+    expect(lines.at(-1)).toMatch(/^check:mine: \d+ failed \(\d+ of them describe blocks that failed before their tests ran\), 0 passed, \d+ skipped in \d+ s, 1 type error: fix the first failure above/);
     expect(r.status).toBe(1);
     // the session folder (tsconfig, mirror, the spec run's temp directory) is gone; tsx's
     // cache is there because check:mine itself runs under tsx

@@ -302,7 +302,10 @@ export interface Summary {
   /** Errors outside any test (an unhandled rejection). */
   readonly outside: readonly SpecError[];
   readonly passed: number;
+  /** Failed tests, and blocks that failed before their tests ran (each counts once). */
   readonly failed: number;
+  /** How many of {@link Summary.failed} are such blocks (their tests count as skipped). */
+  readonly blocks: number;
   readonly skipped: number;
 }
 
@@ -327,7 +330,13 @@ export function summarize(run: SpecRun): Summary {
     return [...f.setup.map(failure), ...f.tests.filter((t) => t.state === 'failed').map(failure).sort((a, b) => line(a) - line(b))];
   });
   const sum = (k: 'passed' | 'failed' | 'skipped'): number => counts.reduce((n, c) => n + c[k], 0);
-  return { files: counts, failures, outside: run.unhandled, passed: sum('passed'), failed: sum('failed'), skipped: sum('skipped') };
+  const blocks = files.reduce((n, f) => n + f.setup.length, 0);
+  return { files: counts, failures, outside: run.unhandled, passed: sum('passed'), failed: sum('failed'), blocks, skipped: sum('skipped') };
+}
+
+/** `1 error`, `2 errors`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** `s` cut to `width` characters, with `…` where it was cut. */
@@ -421,7 +430,7 @@ export function render(s: Summary, o: RenderOptions): string[] {
   const typeBudget = Math.max(0, Math.min(MAX_TYPE_ERRORS + 1, room - (s.failures.length > 0 ? 5 : 0)));
   const typeLines = n <= typeBudget ? formatTypeErrors(o.typeErrors, o.cwd, n, o.width) : typeBudget === 0 ? [] : formatTypeErrors(o.typeErrors, o.cwd, typeBudget - 1, o.width);
   room -= typeLines.length;
-  const out = [n === 0 ? 'type-check: no errors' : `type-check: ${n} error${n === 1 ? '' : 's'}`, ...typeLines];
+  const out = [n === 0 ? 'type-check: no errors' : `type-check: ${plural(n, 'error')}`, ...typeLines];
   out.push(`specs against stage ${o.stage}:`, ...fileLines, ...leftoverLines, ...outsideLines);
   if (s.failures.length > 0) {
     // the rerun line is a command to copy: never cut, so it may take more than one row
@@ -445,9 +454,10 @@ export function render(s: Summary, o: RenderOptions): string[] {
 
 /** The last line: totals, and what to do next. */
 function finalLine(s: Summary, o: RenderOptions): string {
-  const totals = `${s.failed} failed, ${s.passed} passed, ${s.skipped} skipped in ${Math.round(o.seconds)} s`;
+  const blocks = s.blocks > 0 ? ` (${s.blocks} of them describe blocks that failed before their tests ran)` : '';
+  const totals = `${s.failed} failed${blocks}, ${s.passed} passed, ${s.skipped} skipped in ${Math.round(o.seconds)} s`;
   const n = o.typeErrors.length;
-  const types = n === 0 ? 'no type errors' : `${n} type error${n === 1 ? '' : 's'}`;
+  const types = n === 0 ? 'no type errors' : plural(n, 'type error');
   const problems = s.failed + s.outside.length + n + o.leftovers.length;
   if (problems === 0) {
     return `check:mine: ${totals}, ${types}: your copy does what stage ${o.stage.slice(0, 2)}'s specs and exercises ask (skipped: features stage ${o.stage.slice(0, 2)} does not have yet)`;
@@ -499,23 +509,22 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   process.once('SIGINT', stopOnSignal);
   try {
-    // tsc and vitest run side by side (vitest mostly waits on servers); the type errors are shown first
+    // By default tsc and vitest run side by side (vitest mostly waits on servers), and the
+    // summary shows the type errors first. --verbose shows vitest as it runs: tsc goes first.
     const types = typeCheck(p.dir, session, ROOT);
+    if (p.verbose) {
+      const typeErrors = await types;
+      process.stdout.write(`type-check: ${typeErrors.length === 0 ? 'no errors' : plural(typeErrors.length, 'error')}\n${formatTypeErrors(typeErrors, cwd, Infinity).map((l) => `${l}\n`).join('')}`);
+    }
     const reporter = p.verbose ? [] : ['--reporter', path.join(ROOT, 'scripts', 'check-mine-reporter.ts')];
     const child = spawn(process.execPath, [vitestBin, 'run', ...reporter, ...p.files], { cwd: ROOT, env, stdio: ['ignore', p.verbose ? 'inherit' : 'pipe', p.verbose ? 'inherit' : 'pipe'] });
     let progress = '';
-    let typesShown = false;
     const vitest = collect(child, (line) => {
       if (!line.startsWith(PROGRESS_PREFIX)) return;
       progress = line.slice(PROGRESS_PREFIX.length);
-      if (tty && typesShown) process.stdout.write(`\r\x1b[K  specs: ${clip(progress, width - 12)}`);
+      if (tty) process.stdout.write(`\r\x1b[K  specs: ${clip(progress, width - 12)}`);
     });
     const typeErrors = await types;
-    if (p.verbose) {
-      const typeLines = formatTypeErrors(typeErrors, cwd, Infinity);
-      process.stdout.write(`type-check: ${typeErrors.length === 0 ? 'no errors' : `${typeErrors.length} errors`}\n${typeLines.map((l) => `${l}\n`).join('')}`);
-    }
-    typesShown = true;
     const { code, out } = await vitest;
     if (tty && progress) process.stdout.write('\r\x1b[K');
     const left = leftovers(readdirSync(specTmp), process.getuid?.() ?? userInfo().username);
@@ -525,12 +534,12 @@ async function main(argv: readonly string[]): Promise<number> {
     if (p.verbose) {
       if (left.length > 0) process.stdout.write(`check:mine: left in the spec run's temp directory: ${left.join(', ')}\n`);
       const ok = code === 0 && typeErrors.length === 0 && left.length === 0;
-      process.stdout.write(`check:mine: ${ok ? 'passed' : 'failed'} in ${Math.round(seconds)} s${typeErrors.length ? `, ${typeErrors.length} type errors` : ''}\n`);
+      process.stdout.write(`check:mine: ${ok ? 'passed' : 'failed'} in ${Math.round(seconds)} s${typeErrors.length ? `, ${plural(typeErrors.length, 'type error')}` : ''}\n`);
       return ok ? 0 : 1;
     }
     if (!existsSync(resultFile) || statSync(resultFile).size === 0) {
       const tail = out.trim().split('\n').filter((l) => !l.startsWith(PROGRESS_PREFIX)).slice(-15);
-      process.stdout.write(`type-check: ${typeErrors.length} errors\n${formatTypeErrors(typeErrors, cwd, MAX_TYPE_ERRORS, width).map((l) => `${l}\n`).join('')}`);
+      process.stdout.write(`type-check: ${plural(typeErrors.length, 'error')}\n${formatTypeErrors(typeErrors, cwd, MAX_TYPE_ERRORS, width).map((l) => `${l}\n`).join('')}`);
       process.stdout.write(`check:mine: vitest ended (exit ${code}) without a report; its last lines:\n${tail.map((l) => `  ${l}\n`).join('')}`);
       return 1;
     }
