@@ -4,7 +4,7 @@
  * chunked, close-delimited) — over real TCP against every stage.
  */
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
@@ -152,11 +152,16 @@ describeStages(
 
     if (HAS_CURL) {
       spec('body', 'RFC 9110 §10.1.1: curl posting 200 KB with Expect: 100-continue gets its body echoed', async () => {
-        const file = path.join(mkdtempSync(path.join(tmpdir(), 'nibiru-spec-')), 'body');
-        writeFileSync(file, 'y'.repeat(200_000));
-        const r = await curl(['-H', 'Expect: 100-continue', '--data-binary', `@${file}`, server().url + '/echo']);
-        expect(r.code).toBe(0);
-        expect(JSON.parse(r.stdout).bodyLength).toBe(200_000);
+        const dir = mkdtempSync(path.join(tmpdir(), 'nibiru-spec-'));
+        try {
+          const file = path.join(dir, 'body');
+          writeFileSync(file, 'y'.repeat(200_000));
+          const r = await curl(['-H', 'Expect: 100-continue', '--data-binary', `@${file}`, server().url + '/echo']);
+          expect(r.code).toBe(0);
+          expect(JSON.parse(r.stdout).bodyLength).toBe(200_000);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
     } else {
       it.skip(`RFC 9110 §10.1.1: curl with Expect: 100-continue [${stage}] (curl is not installed)`);
