@@ -83,6 +83,31 @@ export function absoluteImports(execArgv: readonly string[], resolve: (specifier
   });
 }
 
+/** What a stage is, from the title of its README (`# Stage 02 — the full parser`), or ''. */
+export function stageTitle(stage: string, dir: string = STAGES_DIR): string {
+  try {
+    const first = readFileSync(path.join(dir, stage, 'README.md'), 'utf8').split('\n', 1)[0]!;
+    return /^#\s+Stage\s+\d+\s*[—-]\s*(.+)$/.exec(first)?.[1]?.trim() ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * What `--help`, or no argument at all, prints: both ways to run a stage, then the stages, one
+ * line each. A stage's own `--help` lists its options.
+ */
+export function usage(stages: readonly string[], title: (stage: string) => string = stageTitle): string {
+  const width = Math.max(...stages.map((s) => s.length));
+  return [
+    'usage: npm run stage <stage> -- <module.path[:callable]> [port] [options]',
+    '   or: npx nibiru-ts <stage> <module.path[:callable]> [port] [options]',
+    "A stage is named 01, 1 or 01-request-line; '<stage> --help' lists its options. The stages:",
+    ...stages.map((s) => `  ${s.padEnd(width)}  ${title(s)}`.trimEnd()),
+    '',
+  ].join('\n');
+}
+
 /** The exit status of a mistake on the command line, as the stages use it. */
 const EXIT_USAGE = 2;
 
@@ -179,14 +204,13 @@ export async function run(argv: string[]): Promise<void> {
   }
   const [name, ...rest] = argv;
   const stages = listStages();
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(usage(stages));
+    process.exit(0);
+  }
   const stage = name === undefined ? undefined : resolveStage(name, stages);
   if (stage === undefined) {
-    const what = name === undefined ? 'no stage given' : `unknown stage '${name}'`;
-    process.stderr.write(
-      `nibiru-ts: error: ${what}; the stages are: ${stages.join(', ')}\n` +
-        `usage: npm run stage <stage> -- <module.path[:callable]> [port] [options]\n` +
-        `   or: npx nibiru-ts <stage> <module.path[:callable]> [port] [options]\n`,
-    );
+    process.stderr.write(name === undefined ? usage(stages) : `nibiru-ts: error: unknown stage '${name}'; the stages are: ${stages.join(', ')} (--help says more)\n`);
     process.exit(EXIT_USAGE);
   }
   if (ranByNpmRun()) {
