@@ -25,10 +25,13 @@
  *   argument after the command's name to it.
  * - **Signals.** npm passes SIGINT and SIGTERM on to the script's process, but it runs the
  *   script through `sh -c`, and the shell keeps them from the server. The `stage` script
- *   `exec`s node, so the server is npm's child. npx cannot be told so: its shell stays in
- *   between, and dies of SIGTERM or outlives npm after SIGINT. So, run by npm or npx, the
- *   server watches the npm process ({@link watchLauncher}) and stops, as on SIGTERM, once it
- *   is gone: whichever process gets the signal, nothing keeps the port.
+ *   `exec`s node, so the server is npm's child. npx cannot be told so, and Debian's sh (dash)
+ *   keeps a shell in between: it dies of SIGTERM (npx then exits 143), and after SIGINT it
+ *   waits for a server that never hears of it. The repository's `.npmrc` makes bash the
+ *   script shell, which runs a lone command in its own place: the server is npx's child too,
+ *   gets the signal, and npx exits with its status, 0. Where a shell stays in between all
+ *   the same (another `script-shell` in a user's config), the server watches the npm process
+ *   ({@link watchLauncher}) and stops, as on SIGTERM, once it is gone.
  */
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

@@ -9,9 +9,10 @@
  * - npm's own configuration (`npm_config_cache`, `npm_config_userconfig`...) is in the
  *   environment of every script: a command typed right starts.
  * - SIGINT or SIGTERM to npm's pid (what `kill %1` does) stops the server, workers included,
- *   and frees the port; npm runs scripts through `sh -c`, which would otherwise keep the
- *   signal from the server.
- * - `npx nibiru-ts 04 docs.app:app --workers 1` needs no `--` at all.
+ *   and frees the port, and npm exits 0; npm runs scripts through `sh -c`, which would
+ *   otherwise keep the signal from the server.
+ * - `npx nibiru-ts 04 docs.app:app --workers 1` needs no `--` at all, and SIGINT or SIGTERM
+ *   to npx's pid alone stops it the same way, within 5 s, with exit 0.
  *
  * Waits are on events: the ready line, the exit, the pids gone, a connection refused.
  */
@@ -120,7 +121,7 @@ for (const { name, target } of stagesUnderTest()) {
     });
 
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      test(`${signal} to npm's pid stops the server: every process gone, the port free`, async () => {
+      test(`${signal} to npm's pid stops the server: every process gone, the port free, npm's exit 0`, async () => {
         const run = npm('npm', ['run', 'stage', stage, '--', 'docs.app:app', '--port', '0', ...workers]);
         let pids: number[] = [];
         try {
@@ -129,25 +130,34 @@ for (const { name, target } of stagesUnderTest()) {
           run.child.kill(signal);
           await allGone(pids, 60_000);
           expect(await listening(up.port)).toBe(false);
+          expect(await run.finished).toEqual({ code: 0, signal: null });
         } finally {
           cleanUp(run, pids);
         }
       }, 60_000);
     }
 
-    test('npx nibiru-ts needs no --; SIGTERM to npx stops it', async () => {
-      const run = npm('npx', ['--no-install', 'nibiru-ts', stage, 'docs.app:app', '--port', '0', '--backlog', '64', ...workers]);
-      let pids: number[] = [];
-      try {
-        const up = await ready(run);
-        pids = up.pids;
-        expect(run.stdout()).toMatch(/backlog=64/);
-        run.child.kill('SIGTERM');
-        await allGone(pids, 60_000);
-        expect(await listening(up.port)).toBe(false);
-      } finally {
-        cleanUp(run, pids);
-      }
-    }, 60_000);
+    // the signal goes to npx's pid alone, as `kill -INT <pid>` sends it: not to its process
+    // group, as a terminal's Ctrl-C does (that one reaches the server directly)
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      test(`npx nibiru-ts needs no --; ${signal} to npx's pid alone stops the server within 5 s, npx's exit 0`, async () => {
+        const run = npm('npx', ['--no-install', 'nibiru-ts', stage, 'docs.app:app', '--port', '0', '--backlog', '64', ...workers]);
+        let pids: number[] = [];
+        try {
+          const up = await ready(run);
+          pids = up.pids;
+          expect(run.stdout()).toMatch(/backlog=64/);
+          run.child.kill(signal);
+          // before .npmrc's script-shell: after SIGINT, npx, its sh, the master and the workers
+          // all still ran; after SIGTERM, npx exited 143 (its sh died of the signal)
+          const end = await Promise.race([run.finished, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 5_000))]);
+          expect(end).toEqual({ code: 0, signal: null });
+          await allGone(pids, 5_000);
+          expect(await listening(up.port)).toBe(false);
+        } finally {
+          cleanUp(run, pids);
+        }
+      }, 60_000);
+    }
   });
 }
