@@ -239,7 +239,7 @@ export function parseArgsProblem(err: unknown): string {
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
   const option = /--[^\s,]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const near = option.startsWith('--') ? nearest(option.slice(2), Object.keys(PARSE_OPTIONS)) : undefined;
+    const near = option?.startsWith('--') ? nearest(option.slice(2), Object.keys(PARSE_OPTIONS)) : undefined;
     return near === undefined ? `unknown option '${option}' (--help lists them)` : `unknown option '${option}'; did you mean --${near}?`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
