@@ -20,6 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { listStages } from '../bin/stage.ts';
 import { PATIENCE_MS, READY_LINE, ROOT } from '../harness/launcher.ts';
 import { allGone } from './processes.ts';
 import { expects, stagesUnderTest, stageTest } from './stages.ts';
@@ -87,6 +88,22 @@ function exitOrReady(run: NpmRun): Promise<{ code: number | null } | { pids: num
 
 /** Our lines on stderr: npm adds warnings of its own ("npm warn ..."). */
 const ours = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('nibiru-ts'));
+
+// not a stage's: what the command says before any stage is named
+describe('npm run stage, npx nibiru-ts: --help, and no stage at all', () => {
+  const stageLines = (text: string): string[] => text.split('\n').filter((l) => /^ {2}\d\d-\S+ +\S/.test(l));
+  for (const [command, args] of [['npx', ['--no-install', 'nibiru-ts']], ['npm', ['run', '--silent', 'stage', '--']]] as const) {
+    it(`${command} ${args.join(' ')} --help: the usage and every stage, one line each, exit 0; with nothing, exit 2`, async () => {
+      const help = npm(command, [...args, '--help']);
+      expect(await help.finished).toEqual({ code: 0, signal: null });
+      expect(help.stdout()).toMatch(/^usage: npm run stage <stage> -- /m);
+      expect(stageLines(help.stdout()).map((l) => l.trim().split(' ')[0])).toEqual(listStages());
+      const none = npm(command, [...args]);
+      expect(await none.finished).toEqual({ code: 2, signal: null });
+      expect(stageLines(none.stderr())).toEqual(stageLines(help.stdout()));
+    }, 60_000);
+  }
+});
 
 for (const { name, target } of stagesUnderTest()) {
   // npm and npx run the repository's stages: a folder of your own (NIBIRU_STAGE_DIR) is not theirs
