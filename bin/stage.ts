@@ -31,8 +31,8 @@
  *   script shell, which runs a lone command in its own place: the server is npx's child too,
  *   gets the signal, and npx exits with its status, 0. Where a shell stays in between all
  *   the same (`--script-shell` or `npm_config_script_shell`, which outrank the `.npmrc`), the
- *   server watches the npm process
- *   ({@link watchLauncher}) and stops, as on SIGTERM, once it is gone.
+ *   server watches the npm process ({@link watchLauncher}) and stops, as on SIGTERM, once it
+ *   is gone.
  */
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
