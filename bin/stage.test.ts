@@ -1,12 +1,15 @@
 /**
  * Unit tests of `bin/stage.ts`'s pure parts: which directory an app is loaded from, and the
- * `--import` flags made absolute for the workers. `spec/app-loading.spec.ts` checks the whole
- * path through a real `npm run stage`.
+ * `--import` flags made absolute for the workers; and, as a real process, what `--help` and no
+ * argument at all print. `spec/app-loading.spec.ts` checks the whole path through a real
+ * `npm run stage`.
  */
 
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { absoluteImports, correctedCommand, resolveStage, startDirectory, swallowedFlags } from './stage.ts';
+import { absoluteImports, correctedCommand, listStages, resolveStage, stageTitle, startDirectory, swallowedFlags, usage } from './stage.ts';
 
 const ROOT = '/repo';
 const npmEnv = { npm_lifecycle_event: 'stage', npm_package_json: path.join(ROOT, 'package.json'), INIT_CWD: '/home/me/site' };
@@ -68,4 +71,30 @@ describe('swallowedFlags, correctedCommand', () => {
     const swallowed = swallowedFlags(options, { npm_config_keep_alive_timeout: '5s', npm_config_access_log: 'true' });
     expect(correctedCommand('2', ['docs.app:app'], swallowed)).toBe('npm run stage 2 -- docs.app:app --keep-alive-timeout 5s --access-log');
   });
+});
+
+describe('usage: --help, and no argument at all', () => {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stage.ts');
+  const stage = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', timeout: 30_000 });
+
+  it('names every stage, one line each, with the title of its README', () => {
+    const text = usage(['01-request-line', '02-full-parser'], (s) => (s === '01-request-line' ? 'the request-line server' : 'the full parser'));
+    expect(text.split('\n').slice(-3)).toEqual(['  01-request-line  the request-line server', '  02-full-parser   the full parser', '']);
+    expect(stageTitle('05-fast-path')).toBe('the fast path');
+  });
+
+  it('--help prints the usage and the stages on stdout, exit 0', () => {
+    const r = stage('--help');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^usage: npm run stage <stage> -- /);
+    for (const s of listStages()) expect(r.stdout).toMatch(new RegExp(`^  ${s} +\\S.*$`, 'm'));
+  }, 30_000);
+
+  it('no argument prints the same on stderr, exit 2', () => {
+    const r = stage();
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(stage('-h').stdout);
+  }, 30_000);
 });

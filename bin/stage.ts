@@ -25,10 +25,14 @@
  *   argument after the command's name to it.
  * - **Signals.** npm passes SIGINT and SIGTERM on to the script's process, but it runs the
  *   script through `sh -c`, and the shell keeps them from the server. The `stage` script
- *   `exec`s node, so the server is npm's child. npx cannot be told so: its shell stays in
- *   between, and dies of SIGTERM or outlives npm after SIGINT. So, run by npm or npx, the
+ *   `exec`s node, so the server is npm's child. npx cannot be told so, and Debian's sh (dash)
+ *   keeps a shell in between: it dies of SIGTERM (npx then exits 143), and after SIGINT it
+ *   waits for a server that never hears of it. The repository's `.npmrc` makes bash the
+ *   script shell, which runs a lone command in its own place: the server is npx's child too,
+ *   gets the signal, and npx exits with its status, 0. Where a shell stays in between all
+ *   the same (`--script-shell` or `npm_config_script_shell`, which outrank the `.npmrc`), the
  *   server watches the npm process ({@link watchLauncher}) and stops, as on SIGTERM, once it
- *   is gone: whichever process gets the signal, nothing keeps the port.
+ *   is gone.
  */
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -81,6 +85,31 @@ export function absoluteImports(execArgv: readonly string[], resolve: (specifier
     const m = /^--import=(.+)$/.exec(arg);
     return m && bare(m[1]!) ? `--import=${resolve(m[1]!)}` : arg;
   });
+}
+
+/** What a stage is, from the title of its README (`# Stage 02 — the full parser`), or ''. */
+export function stageTitle(stage: string, dir: string = STAGES_DIR): string {
+  try {
+    const first = readFileSync(path.join(dir, stage, 'README.md'), 'utf8').split('\n', 1)[0]!;
+    return /^#\s+Stage\s+\d+\s*[—-]\s*(.+)$/.exec(first)?.[1]?.trim() ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * What `--help`, or no argument at all, prints: both ways to run a stage, then the stages, one
+ * line each. A stage's own `--help` lists its options.
+ */
+export function usage(stages: readonly string[], title: (stage: string) => string = stageTitle): string {
+  const width = Math.max(...stages.map((s) => s.length));
+  return [
+    'usage: npm run stage <stage> -- <module.path[:callable]> [port] [options]',
+    '   or: npx nibiru-ts <stage> <module.path[:callable]> [port] [options]',
+    "A stage is named 01, 1 or 01-request-line; '<stage> --help' lists its options. The stages:",
+    ...stages.map((s) => `  ${s.padEnd(width)}  ${title(s)}`.trimEnd()),
+    '',
+  ].join('\n');
 }
 
 /** The exit status of a mistake on the command line, as the stages use it. */
@@ -179,14 +208,13 @@ export async function run(argv: string[]): Promise<void> {
   }
   const [name, ...rest] = argv;
   const stages = listStages();
+  if (name === '--help' || name === '-h') {
+    process.stdout.write(usage(stages));
+    process.exit(0);
+  }
   const stage = name === undefined ? undefined : resolveStage(name, stages);
   if (stage === undefined) {
-    const what = name === undefined ? 'no stage given' : `unknown stage '${name}'`;
-    process.stderr.write(
-      `nibiru-ts: error: ${what}; the stages are: ${stages.join(', ')}\n` +
-        `usage: npm run stage <stage> -- <module.path[:callable]> [port] [options]\n` +
-        `   or: npx nibiru-ts <stage> <module.path[:callable]> [port] [options]\n`,
-    );
+    process.stderr.write(name === undefined ? usage(stages) : `nibiru-ts: error: unknown stage '${name}'; the stages are: ${stages.join(', ')} (--help says more)\n`);
     process.exit(EXIT_USAGE);
   }
   if (ranByNpmRun()) {

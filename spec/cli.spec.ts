@@ -62,7 +62,14 @@ for (const { name, target } of stagesUnderTest()) {
 
     it("an unknown option: one line of ours (no advice about --, no unbalanced quote), exit 2", async () => {
       const r = await runStage(target, ['docs.app:app', '--frobnicate']);
-      expectOneLineError(r, /^nibiru-ts: error: unknown option --frobnicate \(--help lists them\)$/, 2);
+      expectOneLineError(r, /^nibiru-ts: error: unknown option '--frobnicate' \(--help lists them\)$/, 2);
+    });
+
+    it('a misspelt option: one line naming the nearest one, exit 2', async () => {
+      expectOneLineError(await runStage(target, ['docs.app:app', '--bakclog', '64']), /^nibiru-ts: error: unknown option '--bakclog'; did you mean --backlog\?$/, 2);
+      if (expects(name, 'workers')) {
+        expectOneLineError(await runStage(target, ['docs.app:app', '--wrokers', '3']), /^nibiru-ts: error: unknown option '--wrokers'; did you mean --workers\?$/, 2);
+      }
     });
 
     it('an option without its value, or a value for a switch: one line of ours, exit 2', async () => {
@@ -76,8 +83,9 @@ for (const { name, target } of stagesUnderTest()) {
       expect(r.stdout).toMatch(/^ {2}2 +/m);
     });
 
-    it('-p is --port, -b/--bind takes HOST:PORT (gunicorn, uvicorn)', async () => {
-      for (const listen of [['-p', '0'], ['-b', '127.0.0.1:0'], ['--bind=localhost:0']]) {
+    it('-p is --port, -b/--bind takes HOST:PORT or a host alone (gunicorn, uvicorn)', async () => {
+      // a host alone takes the port given otherwise (the default port, 8080, in a unit test)
+      for (const listen of [['-p', '0'], ['-b', '127.0.0.1:0'], ['--bind=localhost:0'], ['-b', '127.0.0.1', '--port', '0']]) {
         const proc = await startStage(target, { listen });
         try {
           expect(proc.readyLine).toMatch(/listening on http:\/\/(127\.0\.0\.1|localhost):\d+ /);
@@ -90,7 +98,7 @@ for (const { name, target } of stagesUnderTest()) {
 
     it('--bind and --port (or a port argument) together: one line, exit 2', async () => {
       expectOneLineError(await runStage(target, ['docs.app:app', '-b', '127.0.0.1:0', '--port', '0']), /^nibiru-ts: error: the port is given twice/, 2);
-      expectOneLineError(await runStage(target, ['docs.app:app', '--bind', '127.0.0.1']), /^nibiru-ts: error: bad bind '127\.0\.0\.1': expected HOST:PORT/, 2);
+      expectOneLineError(await runStage(target, ['docs.app:app', '--bind', '::1']), /^nibiru-ts: error: bad bind '::1': expected HOST or HOST:PORT/, 2);
     });
 
     // every duration flag the stage has, with units; a bare number is seconds, as in gunicorn

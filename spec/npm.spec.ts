@@ -9,9 +9,10 @@
  * - npm's own configuration (`npm_config_cache`, `npm_config_userconfig`...) is in the
  *   environment of every script: a command typed right starts.
  * - SIGINT or SIGTERM to npm's pid (what `kill %1` does) stops the server, workers included,
- *   and frees the port; npm runs scripts through `sh -c`, which would otherwise keep the
- *   signal from the server.
- * - `npx nibiru-ts 04 docs.app:app --workers 1` needs no `--` at all.
+ *   and frees the port, and npm exits 0; npm runs scripts through `sh -c`, which would
+ *   otherwise keep the signal from the server.
+ * - `npx nibiru-ts 04 docs.app:app --workers 1` needs no `--` at all, and SIGINT or SIGTERM
+ *   to npx's pid alone stops it the same way, within 5 s, with exit 0.
  *
  * Waits are on events: the ready line, the exit, the pids gone, a connection refused.
  */
@@ -19,6 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { listStages } from '../bin/stage.ts';
 import { PATIENCE_MS, READY_LINE, ROOT } from '../harness/launcher.ts';
 import { allGone } from './processes.ts';
 import { expects, stagesUnderTest, stageTest } from './stages.ts';
@@ -87,6 +89,23 @@ function exitOrReady(run: NpmRun): Promise<{ code: number | null } | { pids: num
 /** Our lines on stderr: npm adds warnings of its own ("npm warn ..."). */
 const ours = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('nibiru-ts'));
 
+// not a stage's: what the command says before any stage is named (not run for your own
+// stage folder, NIBIRU_STAGE_DIR, which npm and npx do not start)
+(process.env.NIBIRU_STAGE_DIR ? describe.skip : describe)('npm run stage, npx nibiru-ts: --help, and no stage at all', () => {
+  const stageLines = (text: string): string[] => text.split('\n').filter((l) => /^ {2}\d\d-\S+ +\S/.test(l));
+  for (const [command, args] of [['npx', ['--no-install', 'nibiru-ts']], ['npm', ['run', '--silent', 'stage', '--']]] as const) {
+    it(`${command} ${args.join(' ')} --help: the usage and every stage, one line each, exit 0; with nothing, exit 2`, async () => {
+      const help = npm(command, [...args, '--help']);
+      expect(await help.finished).toEqual({ code: 0, signal: null });
+      expect(help.stdout()).toMatch(/^usage: npm run stage <stage> -- /m);
+      expect(stageLines(help.stdout()).map((l) => l.trim().split(' ')[0])).toEqual(listStages());
+      const none = npm(command, [...args]);
+      expect(await none.finished).toEqual({ code: 2, signal: null });
+      expect(stageLines(none.stderr())).toEqual(stageLines(help.stdout()));
+    }, 60_000);
+  }
+});
+
 for (const { name, target } of stagesUnderTest()) {
   // npm and npx run the repository's stages: a folder of your own (NIBIRU_STAGE_DIR) is not theirs
   const test = target === name ? stageTest(name, 'request-line') : (title: string, fn: () => Promise<void>, _timeoutMs?: number) => it.skip(`${title} [npm runs only the repository's stages]`, fn);
@@ -120,7 +139,7 @@ for (const { name, target } of stagesUnderTest()) {
     });
 
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      test(`${signal} to npm's pid stops the server: every process gone, the port free`, async () => {
+      test(`${signal} to npm's pid stops the server: every process gone, the port free, npm's exit 0`, async () => {
         const run = npm('npm', ['run', 'stage', stage, '--', 'docs.app:app', '--port', '0', ...workers]);
         let pids: number[] = [];
         try {
@@ -129,25 +148,34 @@ for (const { name, target } of stagesUnderTest()) {
           run.child.kill(signal);
           await allGone(pids, 60_000);
           expect(await listening(up.port)).toBe(false);
+          expect(await run.finished).toEqual({ code: 0, signal: null });
         } finally {
           cleanUp(run, pids);
         }
       }, 60_000);
     }
 
-    test('npx nibiru-ts needs no --; SIGTERM to npx stops it', async () => {
-      const run = npm('npx', ['--no-install', 'nibiru-ts', stage, 'docs.app:app', '--port', '0', '--backlog', '64', ...workers]);
-      let pids: number[] = [];
-      try {
-        const up = await ready(run);
-        pids = up.pids;
-        expect(run.stdout()).toMatch(/backlog=64/);
-        run.child.kill('SIGTERM');
-        await allGone(pids, 60_000);
-        expect(await listening(up.port)).toBe(false);
-      } finally {
-        cleanUp(run, pids);
-      }
-    }, 60_000);
+    // the signal goes to npx's pid alone, as `kill -INT <pid>` sends it: not to its process
+    // group, as a terminal's Ctrl-C does (that one reaches the server directly)
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      test(`npx nibiru-ts needs no --; ${signal} to npx's pid alone stops the server within 5 s, npx's exit 0`, async () => {
+        const run = npm('npx', ['--no-install', 'nibiru-ts', stage, 'docs.app:app', '--port', '0', '--backlog', '64', ...workers]);
+        let pids: number[] = [];
+        try {
+          const up = await ready(run);
+          pids = up.pids;
+          expect(run.stdout()).toMatch(/backlog=64/);
+          run.child.kill(signal);
+          // before .npmrc's script-shell: after SIGINT, npx, its sh, the master and the workers
+          // all still ran; after SIGTERM, npx exited 143 (its sh died of the signal)
+          const end = await Promise.race([run.finished, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 5_000))]);
+          expect(end).toEqual({ code: 0, signal: null });
+          await allGone(pids, 5_000);
+          expect(await listening(up.port)).toBe(false);
+        } finally {
+          cleanUp(run, pids);
+        }
+      }, 60_000);
+    }
   });
 }

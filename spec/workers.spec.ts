@@ -162,8 +162,9 @@ for (const { name, target } of stagesUnderTest()) {
       const r = await runStage(target, ['spec.apps.worker-broken:app', '--port', '0', ...(STAGE_ARGS[name] ?? []), '--workers', '2']);
       expect(r.code).toBe(1);
       const lines = r.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^nibiru-ts: error: .*worker-broken: the database is unreachable/);
+      // under it, the app's own frame only: no worker restarted, no stack of Node's loader
+      expect(lines.slice(1)).toEqual([expect.stringMatching(/^ {4}at .*\/spec\/apps\/worker-broken\.ts:\d+:\d+\)?$/)]);
       expect(r.stdout).not.toMatch(/listening on/);
     });
 
@@ -178,8 +179,10 @@ for (const { name, target } of stagesUnderTest()) {
         expect(await proc.finished).toEqual({ code: 1, signal: null });
         const lines = proc.stderr().trim().split('\n');
         expect(lines[0]).toContain(`worker ${proc.workerPids[0]} killed by SIGKILL`);
-        expect(lines.at(-1)).toMatch(/^nibiru-ts: error: .*worker-load-fails-later: .* exists, the app is broken$/);
-        expect(proc.stderr()).not.toMatch(/\n\s+at /);
+        // the error, then the app's own frame (its top-level throw), none of Node's loader
+        expect(lines.at(-2)).toMatch(/^nibiru-ts: error: .*worker-load-fails-later: .* exists, the app is broken$/);
+        expect(lines.at(-1)).toMatch(/^ {4}at .*\/spec\/apps\/worker-load-fails-later\.ts:\d+:\d+\)?$/);
+        expect(proc.stderr()).not.toMatch(/node:internal|node_modules/);
         for (const w of proc.workerPids) expect(alive(w)).toBe(false);
       } finally {
         rmSync(marker, { force: true });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppLoadError, BufferInput, loadApp, parseAppSpec, resolveAppModule } from '../src/app.ts';
+import { AppLoadError, BufferInput, importFailure, loadApp, parseAppSpec, resolveAppModule } from '../src/app.ts';
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'nibiru-app-'));
@@ -71,5 +71,24 @@ describe('BufferInput (wsgi.input)', () => {
     const input = new BufferInput(Buffer.from('abcdef\ngh'));
     expect(input.readline(3).toString()).toBe('abc');
     expect([...input].map(String)).toEqual(['def\n', 'gh']);
+  });
+});
+
+describe('importFailure', () => {
+  it("keeps the app's own frames, above Node's module loader, without tsx's", () => {
+    const err = new Error('boom');
+    err.stack = [
+      'Error: boom',
+      '    at readSettings (/home/me/site/app.ts:2:9)',
+      '    at Object.transformer (/home/me/site/node_modules/tsx/dist/register.cjs:22:2188)',
+      '    at file:///home/me/site/app.ts:5:17',
+      '    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+      '    at async main (/home/me/site/main.ts:9:3)',
+    ].join('\n');
+    expect(importFailure(err)).toBe('Error: boom\n    at readSettings (/home/me/site/app.ts:2:9)\n    at file:///home/me/site/app.ts:5:17');
+  });
+  it("gives esbuild's syntax error as a SyntaxError at its file:line:column", () => {
+    const err = Object.assign(new Error('Transform failed with 1 error:\n/site/app.ts:3:0: ERROR: Expected "]" but found "}"'), { name: 'TransformError' });
+    expect(importFailure(err)).toBe('SyntaxError: Expected "]" but found "}"\n    at /site/app.ts:3:0');
   });
 });

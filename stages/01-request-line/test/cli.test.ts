@@ -18,6 +18,9 @@ describe('parseCli', () => {
   it('takes -p for --port, -b/--bind HOST:PORT, --access-log, --log-level and -q', () => {
     expect(parseCli(['docs.app', '-p', '9000'])).toMatchObject({ port: 9000 });
     expect(parseCli(['docs.app', '-b', '0.0.0.0:8000'])).toMatchObject({ port: 8000, host: '0.0.0.0' });
+    // a host alone, as gunicorn reads it: the default port, or the one given otherwise
+    expect(parseCli(['docs.app', '-b', '0.0.0.0'])).toMatchObject({ port: DEFAULTS.port, host: '0.0.0.0' });
+    expect(parseCli(['docs.app', '--bind=[::1]', '9000'])).toMatchObject({ port: 9000, host: '::1' });
     expect(parseCli(['docs.app', '--access-log', '--log-level', 'warn'])).toMatchObject({ accessLog: true, logLevel: 'warn' });
     expect(parseCli(['docs.app', '-q'])).toMatchObject({ logLevel: 'error' });
   });
@@ -36,9 +39,12 @@ describe('parseCli', () => {
     [['a', '--nope'], /nope/],
     [['a', '--max-request-line', '1'], /bad max-request-line/],
     [['a', '--linger', '61'], /bad linger '61': expected a duration from 0 to 1m/],
-    [['a', '--nope'], /^unknown option --nope \(--help lists them\)$/],
+    [['a', '--nope'], /^unknown option '--nope' \(--help lists them\)$/],
+    [['a', '--bakclog', '3'], /^unknown option '--bakclog'; did you mean --backlog\?$/],
+    [['a', '--acess-log'], /^unknown option '--acess-log'; did you mean --access-log\?$/],
     [['a', '--linger'], /^option --linger needs a value$/],
-    [['a', '-b', 'nohost'], /^bad bind 'nohost'/],
+    [['a', '-b', '::1'], /^bad bind '::1': expected HOST or HOST:PORT/],
+    [['a', '-b', 'host:'], /^bad bind 'host:'/],
     [['a', '--log-level', 'debug'], /^bad log-level 'debug'/],
   ] as const)('refuses %j', (argv, message) => {
     expect(() => parseCli(argv)).toThrow(UsageError);

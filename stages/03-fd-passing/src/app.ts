@@ -16,7 +16,7 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDigit, isFieldChar, isTchar } from './abnf.ts';
 import { AppLoadError, ResponseError } from './errors.ts';
 
@@ -182,10 +182,41 @@ export function resolveAppModule(modulePath: string, cwd: string): string {
   return found;
 }
 
+/** This server's own folder: its frames are not the application's. */
+const SERVER_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Why importing an application failed: one line, `Name: message`, then the application's own
+ * stack frames, where it threw. The frames of Node's module loader (`node:`) and all below
+ * them, of tsx and esbuild (under `node_modules`) and of this server say nothing about the
+ * application and are dropped. A syntax error comes from esbuild, through tsx, as a `TransformError` whose
+ * message holds `file:line:column: ERROR: what`; it is given as a `SyntaxError` with that
+ * place as its frame (esbuild counts columns from 0).
+ */
+export function importFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const syntax = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(err.message);
+  if (err.name === 'TransformError' && syntax) return `SyntaxError: ${syntax[4]}\n    at ${syntax[1]}:${syntax[2]}:${syntax[3]}`;
+  const stack = (err.stack ?? '').split('\n');
+  // below the first frame of Node's module loader, the stack is the server's, which imported the app
+  const loader = stack.findIndex((line) => /[( ]node:internal\/modules\//.test(line));
+  const frames = stack.slice(0, loader === -1 ? undefined : loader).filter(isAppFrame).map((line) => `    ${line.trim()}`);
+  return [`${err.name}: ${err.message.split('\n')[0]}`, ...frames].join('\n');
+}
+
+/** Whether a line of a stack (`    at f (/app/x.ts:3:9)`) is in the application's code. */
+function isAppFrame(line: string): boolean {
+  const where = /^\s+at (?:.* \()?(.+?):\d+:\d+\)?$/.exec(line)?.[1];
+  if (where === undefined || where.startsWith('node:')) return false;
+  const file = where.startsWith('file:') ? fileURLToPath(where) : where;
+  return !file.split(path.sep).includes('node_modules') && !file.startsWith(SERVER_DIR + path.sep);
+}
+
 /**
  * Loads the application named by `spec`, relative to `cwd`.
  *
- * @throws {@link AppLoadError} when the module is missing or fails to load, or when the
+ * @throws {@link AppLoadError} when the module is missing or fails to load (its message then
+ * holds the application's stack frames, one per line, after its first line), or when the
  * callable is missing or not a function.
  */
 export async function loadApp(spec: string, cwd: string = process.cwd()): Promise<App> {
@@ -195,8 +226,7 @@ export async function loadApp(spec: string, cwd: string = process.cwd()): Promis
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
-    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    throw new AppLoadError(`error loading ${modulePath} (${path.relative(cwd, file)}): ${reason}`);
+    throw new AppLoadError(`error loading ${modulePath} (${path.relative(cwd, file)}): ${importFailure(err)}`);
   }
   if (!(callable in mod)) {
     const names = Object.keys(mod).join(', ') || 'none';

@@ -7,7 +7,7 @@
  * of a full request (header section, header count, body) and of a persistent connection
  * (timeouts).
  *
- * The habits of gunicorn and uvicorn work: `-b/--bind HOST:PORT`, `-p/--port`, `-w/--workers`,
+ * The habits of gunicorn and uvicorn work: `-b/--bind HOST[:PORT]`, `-p/--port`, `-w/--workers`,
  * and every duration takes a unit (`500ms`, `5s`, `2m`), a bare number being seconds, as
  * gunicorn's `--timeout` and `--graceful-timeout` read it. Node's own `parseArgs` messages
  * are rephrased (see {@link parseArgsProblem}): they quote unevenly, and advise a `--` that
@@ -110,7 +110,8 @@ Arguments:
 A duration <d> is a number and a unit: 500ms, 5s, 2m, 1h; a bare number is seconds (as in gunicorn).
 
 Options:
-  -b, --bind <host:port>   address and port to listen on, e.g. 0.0.0.0:8000, [::1]:8000
+  -b, --bind <host[:port]> address and port to listen on, e.g. 0.0.0.0:8000, [::1]:8000;
+                           a host alone listens on the port given otherwise, or the default
   --host <addr>            address to listen on                  (default ${DEFAULTS.host})
   -p, --port <n>           port to listen on, 0 for any free one (default ${DEFAULTS.port})
   --backlog <n>            listen backlog                        (default ${DEFAULTS.backlog}; the log's first run used 32)
@@ -237,30 +238,64 @@ export function parseArgsProblem(err: unknown): string {
   // Node names the option as '--frobnicate', '-h, --help' or '-p, --port <value>'
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
   const option = /--[^\s,]+/.exec(quoted)?.[0] ?? quoted.split(/[\s,]/)[0];
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${option} (--help lists them)`;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const near = option?.startsWith('--') ? nearest(option.slice(2), Object.keys(PARSE_OPTIONS)) : undefined;
+    return near === undefined ? `unknown option '${option}' (--help lists them)` : `unknown option '${option}'; did you mean --${near}?`;
+  }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     return /does not take an argument/.test(message) ? `option ${option} takes no value` : `option ${option} needs a value`;
   }
   return message.split('\n')[0]!;
 }
 
+/**
+ * The option of `names` nearest to a mistyped `word`, or undefined when none is near: at most
+ * two edits away (a letter added, dropped, changed, or two swapped: `wrokers` is one swap from
+ * `workers`), and fewer edits than half its length, so that `--x` suggests nothing.
+ */
+export function nearest(word: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.min(3, Math.ceil(word.length / 2));
+  for (const name of names) {
+    const d = editDistance(word, name);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
+/** The edits (insert, delete, substitute, swap two neighbours) that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  // d[i][j]: the distance between the first i characters of a and the first j of b
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
 /** What `--bind` names: a host, and a port still to be checked as one. */
 export interface Bind {
   /** The address, without the brackets of an IPv6 one. */
   readonly host: string;
-  /** The port as written. */
-  readonly port: string;
+  /** The port as written; undefined for a host alone (gunicorn's `-b 0.0.0.0`). */
+  readonly port: string | undefined;
 }
 
 /**
- * Reads `--bind HOST:PORT` (`0.0.0.0:8000`, `localhost:0`, `[::1]:8000`).
+ * Reads `--bind HOST[:PORT]` (`0.0.0.0:8000`, `localhost:0`, `[::1]:8000`), or a host alone
+ * (`0.0.0.0`, `[::1]`), which gunicorn binds on its default port.
  *
- * @throws {@link UsageError} when there is no port.
+ * @throws {@link UsageError} when it is neither: an empty host or port, or an IPv6 address
+ * without its brackets.
  */
 export function bind(raw: string): Bind {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):([^:]+)$/.exec(raw);
-  if (!m) throw new UsageError(`bad bind '${raw}': expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080`);
-  return { host: (m[1] ?? m[2])!, port: m[3]! };
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::([^:]+))?$/.exec(raw);
+  if (!m) throw new UsageError(`bad bind '${raw}': expected HOST or HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080`);
+  return { host: (m[1] ?? m[2])!, port: m[3] };
 }
 
 /**

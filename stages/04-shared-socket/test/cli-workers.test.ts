@@ -14,6 +14,9 @@ describe('parseCli --workers', () => {
   it('takes -w N, as gunicorn', () => {
     expect(parseCli(['docs.app:app', '-w', '4'])).toMatchObject({ workers: 4 });
   });
+  it('names --workers for a misspelt one', () => {
+    expect(() => parseCli(['docs.app:app', '--wrokers', '3'])).toThrow(/^unknown option '--wrokers'; did you mean --workers\?$/);
+  });
   it.each(['0', '-1', '2.5', 'two', '', String(MAX_WORKERS + 1)])('refuses --workers %j with a message naming the range', (n) => {
     expect(() => parseCli(['docs.app:app', `--workers=${n}`])).toThrow(UsageError);
     expect(() => parseCli(['docs.app:app', `--workers=${n}`])).toThrow(`bad workers '${n}': expected a whole number from 1 to ${MAX_WORKERS}`);

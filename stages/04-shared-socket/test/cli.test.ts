@@ -28,6 +28,9 @@ describe('parseCli', () => {
     expect(parseCli(['docs.app', '-p', '9000'])).toMatchObject({ port: 9000, host: '127.0.0.1' });
     expect(parseCli(['docs.app', '-b', '0.0.0.0:8000'])).toMatchObject({ port: 8000, host: '0.0.0.0' });
     expect(parseCli(['docs.app', '--bind=[::1]:0'])).toMatchObject({ port: 0, host: '::1' });
+    // a host alone, as gunicorn reads it: the default port, or the one given otherwise
+    expect(parseCli(['docs.app', '-b', '0.0.0.0'])).toMatchObject({ port: DEFAULTS.port, host: '0.0.0.0' });
+    expect(parseCli(['docs.app', '--bind=[::1]', '9000'])).toMatchObject({ port: 9000, host: '::1' });
   });
   it('takes --access-log, --log-level and -q', () => {
     expect(parseCli(['docs.app', '--access-log', '--log-level', 'warn'])).toMatchObject({ accessLog: true, logLevel: 'warn' });
@@ -51,10 +54,15 @@ describe('parseCli', () => {
     [['a', '--max-write-buffer', '1023'], /bad max-write-buffer/],
     [['a', '--keep-alive-timeout', 'x'], /bad keep-alive-timeout/],
     [['a', '--keep-alive-timeout', '3601'], /bad keep-alive-timeout '3601': expected a duration from 1ms to 1h/],
-    [['a', '--nope'], /^unknown option --nope \(--help lists them\)$/],
+    [['a', '--nope'], /^unknown option '--nope' \(--help lists them\)$/],
+    [['a', '--bakclog', '3'], /^unknown option '--bakclog'; did you mean --backlog\?$/],
+    [['a', '--keep-alive-timout', '5'], /^unknown option '--keep-alive-timout'; did you mean --keep-alive-timeout\?$/],
+    [['a', '-x'], /^unknown option '-x' \(--help lists them\)$/],
     [['a', '--grace'], /^option --grace needs a value$/],
     [['a', '--access-log=1'], /^option --access-log takes no value$/],
-    [['a', '-b', '1.2.3.4'], /^bad bind '1\.2\.3\.4': expected HOST:PORT/],
+    [['a', '-b', '::1'], /^bad bind '::1': expected HOST or HOST:PORT/],
+    [['a', '-b', 'host:'], /^bad bind 'host:'/],
+    [['a', '-b', 'h', '-p', '80', '81'], /the port is given twice/],
     [['a', '-b', 'h:80', '-p', '80'], /the port is given twice/],
     [['a', '-b', 'h:80', '--host', 'h'], /the host is given twice/],
     [['a', '--log-level', 'debug'], /^bad log-level 'debug': expected error, warn or info$/],
@@ -70,7 +78,11 @@ describe('bind', () => {
     expect(bind('localhost:0')).toEqual({ host: 'localhost', port: '0' });
     expect(bind('[::]:8080')).toEqual({ host: '::', port: '8080' });
   });
-  it.each(['localhost', ':80', '::1:80', '[::1]', 'a:b:c'])('refuses %j', (raw) => {
+  it('takes a host alone, with no port (gunicorn binds it on the default port)', () => {
+    expect(bind('localhost')).toEqual({ host: 'localhost', port: undefined });
+    expect(bind('[::1]')).toEqual({ host: '::1', port: undefined });
+  });
+  it.each([':80', '::1:80', '::1', 'a:b:c', 'host:', '[::1]:'])('refuses %j', (raw) => {
     expect(() => bind(raw)).toThrow(UsageError);
   });
 });

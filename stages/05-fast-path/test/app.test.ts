@@ -8,6 +8,7 @@ import {
   checkHeaders,
   checkStatus,
   HOP_BY_HOP,
+  importFailure,
   loadApp,
   parseAppSpec,
   resolveAppModule,
@@ -206,5 +207,24 @@ describe('callApp', () => {
   it('refuses a non-iterable result and non-bytes chunks', () => {
     expect(() => callApp(((_e: Environ, s: (a: string, b: []) => void) => (s('200 OK', []), 5)) as never, environ)).toThrow(/iterable/);
     expect(() => callApp(((_e: Environ, s: (a: string, b: []) => void) => (s('200 OK', []), [5])) as never, environ)).toThrow(/strings or Uint8Arrays/);
+  });
+});
+
+describe('importFailure', () => {
+  it("keeps the app's own frames, above Node's module loader, without tsx's", () => {
+    const err = new Error('boom');
+    err.stack = [
+      'Error: boom',
+      '    at readSettings (/home/me/site/app.ts:2:9)',
+      '    at Object.transformer (/home/me/site/node_modules/tsx/dist/register.cjs:22:2188)',
+      '    at file:///home/me/site/app.ts:5:17',
+      '    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+      '    at async main (/home/me/site/main.ts:9:3)',
+    ].join('\n');
+    expect(importFailure(err)).toBe('Error: boom\n    at readSettings (/home/me/site/app.ts:2:9)\n    at file:///home/me/site/app.ts:5:17');
+  });
+  it("gives esbuild's syntax error as a SyntaxError at its file:line:column", () => {
+    const err = Object.assign(new Error('Transform failed with 1 error:\n/site/app.ts:3:0: ERROR: Expected "]" but found "}"'), { name: 'TransformError' });
+    expect(importFailure(err)).toBe('SyntaxError: Expected "]" but found "}"\n    at /site/app.ts:3:0');
   });
 });
