@@ -16,7 +16,9 @@
  * prose must not restate a figure: it says what the figure means, and a verdict that depends
  * on the data (faster, slower, within the noise) is generated too. `--check` writes nothing
  * and exits 1 when a document and its data disagree, when a marker names no generator, or
- * when a reference run is missing; `npm test` runs it (`bench/figures.test.ts`).
+ * when a reference run is missing; `npm test` runs it (`bench/figures.test.ts`). The
+ * changelog is not among the documents: a past entry keeps, as plain text, the figures it was
+ * written with, and a new reference run never rewrites it.
  */
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,7 +39,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The documents that hold generated figures, relative to the repository root. */
 export const DOCUMENTS: readonly string[] = [
   'docs/performance.md',
-  'CHANGELOG.md',
   'README.md',
   'stages/01-request-line/README.md',
   'stages/02-full-parser/README.md',
@@ -306,21 +307,6 @@ function inShort(ref: Reference): string {
   );
 }
 
-function machine(ref: Reference): string {
-  const r = ref.compare('compare').run;
-  const m = r.machine;
-  return table(
-    ['', ''],
-    [
-      ['CPU', `${m.cpuModel}, **${m.cores} cores**`],
-      ['OS, Node', `${m.platform} ${m.kernel}, Node ${m.node} (the stages run through \`tsx\`)`],
-      ['Load generator', `on the **same machine**, over loopback: generator and server share the ${m.cores} cores`],
-      ['Kernel settings', `\`somaxconn\` ${m.somaxconn ?? '?'}, \`tcp_abort_on_overflow\` ${m.tcpAbortOnOverflow ?? '?'}, \`tcp_syncookies\` ${m.tcpSyncookies ?? '?'}`],
-      ['Load average', `${m.loadAverage.map((l) => l.toFixed(2)).join(', ')} when \`${r.command}\` began (${r.date.slice(0, 16).replace('T', ' ')} UTC), ${r.loadAverageAfter?.map((l) => l.toFixed(2)).join(', ') ?? '?'} when it ended`],
-    ],
-  );
-}
-
 /** `machine-line`: the machine of the main reference run, in a sentence. */
 function machineLine(ref: Reference): string {
   const r = ref.compare('compare').run;
@@ -341,12 +327,6 @@ function firstRequestLine(ref: Reference): string {
   return `${ms(Math.min(...lat))} to ${ms(Math.max(...lat))} for the first request against ${ms(Math.min(...next))} to ${ms(Math.max(...next))} for the next ones (${e.quick ? 'one start' : 'medians of 3 starts'} of each of ${first.map((x) => x.target).join(', ')})`;
 }
 
-function backlog(ref: Reference): string {
-  const e = ref.log('2024-08-06');
-  const rows = e.runs.map((r) => [r.label ?? '', n0(r.rps), ms(r.averageMs), ms(r.p99Ms), ms(r.slowestMs), String(r.errors), String(r.over900Ms ?? '—')]);
-  return table(['run', 'req/s', 'avg', 'p99', 'slowest', 'errors', '≥ 900 ms'], rows) + `\n${made(e)}; ${e.tool}${e.tool === 'hey' ? '' : ` in ${e.threads} thread(s)`}.`;
-}
-
 function backlogShort(ref: Reference): string {
   const f = backlogFindings(ref);
   const e = ref.log('2024-08-06');
@@ -357,15 +337,6 @@ function backlogShort(ref: Reference): string {
       ['128', 'no error', `${f.errors(128)} errors; ${f.slow(128)} responses ≥ 900 ms; slowest ${ms(f.worst(128))}`],
     ],
   ) + `\n${made(e)}.`;
-}
-
-function firstRequest(ref: Reference): string {
-  const e = ref.log('2024-08-06');
-  const first = (e.extra as { firstRequest?: FirstRequest[] }).firstRequest ?? [];
-  return table(
-    ['server', 'spawn → ready line', 'spawn → first response', 'first request', `next ${first[0]?.nextCount ?? 20} (median)`],
-    first.map((f) => [f.target, ms(f.readyMs), ms(f.firstResponseMs), ms(f.firstLatencyMs), ms(f.nextMedianMs)]),
-  ) + `\nMedians of ${e.quick ? 1 : 3} launches each; ${made(e)}.`;
 }
 
 function replay20250101(ref: Reference): string {
@@ -402,15 +373,6 @@ function oneConnectionLine(ref: Reference): string {
       return `${r.tool} ${n0(r.rps)} req/s (1 / mean latency: ${n0(law)}${odd})`;
     })
     .join(', ');
-}
-
-function oneConnection(ref: Reference): string {
-  const e = ref.log('2025-01-01');
-  const one = e.runs.filter((r) => r.label?.startsWith('one connection'));
-  return table(
-    ['tool', 'req/s', 'avg', '1 / avg', 'p99', 'CPU gen / server / all'],
-    one.map((r) => [r.tool, n0(r.rps), ms(r.averageMs), n0(1000 / r.averageMs), ms(r.p99Ms), `${r.generatorCpuPct ?? '?'}% / ${r.serverCpuPct ?? '?'}% / ${r.machineCpuPct ?? '?'}%`]),
-  ) + `\nEvery generator installed when the reference run was made, ${one[0]?.durationS ?? '?'} s each.`;
 }
 
 /**
@@ -468,16 +430,6 @@ function perCpuInline(ref: Reference, args: readonly string[]): string {
   return countText(row(ref.compare(file), t, Number(c)).perServerCpuS);
 }
 
-/** `verdict <file> <A> <B> <c,c>`: whether A was faster than B in every round, for a sentence. */
-function verdictInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 4, 'verdict <file> <A> <B> <c,c,...>');
-  const [file, a, b, cs] = args as [string, string, string, string];
-  const r = ref.compare(file);
-  const all = cs.split(',').flatMap((c) => ratios(r, a, b, Number(c)));
-  const d = direction(all);
-  return d === 'up' ? `faster in all ${all.length} rounds` : d === 'down' ? `slower in all ${all.length} rounds` : `faster in ${all.filter((x) => x > 1).length} of ${all.length} rounds: no consistent difference`;
-}
-
 /** `split <file> <target> <c>`: how the connections were spread over the workers, round by round. */
 function splitInline(ref: Reference, args: readonly string[]): string {
   needArgs(args, 3, 'split <file> <target> <c>');
@@ -486,31 +438,6 @@ function splitInline(ref: Reference, args: readonly string[]): string {
   if (rounds.length === 0) return 'not measured (no `ss`)';
   // the master holds none once it has handed them over: show the workers'
   return rounds.map((x) => (x.length > 1 && x[0] === 0 ? x.slice(1) : x).join('/')).join(', ');
-}
-
-/** `compare <file>`: a comparison's whole table. */
-function compareBlock(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'compare <file>');
-  const r = ref.compare(args[0]!);
-  const rows = r.rows.map((x) => [
-    `${x.target}${x.serverArgs.length ? ` ${x.serverArgs.join(' ')}` : ''}`,
-    String(x.connections),
-    countText(x.rps),
-    x.ratio && x.yardstick ? `${ratioText(x.ratio)} ${x.yardstick}` : '—',
-    countText(x.perServerCpuS),
-    ms(x.p99Ms),
-    String(x.errors),
-    `${cpuMedian(x, 'generatorCpuPct')} / ${cpuMedian(x, 'serverCpuPct')} / ${cpuMedian(x, 'machineCpuPct')}`,
-  ]);
-  return (
-    table(['target', '-c', 'req/s', '× yardstick', 'per server CPU-s', 'p99', 'errors', 'CPU gen / server / all'], rows) +
-    `\n${generatorWords(r)} ${loadWords(r)}; ${made(r)}.`
-  );
-}
-
-function cpuMedian(x: CompareRow, key: 'generatorCpuPct' | 'serverCpuPct' | 'machineCpuPct'): string {
-  const v = x.rounds.map((y) => y[key]).filter((y): y is number => y !== undefined);
-  return v.length ? `${Math.round(median(v))}%` : '?';
 }
 
 /** A comparison's runs, the generator's CPU in each (where measured), and how many it saturated. */
@@ -639,12 +566,6 @@ function logInline(_ref: Reference, args: readonly string[]): string {
   return logQuote(args[0]!);
 }
 
-/** `run <file>`: how a reference run was made, for a sentence. */
-function runInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'run <file>');
-  return made(ref.compare(args[0]!));
-}
-
 /** The target `name` names in the profile `file`, or a {@link FigureError}. */
 function profileTarget(ref: Reference, file: string, name: string): TargetProfile {
   try {
@@ -707,23 +628,17 @@ function profileAbInline(ref: Reference, args: readonly string[]): string {
 /** Every generator a marker may name. */
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   'in-short': inShort,
-  machine,
   'machine-line': machineLine,
-  backlog,
   'first-request-line': firstRequestLine,
   'backlog-short': backlogShort,
-  'first-request': firstRequest,
   'replay-2025-01-01': replay20250101,
-  'one-connection': oneConnection,
   'one-connection-line': oneConnectionLine,
   ratios: ratiosBlock,
   ratio: ratioInline,
   goal: goalInline,
   rps: rpsInline,
   percpu: perCpuInline,
-  verdict: verdictInline,
   split: splitInline,
-  compare: compareBlock,
   targets: targetsBlock,
   generators,
   ab: abBlock,
@@ -735,7 +650,6 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   'profile-ab': profileAbInline,
   'mixed-load': mixedLoadBlock,
   log: logInline,
-  run: runInline,
 };
 
 // ---------------------------------------------------------------------------------------------
