@@ -25,6 +25,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AbResults } from './ab.ts';
+import { BenchUsageError, preamble } from './cli-args.ts';
 import type { CompareResults, CompareRow } from './compare.ts';
 import type { FirstRequest, MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
@@ -727,17 +728,17 @@ The documents: ${DOCUMENTS.join(', ')}.
 To measure the reference runs again: npm run bench:reference.
 `;
 
-function main(argv: string[]): void {
-  if (argv.includes('-h') || argv.includes('--help')) {
-    process.stdout.write(USAGE);
-    return;
-  }
+/** `--check` or not, or `'help'`; throws {@link BenchUsageError}. */
+function parseFiguresArgs(argv: readonly string[]): { check: boolean } | 'help' {
+  if (argv.includes('-h') || argv.includes('--help')) return 'help';
   const unknown = argv.filter((a) => a !== '--check');
-  if (unknown.length > 0) {
-    process.stderr.write(`figures: error: unknown argument ${unknown.join(' ')}\n\n${USAGE}`);
-    process.exit(1);
-  }
-  const check = argv.includes('--check');
+  if (unknown.length > 0) throw new BenchUsageError(`unknown argument ${unknown.join(' ')}`);
+  return { check: argv.includes('--check') };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const check = (await preamble(argv, { name: 'figures', usage: () => USAGE, parse: parseFiguresArgs }))?.check;
+  if (check === undefined) return;
   const { findings, changed } = run(check);
   const broken = findings.filter((f) => f.problem !== 'differs from the data');
   for (const f of broken) process.stderr.write(`figures: ${f.file}: <!-- figures:${f.marker} -->: ${f.problem}\n`);
@@ -753,4 +754,4 @@ function main(argv: string[]): void {
   if (broken.length > 0) process.exit(1);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));

@@ -17,11 +17,10 @@
 
 import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, preamble, START_S, tool as parseTool, toolMissing } from './cli-args.ts';
 import { firstRequest, mixedLoad, type FirstRequest, type MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
 import { DEFAULT_THREADS, measureLoad, toolAvailable, TOOLS, type Measured, type Tool } from './load.ts';
-import { announce, runUnderLock } from './lock.ts';
 import { loadLine, machineLine, type Machine } from './machine.ts';
 import { change, fmt, table } from './markdown.ts';
 import { formatReport } from './report.ts';
@@ -551,24 +550,14 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
 }
 
 async function main(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseLogArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:log: error: ${err.message}\n\n${usage()}`);
-    process.exit(1);
-  }
-  if (parsed === 'help') {
-    process.stdout.write(usage());
-    return;
-  }
-  if (!toolAvailable(parsed.options.tool)) {
-    process.stderr.write(`bench:log: ${parsed.options.tool} is not installed; nothing measured (try --tool autocannon)\n`);
-    process.exit(1);
-  }
-  announce(`bench:log ${parsed.entry}: about ${formatDuration(estimateEntrySeconds(parsed.entry, parsed.options))}${parsed.options.quick ? ' (--quick)' : ''}`);
-  await runUnderLock('bench:log');
+  const parsed = await preamble(argv, {
+    name: 'bench:log',
+    usage,
+    parse: parseLogArgs,
+    missing: (p) => toolMissing(p.options.tool),
+    estimate: (p) => `bench:log ${p.entry}: about ${formatDuration(estimateEntrySeconds(p.entry, p.options))}${p.options.quick ? ' (--quick)' : ''}`,
+  });
+  if (parsed === undefined) return;
   const report = await replay(parsed.entry, parsed.options, beginRun('bench:log', argv), { reference: parsed.saveReference });
   process.stdout.write(parsed.json ? JSON.stringify(report, null, 2) + '\n' : report.markdown);
 }

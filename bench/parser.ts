@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { NEED_DATA, RequestParser } from '../stages/02-full-parser/src/parser.ts';
-import { BenchUsageError, formatDuration, parseFlags, positive } from './cli-args.ts';
+import { BenchUsageError, formatDuration, parseFlags, positive, preamble } from './cli-args.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -366,19 +366,9 @@ function format(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-function main(argv: string[]): void {
-  let parsed;
-  try {
-    parsed = parseParserArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:parser: error: ${err.message}\n\n${USAGE}`);
-    process.exit(1);
-  }
-  if (parsed === 'help') {
-    process.stdout.write(USAGE);
-    return;
-  }
+async function main(argv: string[]): Promise<void> {
+  const parsed = await preamble(argv, { name: 'bench:parser', usage: () => USAGE, parse: parseParserArgs });
+  if (parsed === undefined) return;
   options = parsed;
   const { seconds: SECONDS, rounds: ROUNDS, clock: CLOCK } = options;
   const rows = ROWS.filter((row) => options.only === '' || row.name.includes(options.only));
@@ -424,4 +414,4 @@ function main(argv: string[]): void {
   if (sink.total === -1) console.log(''); // keep the sink observable
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));

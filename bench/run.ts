@@ -12,9 +12,8 @@
 
 import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
-import { DEFAULT_THREADS, measureLoad, toolAvailable, type Measured, type Tool } from './load.ts';
-import { announce, runUnderLock } from './lock.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, preamble, START_S, tool as parseTool, toolMissing } from './cli-args.ts';
+import { DEFAULT_THREADS, measureLoad, type Measured, type Tool } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { formatReport } from './report.ts';
 import { acceptsFlag, displayName, resolveTarget, withTarget } from './target.ts';
@@ -128,26 +127,15 @@ export async function benchOnce(args: RunArgs, progress = true): Promise<{ measu
 }
 
 async function main(argv: string[]): Promise<void> {
-  let args;
-  try {
-    args = parseRunArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench: error: ${err.message}\n${USAGE}`);
-    process.exit(1);
-  }
-  if (args === 'help') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (!toolAvailable(args.tool)) {
-    process.stderr.write(`bench: ${args.tool} is not installed; nothing measured (try --tool autocannon)\n`);
-    process.exit(1);
-  }
-  announce(
-    `bench: one run of ${args.durationS !== undefined ? `${args.durationS} s, about ${formatDuration(args.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${args.requests} requests`}`,
-  );
-  await runUnderLock('bench');
+  const args = await preamble(argv, {
+    name: 'bench',
+    usage: () => USAGE,
+    parse: parseRunArgs,
+    missing: (o) => toolMissing(o.tool),
+    estimate: (o) =>
+      `bench: one run of ${o.durationS !== undefined ? `${o.durationS} s, about ${formatDuration(o.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${o.requests} requests`}`,
+  });
+  if (args === undefined) return;
   if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
     process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
   }
