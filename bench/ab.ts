@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { listStages, resolveStage } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, preamble, START_S, tool as parseTool, toolMissing } from './cli-args.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, preamble, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
 import { generatorSentence, roundFigures, spreadText, type RoundFigures } from './compare.ts';
 import { DEFAULT_THREADS, measureLoad, runLoad, toolAvailable, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
@@ -123,24 +123,7 @@ Options:
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseAbArgs(argv: readonly string[]): AbOptions | 'help' {
-  const { values, positionals } = parseFlags({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      rounds: { type: 'string' },
-      d: { type: 'string', short: 'd' },
-      c: { type: 'string', short: 'c' },
-      workers: { type: 'string' },
-      warmup: { type: 'string' },
-      tool: { type: 'string' },
-      threads: { type: 'string' },
-      close: { type: 'boolean' },
-      p: { type: 'string', short: 'p' },
-      'save-reference': { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(argv, { ...LOAD_FLAGS, ...ROUNDS_FLAGS, p: { type: 'string', short: 'p' } }, true);
   if (values.help) return 'help';
   if (positionals.length !== 2) throw new BenchUsageError('give the commits and the stage: <A>..<B> <stage>, or <A> <stage>');
   const [range, stage] = positionals as [string, string];
@@ -301,11 +284,7 @@ export function abReport(r: AbResults): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const o = await preamble(argv, {
-    name: 'bench:ab',
-    usage,
-    parse: parseAbArgs,
-    missing: (x) => toolMissing(x.tool),
+  const o = await preamble(argv, 'bench:ab', usage, parseAbArgs, {
     // a typo in a commit should not wait half an hour for the lock
     check: (x) => [x.a, x.b].forEach((ref) => ref !== undefined && resolveCommit(ref)),
     estimate: (x) => `bench:ab: ${x.rounds} rounds × 2 loads of ${x.durationS} s: about ${formatDuration(estimateAbSeconds(x))}`,
@@ -313,7 +292,7 @@ async function main(argv: string[]): Promise<void> {
   if (o === undefined) return;
   const results = await ab(o, beginRun('bench:ab', argv));
   const name = o.out ?? `ab-${results.stage.slice(0, 2)}-${results.a.commit}-${o.b !== undefined ? results.b.commit : 'tree'}`;
-  process.stderr.write(`saved ${saveRun(name, results, {}, o.saveReference).join(', ')}${o.saveReference ? '; now run npm run figures' : ''}\n`);
+  saveRun(name, results, {}, o.saveReference);
   process.stdout.write(abReport(results));
 }
 

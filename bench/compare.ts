@@ -24,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, positiveList, preamble, START_S, tool as parseTool, toolMissing } from './cli-args.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, positiveList, preamble, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
 import { cpuSourceNote } from './cpu.ts';
 import { DEFAULT_THREADS, measureLoad, runLoad, toolAvailable, type Measured, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
@@ -416,26 +416,14 @@ Results:
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseCompareArgs(argv: readonly string[]): CompareOptions | 'help' {
-  const { values } = parseFlags({
-    args: [...argv],
-    options: {
-      preset: { type: 'string' },
-      targets: { type: 'string' },
-      'against-url': { type: 'string', multiple: true },
-      quick: { type: 'boolean' },
-      c: { type: 'string', short: 'c' },
-      d: { type: 'string', short: 'd' },
-      rounds: { type: 'string' },
-      warmup: { type: 'string' },
-      workers: { type: 'string' },
-      tool: { type: 'string' },
-      threads: { type: 'string' },
-      close: { type: 'boolean' },
-      against: { type: 'string' },
-      'save-reference': { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values } = parseFlags(argv, {
+    ...LOAD_FLAGS,
+    ...ROUNDS_FLAGS,
+    preset: { type: 'string' },
+    targets: { type: 'string' },
+    'against-url': { type: 'string', multiple: true },
+    quick: { type: 'boolean' },
+    against: { type: 'string' },
   });
   if (values.help) return 'help';
   const quick = values.quick === true;
@@ -509,11 +497,7 @@ function savedRun(file: string | undefined): CompareResults | undefined {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const o = await preamble(argv, {
-    name: 'bench:compare',
-    usage,
-    parse: parseCompareArgs,
-    missing: (x) => toolMissing(x.tool),
+  const o = await preamble(argv, 'bench:compare', usage, parseCompareArgs, {
     check: (x) => void savedRun(x.against),
     estimate: (x) =>
       `bench:compare: ${x.targets.length} target(s) × ${x.concurrencies.length} connection count(s) × ${x.rounds} round(s) of ${x.durationS} s: about ${formatDuration(estimateSeconds(x))}` +
@@ -523,8 +507,7 @@ async function main(argv: string[]): Promise<void> {
   const saved = savedRun(o.against);
   const run = beginRun('bench:compare', argv);
   const results = await compare(o, run);
-  const written = saveRun(o.out, results, compareCharts(results), o.saveReference);
-  note(`saved ${written.join(', ')}${o.saveReference ? '; now run npm run figures' : ''}`);
+  saveRun(o.out, results, compareCharts(results), o.saveReference);
   let md = compareTable(results);
   let flagged = false;
   if (saved) {

@@ -737,7 +737,7 @@ function parseFiguresArgs(argv: readonly string[]): { check: boolean } | 'help' 
 }
 
 async function main(argv: string[]): Promise<void> {
-  const check = (await preamble(argv, { name: 'figures', usage: () => USAGE, parse: parseFiguresArgs }))?.check;
+  const check = (await preamble(argv, 'figures', () => USAGE, parseFiguresArgs))?.check;
   if (check === undefined) return;
   const { findings, changed } = run(check);
   const broken = findings.filter((f) => f.problem !== 'differs from the data');

@@ -20,7 +20,7 @@ import { listStages } from '../bin/stage.ts';
 import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, preamble, START_S, tool as parseTool, toolMissing } from './cli-args.ts';
 import { firstRequest, mixedLoad, type FirstRequest, type MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
-import { DEFAULT_THREADS, measureLoad, toolAvailable, TOOLS, type Measured, type Tool } from './load.ts';
+import { DEFAULT_THREADS, measureLoad, toolAvailable, TOOLS, type LoadResult, type Measured, type Tool } from './load.ts';
 import { loadLine, machineLine, type Machine } from './machine.ts';
 import { change, fmt, table } from './markdown.ts';
 import { formatReport } from './report.ts';
@@ -45,29 +45,21 @@ export interface LogOptions {
   readonly reports: boolean;
 }
 
-/** One load run of an entry, as data. */
-export interface RunRecord {
+/**
+ * One load run of an entry, as it is saved: the {@link LoadResult}'s own figures, its
+ * latencies and errors flattened to numbers, and the CPU of each side in percent.
+ */
+export interface RunRecord extends Pick<LoadResult, 'tool' | 'threads' | 'connections' | 'durationS' | 'requests' | 'totalS' | 'responses' | 'rps' | 'statusCodes' | 'over900Ms'> {
   readonly target: string;
   readonly serverArgs: string[];
   readonly label?: string;
-  readonly tool: Tool;
-  readonly threads: number;
-  readonly connections: number;
-  readonly durationS?: number;
-  readonly requests?: number;
-  readonly totalS: number;
-  readonly responses: number;
-  readonly rps: number;
   readonly averageMs: number;
   readonly fastestMs: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly slowestMs: number;
-  /** Responses that took 900 ms or more: the mark of a dropped SYN retransmitted after ~1 s. */
-  readonly over900Ms?: number;
   readonly errors: number;
   readonly errorKinds: Record<string, number>;
-  readonly statusCodes: Record<string, number>;
   readonly generatorCpuPct?: number;
   readonly serverCpuPct?: number;
   /** The whole machine's busy CPU in percent of one core (200 % = both cores of two). */
@@ -485,7 +477,7 @@ export async function replay(entry: Entry, o: LogOptions, run: RunInfo, save: { 
   const report: EntryReport = { entry, run: endRun(run), date: run.date, quick: o.quick, tool: o.tool, threads: o.threads, machine, ...body, markdown };
   if (save) {
     const name = `log-${entry}${o.tool === 'autocannon' ? '' : `-${o.tool}`}`;
-    note(`saved ${saveRun(name, report, {}, save.reference).join(', ')}${save.reference ? '; now run npm run figures' : ''}`);
+    saveRun(name, report, {}, save.reference);
   }
   return report;
 }
@@ -518,10 +510,9 @@ Options:
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: LogOptions; json: boolean; saveReference: boolean } | 'help' {
-  const { values, positionals } = parseFlags({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
       quick: { type: 'boolean' },
       tool: { type: 'string' },
       threads: { type: 'string' },
@@ -531,7 +522,8 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
       'save-reference': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+    true,
+  );
   if (values.help) return 'help';
   if (positionals.length !== 1 || !(ENTRIES as readonly string[]).includes(positionals[0]!)) {
     throw new BenchUsageError(`give one entry: ${ENTRIES.join(', ')}`);
@@ -550,10 +542,7 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
 }
 
 async function main(argv: string[]): Promise<void> {
-  const parsed = await preamble(argv, {
-    name: 'bench:log',
-    usage,
-    parse: parseLogArgs,
+  const parsed = await preamble(argv, 'bench:log', usage, parseLogArgs, {
     missing: (p) => toolMissing(p.options.tool),
     estimate: (p) => `bench:log ${p.entry}: about ${formatDuration(estimateEntrySeconds(p.entry, p.options))}${p.options.quick ? ' (--quick)' : ''}`,
   });

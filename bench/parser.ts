@@ -56,15 +56,12 @@ interface ParserOptions {
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseParserArgs(argv: readonly string[]): ParserOptions | 'help' {
-  const { values } = parseFlags({
-    args: [...argv],
-    options: {
-      seconds: { type: 'string' },
-      rounds: { type: 'string' },
-      only: { type: 'string' },
-      clock: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values } = parseFlags(argv, {
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    only: { type: 'string' },
+    clock: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
   const clock = values.clock ?? 'wall';
@@ -367,7 +364,7 @@ function format(n: number): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const parsed = await preamble(argv, { name: 'bench:parser', usage: () => USAGE, parse: parseParserArgs });
+  const parsed = await preamble(argv, 'bench:parser', () => USAGE, parseParserArgs);
   if (parsed === undefined) return;
   options = parsed;
   const { seconds: SECONDS, rounds: ROUNDS, clock: CLOCK } = options;

@@ -28,7 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exportCommit, resolveCommit, stageIn } from './ab.ts';
-import { BenchUsageError, formatDuration, parseFlags, positive, preamble } from './cli-args.ts';
+import { BenchUsageError, formatDuration, parseFlags, positive, preamble, ROUNDS_FLAGS } from './cli-args.ts';
 import { runLoad, toolAvailable } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
 import { fmt, table } from './markdown.ts';
@@ -355,21 +355,11 @@ Options:
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseProfileArgs(argv: readonly string[]): ProfileOptions | 'help' {
-  const { values, positionals } = parseFlags({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      targets: { type: 'string' },
-      at: { type: 'string' },
-      d: { type: 'string', short: 'd' },
-      rounds: { type: 'string' },
-      warmup: { type: 'string' },
-      c: { type: 'string', short: 'c' },
-      'save-reference': { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(
+    argv,
+    { ...ROUNDS_FLAGS, targets: { type: 'string' }, at: { type: 'string' }, d: { type: 'string', short: 'd' }, c: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (values.help) return 'help';
   if (positionals.length > 0) throw new BenchUsageError(`unexpected argument ${positionals[0]}`);
   let at: { a: string; b: string } | undefined;
@@ -403,10 +393,7 @@ export function estimateProfileSeconds(o: ProfileOptions): number {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const o = await preamble(argv, {
-    name: 'bench:profile',
-    usage,
-    parse: parseProfileArgs,
+  const o = await preamble(argv, 'bench:profile', usage, parseProfileArgs, {
     missing: () => {
       const missing = [perfAvailable() ? '' : 'perf (Debian: apt-get install linux-perf)', toolAvailable('wrk') ? '' : 'wrk (apt-get install wrk)'].filter(Boolean);
       return missing.length > 0 ? `needs ${missing.join(' and ')}; nothing measured` : undefined;
@@ -417,7 +404,7 @@ async function main(argv: string[]): Promise<void> {
   });
   if (o === undefined) return;
   const results = await profile(o, beginRun('bench:profile', argv));
-  process.stderr.write(`saved ${saveRun(o.out ?? 'profile', results, {}, o.saveReference).join(', ')}${o.saveReference ? '; now run npm run figures' : ''}\n`);
+  saveRun(o.out ?? 'profile', results, {}, o.saveReference);
   process.stdout.write(profileReport(results));
 }
 

@@ -111,7 +111,7 @@ Options:
 
 /** The runs `--only` names (all of them without it), or `'help'`; throws {@link BenchUsageError}. */
 function parseReferenceArgs(argv: readonly string[]): ReferenceRun[] | 'help' {
-  const { values } = parseFlags({ args: [...argv], options: { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseFlags(argv, { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) return 'help';
   const only = values.only?.split(',').map((s) => s.trim());
   const unknown = (only ?? []).filter((n) => !REFERENCE_RUNS.some((r) => r.name === n));
@@ -120,10 +120,7 @@ function parseReferenceArgs(argv: readonly string[]): ReferenceRun[] | 'help' {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const runs = await preamble(argv, {
-    name: 'bench:reference',
-    usage,
-    parse: parseReferenceArgs,
+  const runs = await preamble(argv, 'bench:reference', usage, parseReferenceArgs, {
     estimate: (x) => `bench:reference: ${x.length} run(s), about ${formatDuration(x.filter(runnable).reduce((a, r) => a + estimateRun(r), 0))}`,
   });
   if (runs === undefined) return;

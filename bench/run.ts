@@ -12,7 +12,7 @@
 
 import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, preamble, START_S, tool as parseTool, toolMissing } from './cli-args.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, preamble, START_S, tool as parseTool } from './cli-args.ts';
 import { DEFAULT_THREADS, measureLoad, type Measured, type Tool } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { formatReport } from './report.ts';
@@ -61,23 +61,11 @@ export interface RunArgs {
  * @throws {@link BenchUsageError}
  */
 export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
-  const { values, positionals } = parseFlags({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      c: { type: 'string', short: 'c' },
-      n: { type: 'string', short: 'n' },
-      d: { type: 'string', short: 'd' },
-      workers: { type: 'string' },
-      backlog: { type: 'string' },
-      path: { type: 'string' },
-      tool: { type: 'string' },
-      threads: { type: 'string' },
-      close: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(
+    argv,
+    { ...LOAD_FLAGS, n: { type: 'string', short: 'n' }, backlog: { type: 'string' }, path: { type: 'string' }, json: { type: 'boolean' } },
+    true,
+  );
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new BenchUsageError(positionals.length === 0 ? 'no stage given' : `one stage at a time, got: ${positionals.join(' ')}`);
   const target = resolveTarget(positionals[0]!);
@@ -127,11 +115,7 @@ export async function benchOnce(args: RunArgs, progress = true): Promise<{ measu
 }
 
 async function main(argv: string[]): Promise<void> {
-  const args = await preamble(argv, {
-    name: 'bench',
-    usage: () => USAGE,
-    parse: parseRunArgs,
-    missing: (o) => toolMissing(o.tool),
+  const args = await preamble(argv, 'bench', () => USAGE, parseRunArgs, {
     estimate: (o) =>
       `bench: one run of ${o.durationS !== undefined ? `${o.durationS} s, about ${formatDuration(o.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${o.requests} requests`}`,
   });
