@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { listStages, resolveStage } from '../bin/stage.ts';
 import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, preamble, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
 import { generatorSentence, roundFigures, spreadText, type RoundFigures } from './compare.ts';
-import { DEFAULT_THREADS, measureLoad, runLoad, toolAvailable, type Tool } from './load.ts';
+import { DEFAULT_THREADS, measureLoad, runLoad, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
 import { fmt, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';

@@ -26,7 +26,7 @@ import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
 import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, positiveList, preamble, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
 import { cpuSourceNote } from './cpu.ts';
-import { DEFAULT_THREADS, measureLoad, runLoad, toolAvailable, type Measured, type Tool } from './load.ts';
+import { DEFAULT_THREADS, measureLoad, runLoad, type Measured, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
 import { change, fmt, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
