@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { AbResults } from './ab.ts';
 import type { CompareResults, CompareRow, RoundFigures } from './compare.ts';
 import type { ProfileResults } from './profile.ts';
-import { direction, DOCUMENTS, fill, FigureError, GENERATORS, goalVerdict, noiseVerdict, ratioText, run, verdict, type Reference } from './figures.ts';
+import { direction, DOCUMENTS, fill, FigureError, GENERATORS, noiseVerdict, ratioText, run, verdict, type Reference } from './figures.ts';
 import { spreadOf } from './stats.ts';
 
 describe('the documents and the reference runs', () => {
@@ -122,14 +122,6 @@ describe('verdicts are generated from the rounds, never typed', () => {
     // the log said "about the same" (+0.5 %)
     expect(verdict([1.2, 0.9, 1.1], 1.005)).toBe('reproduced: faster in 2 of 3 rounds, no consistent difference');
     expect(verdict([1.2, 1.1], 1.005)).toBe('not reproduced: faster in all 2 rounds');
-  });
-  it('say whether a goal such as "at least 1.5×" was met, by every round, by the median, or not', () => {
-    expect(goalVerdict([1.6, 1.7, 1.55], 1.5)).toBe('**met** in all 3 rounds (median 1.60×)');
-    expect(goalVerdict([1.6, 1.7, 1.2], 1.5)).toBe('**met** by the median (1.60×), in 2 of 3 rounds');
-    expect(goalVerdict([1.4, 1.6, 1.2], 1.5)).toBe('**not met**: median 1.40×, 1 of 3 rounds at or above 1.5×');
-    expect(goalVerdict([], 2)).toBe('not measured');
-    const { text } = fill('<!-- figures:goal workers 04 node:cluster 50 1.0 -->?<!-- /figures -->', REF);
-    expect(text).toContain('-->**met** in all 3 rounds');
   });
   it('say whether an A/B step clears the noise of the same command with A = B', () => {
     const noise = spreadOf([0.9, 1.0, 1.1]);

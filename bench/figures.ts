@@ -129,20 +129,6 @@ export function verdict(ratios: readonly number[], logRatio = 1.1): string {
   return d === claim ? `reproduced: ${ours}` : `not reproduced: ${ours}`;
 }
 
-/**
- * Whether per-round ratios A / B reach a goal (`1.5` for "at least 1.5×"): met in every round,
- * met by the median, or not met; always with the median and how many rounds reached it.
- */
-export function goalVerdict(ratios: readonly number[], goal: number): string {
-  const n = ratios.length;
-  if (n === 0) return 'not measured';
-  const m = median(ratios).toFixed(2);
-  const k = ratios.filter((r) => r >= goal).length;
-  if (k === n) return `**met** in all ${n} rounds (median ${m}×)`;
-  if (median(ratios) >= goal) return `**met** by the median (${m}×), in ${k} of ${n} rounds`;
-  return `**not met**: median ${m}×, ${k} of ${n} rounds at or above ${goal}×`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Finding things in the runs
 
@@ -408,15 +394,6 @@ function ratioInline(ref: Reference, args: readonly string[]): string {
   return ratioText(spreadOf(ratios(ref.compare(file), a, b, Number(c), per === 'cpu' ? 'cpu' : 'rps')));
 }
 
-/** `goal <file> <A> <B> <c> <goal> [cpu]`: whether A / B reached a goal such as 1.5×, for a sentence. */
-function goalInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 5, 'goal <file> <A> <B> <c> <goal> [cpu]');
-  const [file, a, b, c, goal, per] = args as [string, string, string, string, string, string | undefined];
-  const g = Number(goal);
-  if (!(g > 0)) throw new FigureError(`goal: '${goal}' is not a ratio`);
-  return goalVerdict(ratios(ref.compare(file), a, b, Number(c), per === 'cpu' ? 'cpu' : 'rps'), g);
-}
-
 /** `rps <file> <target> <c>`: one target's requests/s with its range, for a sentence. */
 function rpsInline(ref: Reference, args: readonly string[]): string {
   needArgs(args, 3, 'rps <file> <target> <c>');
@@ -636,7 +613,6 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   'one-connection-line': oneConnectionLine,
   ratios: ratiosBlock,
   ratio: ratioInline,
-  goal: goalInline,
   rps: rpsInline,
   percpu: perCpuInline,
   split: splitInline,
