@@ -324,6 +324,34 @@ async function entry20250101(o: LogOptions, machine: Machine) {
   return { stages: s02 ? [s02] : [], missing, runs: [...runs, ...oneConn], extra: {}, markdown: md };
 }
 
+/**
+ * A step against the stage before it, here and in the log, one row per connection count of
+ * the log's entry: `names` are the two columns' names and the step (`02 → 03`); `logBefore`
+ * is the log's figure for the stage before, `here` the two runs of this replay.
+ */
+function stepTable(names: [string, string, string], log: readonly LogRun[], logBefore: (c: number) => number, here: (c: number) => [RunRecord | undefined, RunRecord | undefined]): string {
+  const [a, b, step] = names;
+  return table(
+    ['-c', `${a} here`, `${b} here`, 'improvement here', `${a} log`, `${b} log`, 'improvement log', `avg here (${step})`, 'errors', `CPU gen / server / all (${step.slice(-2)})`],
+    log.map((l) => {
+      const [x, y] = here(l.connections);
+      const lx = logBefore(l.connections);
+      return [
+        String(l.connections),
+        rate(x?.rps),
+        rate(y?.rps),
+        x && y ? change(x.rps, y.rps) : '—',
+        rate(lx),
+        rate(l.rps),
+        change(lx, l.rps),
+        `${ms(x?.averageMs)} → ${ms(y?.averageMs)}`,
+        `${x?.errors ?? '—'} / ${y?.errors ?? '—'}`,
+        cpuCell(y),
+      ];
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2026-01-01: stage 03 (2 workers) against the stage 02 baseline, 30 s per concurrency.
 
@@ -335,26 +363,7 @@ async function entry20260101(o: LogOptions, machine: Machine) {
   const s02 = stage('02');
   const s03 = stage('03');
   let md = header('2026-01-01', o, machine, `stage 03 (fd passing, least connection, --workers ${o.workers}) against the stage 02 baseline, ${dur(o, 30)} s per row`);
-  md += table(
-    ['-c', 'baseline here', 'concurrent here', 'improvement here', 'baseline log', 'concurrent log', 'improvement log', 'avg here (02 → 03)', 'errors', 'CPU gen / server / all (03)'],
-    LOG_2026_01_01.map((l) => {
-      const b = find(base, s02, l.connections);
-      const c = find(conc, s03, l.connections);
-      const lb = LOG_2025_01_01.find((x) => x.connections === l.connections)!;
-      return [
-        String(l.connections),
-        rate(b?.rps),
-        rate(c?.rps),
-        b && c ? change(b.rps, c.rps) : '—',
-        rate(lb.rps),
-        rate(l.rps),
-        change(lb.rps, l.rps),
-        `${ms(b?.averageMs)} → ${ms(c?.averageMs)}`,
-        `${b?.errors ?? '—'} / ${c?.errors ?? '—'}`,
-        cpuCell(c),
-      ];
-    }),
-  );
+  md += stepTable(['baseline', 'concurrent', '02 → 03'], LOG_2026_01_01, (c) => LOG_2025_01_01.find((x) => x.connections === c)!.rps, (c) => [find(base, s02, c), find(conc, s03, c)]);
   return { stages: [s02, s03].filter((x): x is string => !!x), missing, runs: [...base, ...conc], extra: {}, markdown: md };
 }
 
@@ -369,26 +378,7 @@ async function entry20260102(o: LogOptions, machine: Machine) {
   const s03 = stage('03');
   const s04 = stage('04');
   let md = header('2026-01-02', o, machine, `stage 04 (shared socket, --workers ${o.workers}) against stage 03, -n ${fmt(reqs(o, 1_000_000))} per row`);
-  md += table(
-    ['-c', 'FD passing here', 'shared socket here', 'improvement here', 'FD passing log', 'shared socket log', 'improvement log', 'avg here (03 → 04)', 'errors', 'CPU gen / server / all (04)'],
-    LOG_2026_01_02.map((l: LogRun) => {
-      const a = find(fd, s03, l.connections);
-      const b = find(shared, s04, l.connections);
-      const lf = LOG_FD_PASSING_FOR_2026_01_02[l.connections]!;
-      return [
-        String(l.connections),
-        rate(a?.rps),
-        rate(b?.rps),
-        a && b ? change(a.rps, b.rps) : '—',
-        rate(lf),
-        rate(l.rps),
-        change(lf, l.rps),
-        `${ms(a?.averageMs)} → ${ms(b?.averageMs)}`,
-        `${a?.errors ?? '—'} / ${b?.errors ?? '—'}`,
-        cpuCell(b),
-      ];
-    }),
-  );
+  md += stepTable(['FD passing', 'shared socket', '03 → 04'], LOG_2026_01_02, (c) => LOG_FD_PASSING_FOR_2026_01_02[c]!, (c) => [find(fd, s03, c), find(shared, s04, c)]);
   md += `\nThe log's own comparison set fresh 1M-request runs of 04 against 30-second runs of 03 from the entry before; here both run the same -n in one session.\n`;
   return { stages: [s03, s04].filter((x): x is string => !!x), missing, runs: [...fd, ...shared], extra: {}, markdown: md };
 }
