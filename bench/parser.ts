@@ -22,6 +22,8 @@ import { pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { NEED_DATA, RequestParser } from '../stages/02-full-parser/src/parser.ts';
 import { BenchUsageError, formatDuration, parseFlags, positive, preamble } from './cli-args.ts';
+import { fmt } from './markdown.ts';
+import { median } from './stats.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -353,16 +355,6 @@ function measure(contender: Contender, row: Row, seconds: number): number {
   return requests / (elapsed / 1e9);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function format(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
 async function main(argv: string[]): Promise<void> {
   const parsed = await preamble(argv, 'bench:parser', () => USAGE, parseParserArgs);
   if (parsed === undefined) return;
@@ -404,7 +396,7 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     const [ours, theirs, js] = rates.map(median) as [number, number, number];
-    lines.push(`| ${row.name} | ${format(ours)} | ${format(theirs)} | ${format(js)} | ${(ours / theirs).toFixed(2)} |`);
+    lines.push(`| ${row.name} | ${fmt(ours, 0)} | ${fmt(theirs, 0)} | ${fmt(js, 0)} | ${(ours / theirs).toFixed(2)} |`);
     process.stderr.write(`${lines[lines.length - 1]}\n`);
   }
   console.log(lines.join('\n'));
