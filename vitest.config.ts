@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['stages/*/test/**/*.test.ts', 'spec/**/*.spec.ts', 'bin/**/*.test.ts', 'bench/**/*.test.ts', 'docs/**/*.test.ts', 'scripts/**/*.test.ts'],
     // npm run docs copies files the guide links to (test files among them) into docs/api/
     exclude: ['**/node_modules/**', 'docs/api/**'],
+    // the default summary, then one line per reason a test was skipped for (bench/skip-notes.ts)
+    reporters: ['default', './bench/skip-notes.ts'],
     // Deadlines against hanging, not measures: waits in tests are for events (a response, a
     // ready line, an exit). Under `npm test` beside another `npm test` on a shared 2-core
     // machine (load average 17-26), a test that starts a server and kills workers took 57 s,

@@ -21,10 +21,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { listStages, resolveStage } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, preamble, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
 import { generatorSentence, roundFigures, spreadText, type RoundFigures } from './compare.ts';
-import { DEFAULT_THREADS, measureLoad, runLoad, toolAvailable, type Tool } from './load.ts';
-import { announce, runUnderLock } from './lock.ts';
+import { DEFAULT_THREADS, measureLoad, runLoad, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
 import { fmt, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
@@ -124,24 +123,7 @@ Options:
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseAbArgs(argv: readonly string[]): AbOptions | 'help' {
-  const { values, positionals } = parseFlags({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      rounds: { type: 'string' },
-      d: { type: 'string', short: 'd' },
-      c: { type: 'string', short: 'c' },
-      workers: { type: 'string' },
-      warmup: { type: 'string' },
-      tool: { type: 'string' },
-      threads: { type: 'string' },
-      close: { type: 'boolean' },
-      p: { type: 'string', short: 'p' },
-      'save-reference': { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(argv, { ...LOAD_FLAGS, ...ROUNDS_FLAGS, p: { type: 'string', short: 'p' } }, true);
   if (values.help) return 'help';
   if (positionals.length !== 2) throw new BenchUsageError('give the commits and the stage: <A>..<B> <stage>, or <A> <stage>');
   const [range, stage] = positionals as [string, string];
@@ -302,35 +284,15 @@ export function abReport(r: AbResults): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  let o;
-  try {
-    o = parseAbArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:ab: error: ${err.message}\n\n${usage()}`);
-    process.exit(1);
-  }
-  if (o === 'help') {
-    process.stdout.write(usage());
-    return;
-  }
-  if (!toolAvailable(o.tool)) {
-    process.stderr.write(`bench:ab: ${o.tool} is not installed; nothing measured (try --tool autocannon)\n`);
-    process.exit(1);
-  }
-  // check the commits before waiting for the lock: a typo should not wait half an hour
-  try {
-    resolveCommit(o.a);
-    if (o.b !== undefined) resolveCommit(o.b);
-  } catch (err) {
-    process.stderr.write(`bench:ab: error: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  announce(`bench:ab: ${o.rounds} rounds × 2 loads of ${o.durationS} s: about ${formatDuration(estimateAbSeconds(o))}`);
-  await runUnderLock('bench:ab');
+  const o = await preamble(argv, 'bench:ab', usage, parseAbArgs, {
+    // a typo in a commit should not wait half an hour for the lock
+    check: (x) => [x.a, x.b].forEach((ref) => ref !== undefined && resolveCommit(ref)),
+    estimate: (x) => `bench:ab: ${x.rounds} rounds × 2 loads of ${x.durationS} s: about ${formatDuration(estimateAbSeconds(x))}`,
+  });
+  if (o === undefined) return;
   const results = await ab(o, beginRun('bench:ab', argv));
   const name = o.out ?? `ab-${results.stage.slice(0, 2)}-${results.a.commit}-${o.b !== undefined ? results.b.commit : 'tree'}`;
-  process.stderr.write(`saved ${saveRun(name, results, {}, o.saveReference).join(', ')}${o.saveReference ? '; now run npm run figures' : ''}\n`);
+  saveRun(name, results, {}, o.saveReference);
   process.stdout.write(abReport(results));
 }
 

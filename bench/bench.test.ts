@@ -3,8 +3,9 @@
  * servers under a real load generator, for a second or two. It checks what the commands
  * print and save (the shape of a report), never a speed: the figures of a 1-second run on a
  * shared CI machine mean nothing. Runs are saved to a temporary folder, not to
- * `bench/results/`. A test that needs a tool this machine lacks (`wrk`, `flock`) says so and
- * is skipped.
+ * `bench/results/`. A test that needs a tool this machine lacks (`wrk`, `flock`), or that could
+ * not take the bench lock within a minute, is skipped with a note that says so, and the run's
+ * summary lists it (`bench/skip-notes.ts`).
  */
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -34,6 +35,8 @@ const SCRIPTS = {
 
 const HAS_WRK = spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
 const HAS_FLOCK = spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0 && existsSync('/proc/locks');
+/** Why a smoke run is skipped when it could not take the lock; the run's summary lists it (bench/skip-notes.ts). */
+const LOCK_NOTE = 'the bench lock was held by another benchmark for the 60 s a smoke run waits';
 
 let results: string;
 beforeAll(() => {
@@ -108,7 +111,7 @@ describe('bench:compare --quick (smoke run, shape only)', () => {
 
   it('loads a stage and a server given by URL in the same rounds, and reports both', { timeout: 240_000 }, async (ctx) => {
     const r = await run('bench:compare', ['--quick', '--targets', '02', '--against-url', `mine=${url}`, '-c', '4', '--rounds', '2']);
-    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    if (r.code === LOCK_BUSY) ctx.skip(LOCK_NOTE);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/bench:compare: 2 target\(s\) × 1 connection count\(s\) × 2 round\(s\) of 1 s: about /);
     const data = saved<CompareResults>('compare-');
@@ -141,7 +144,7 @@ describe('bench:ab (smoke run, shape only)', () => {
     // npm test, a session measuring) makes and removes its checkouts in the shared one
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'nibiru-ab-test-'));
     const r = await run('bench:ab', ['HEAD..HEAD', '01', '--rounds', '2', '-d', '1', '--warmup', '0', '-c', '4'], { TMPDIR: tmp });
-    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    if (r.code === LOCK_BUSY) ctx.skip(LOCK_NOTE);
     expect(r.code, r.stderr).toBe(0);
     const data = saved<AbResults>('ab-01-');
     expect(data.a.commit).toBe(data.b.commit);
@@ -156,7 +159,7 @@ describe('bench:ab (smoke run, shape only)', () => {
 describe('bench (one run, shape only)', () => {
   it('says what it could not measure instead of failing (no /proc, no ps: as on a machine without either)', { timeout: 180_000 }, async (ctx) => {
     const r = await run('bench', ['01', '-n', '100', '-c', '10'], { NIBIRU_BENCH_CPU: 'none' });
-    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    if (r.code === LOCK_BUSY) ctx.skip(LOCK_NOTE);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Requests/sec:');
     expect(r.stdout).toContain('server not measured (neither /proc nor ps on this machine)');
@@ -165,7 +168,7 @@ describe('bench (one run, shape only)', () => {
   it('drives wrk when it is installed', { timeout: 180_000 }, async (ctx) => {
     if (!HAS_WRK) ctx.skip('wrk is not installed (apt-get install wrk)');
     const r = await run('bench', ['node:http', '--tool', 'wrk', '-d', '1', '-c', '4']);
-    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    if (r.code === LOCK_BUSY) ctx.skip(LOCK_NOTE);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/node:http: wrk \(1 thread\) -c 4 -d 1 s/);
     expect(r.stdout).toMatch(/generator wrk \d+% of one core/);
@@ -175,7 +178,7 @@ describe('bench (one run, shape only)', () => {
 describe('bench:log --quick (smoke run, shape only)', () => {
   it('replays 2025-01-01 end to end and reports every run with the log figures beside', { timeout: 300_000 }, async (ctx) => {
     const r = await run('bench:log', ['2025-01-01', '--quick', '--json']);
-    if (r.code === LOCK_BUSY) ctx.skip('another benchmark held the shared lock for a minute');
+    if (r.code === LOCK_BUSY) ctx.skip(LOCK_NOTE);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as EntryReport;
     expect(saved<EntryReport>('log-2025-01-01').date).toBe(report.date);

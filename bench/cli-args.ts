@@ -1,11 +1,13 @@
 /**
  * What the bench commands share on the command line: flags parsed with `node:util`'s
- * `parseArgs`, the one error type they print and exit 1 with, and the estimate of how long a
- * run will take, which every command prints before it starts.
+ * `parseArgs`, the one error type they print and exit 1 with, and {@link preamble}, the opening
+ * of every command's `main()`: read the arguments, answer `--help`, check the tools, say what
+ * the run will do and how long it will take, take the bench lock.
  */
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { TOOLS, type Tool } from './load.ts';
+import { announce, runUnderLock } from './lock.ts';
+import { toolAvailable, TOOLS, type Tool } from './load.ts';
 
 /** A mistake on the command line; the script prints the message and its usage, and exits 1. */
 export class BenchUsageError extends Error {
@@ -15,14 +17,33 @@ export class BenchUsageError extends Error {
   readonly code = 'BENCH_USAGE';
 }
 
-/** `parseArgs`, with its errors turned into {@link BenchUsageError}s. */
-export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+/** `parseArgs` of `argv` (strict), with its errors turned into {@link BenchUsageError}s. */
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O, allowPositionals = false): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean }>> {
   try {
-    return parseArgs(config);
+    return parseArgs({ args: [...argv], options, allowPositionals });
   } catch (err) {
     throw new BenchUsageError((err as Error).message.split('\n')[0]!);
   }
 }
+
+/** The flags of every command that loads a server: connections, duration, generator, workers. */
+export const LOAD_FLAGS = {
+  c: { type: 'string', short: 'c' },
+  d: { type: 'string', short: 'd' },
+  workers: { type: 'string' },
+  tool: { type: 'string' },
+  threads: { type: 'string' },
+  close: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The flags of a command that measures in rounds and saves its run. */
+export const ROUNDS_FLAGS = {
+  rounds: { type: 'string' },
+  warmup: { type: 'string' },
+  'save-reference': { type: 'boolean' },
+  out: { type: 'string' },
+} as const;
 
 /** Reads a positive whole number flag. */
 export function positive(name: string, raw: string | undefined): number | undefined {
@@ -58,3 +79,66 @@ export function formatDuration(seconds: number): string {
 export const START_S = 2;
 /** Seconds the autocannon threads take to start, per load, for estimates. */
 export const GENERATOR_START_S = 0.5;
+
+/** What a command may add to its {@link preamble}. */
+export interface PreambleSteps<O> {
+  /**
+   * What the command needs and this machine lacks (`wrk is not installed; ...`), or undefined;
+   * by default, the load generator its options name as `tool`, if any.
+   */
+  readonly missing?: (o: O) => string | undefined;
+  /** Checks that should fail before the lock is waited for (a typo in a commit); throws. */
+  readonly check?: (o: O) => void;
+  /** The line that says what the run will do and how long it takes; a command without one takes no lock. */
+  readonly estimate?: (o: O) => string;
+}
+
+/** What {@link PreambleSteps.missing} says of a load generator that is not installed. */
+export function toolMissing(t: Tool): string | undefined {
+  return toolAvailable(t) ? undefined : `${t} is not installed; nothing measured (try --tool autocannon)`;
+}
+
+/**
+ * The opening of a command's `main()`: reads `argv` with `parse` and returns the options, or
+ * undefined once `--help` is answered with `usage`; exits 1 with one line (and the usage, for
+ * a mistake in the arguments) when the arguments, the tools or the checks fail. A command with
+ * an estimate then announces it and waits for the bench lock ({@link runUnderLock}).
+ *
+ * @param name the npm script (`bench:compare`): names the command in its messages and in the lock's owner file.
+ */
+export async function preamble<O>(
+  argv: readonly string[],
+  name: string,
+  usage: () => string,
+  parse: (argv: readonly string[]) => O | 'help',
+  steps: PreambleSteps<O> = {},
+): Promise<O | undefined> {
+  const fail = (line: string): never => {
+    process.stderr.write(line);
+    process.exit(1);
+  };
+  let o: O | 'help';
+  try {
+    o = parse(argv);
+  } catch (err) {
+    if (!(err instanceof BenchUsageError)) throw err;
+    return fail(`${name}: error: ${err.message}\n\n${usage()}`);
+  }
+  if (o === 'help') {
+    process.stdout.write(usage());
+    return undefined;
+  }
+  const tool = (o as { tool?: Tool }).tool;
+  const missing = steps.missing ? steps.missing(o) : tool !== undefined ? toolMissing(tool) : undefined;
+  if (missing !== undefined) fail(`${name}: ${missing}\n`);
+  try {
+    steps.check?.(o);
+  } catch (err) {
+    fail(`${name}: error: ${(err as Error).message}\n`);
+  }
+  if (steps.estimate) {
+    announce(steps.estimate(o));
+    await runUnderLock(name);
+  }
+  return o;
+}

@@ -24,10 +24,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, positiveList, START_S, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, positiveList, preamble, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
 import { cpuSourceNote } from './cpu.ts';
-import { DEFAULT_THREADS, measureLoad, runLoad, toolAvailable, type Measured, type Tool } from './load.ts';
-import { announce, runUnderLock } from './lock.ts';
+import { DEFAULT_THREADS, measureLoad, runLoad, type Measured, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
 import { change, fmt, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
@@ -417,26 +416,14 @@ Results:
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseCompareArgs(argv: readonly string[]): CompareOptions | 'help' {
-  const { values } = parseFlags({
-    args: [...argv],
-    options: {
-      preset: { type: 'string' },
-      targets: { type: 'string' },
-      'against-url': { type: 'string', multiple: true },
-      quick: { type: 'boolean' },
-      c: { type: 'string', short: 'c' },
-      d: { type: 'string', short: 'd' },
-      rounds: { type: 'string' },
-      warmup: { type: 'string' },
-      workers: { type: 'string' },
-      tool: { type: 'string' },
-      threads: { type: 'string' },
-      close: { type: 'boolean' },
-      against: { type: 'string' },
-      'save-reference': { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values } = parseFlags(argv, {
+    ...LOAD_FLAGS,
+    ...ROUNDS_FLAGS,
+    preset: { type: 'string' },
+    targets: { type: 'string' },
+    'against-url': { type: 'string', multiple: true },
+    quick: { type: 'boolean' },
+    against: { type: 'string' },
   });
   if (values.help) return 'help';
   const quick = values.quick === true;
@@ -502,34 +489,25 @@ export function againstReport(saved: CompareResults, results: CompareResults, fi
   return { md, flagged: regs.some((r) => r.slower) };
 }
 
+/** The results file `--against` names, read and checked; undefined without `--against`. */
+function savedRun(file: string | undefined): CompareResults | undefined {
+  const saved = file !== undefined ? (JSON.parse(readFileSync(file, 'utf8')) as CompareResults) : undefined;
+  if (saved && (saved.kind !== 'nibiru-ts bench:compare' || !saved.run)) throw new Error(`${file} is not a bench:compare results file of this version`);
+  return saved;
+}
+
 async function main(argv: string[]): Promise<void> {
-  let o;
-  try {
-    o = parseCompareArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:compare: error: ${err.message}\n\n${usage()}`);
-    process.exit(1);
-  }
-  if (o === 'help') {
-    process.stdout.write(usage());
-    return;
-  }
-  if (!toolAvailable(o.tool)) {
-    process.stderr.write(`bench:compare: ${o.tool} is not installed; nothing measured (try --tool autocannon)\n`);
-    process.exit(1);
-  }
-  const saved = o.against !== undefined ? (JSON.parse(readFileSync(o.against, 'utf8')) as CompareResults) : undefined;
-  if (saved && (saved.kind !== 'nibiru-ts bench:compare' || !saved.run)) throw new Error(`${o.against} is not a bench:compare results file of this version`);
-  announce(
-    `bench:compare: ${o.targets.length} target(s) × ${o.concurrencies.length} connection count(s) × ${o.rounds} round(s) of ${o.durationS} s: about ${formatDuration(estimateSeconds(o))}` +
-      `${o.quick ? ' (--quick)' : ''}`,
-  );
-  await runUnderLock('bench:compare');
+  const o = await preamble(argv, 'bench:compare', usage, parseCompareArgs, {
+    check: (x) => void savedRun(x.against),
+    estimate: (x) =>
+      `bench:compare: ${x.targets.length} target(s) × ${x.concurrencies.length} connection count(s) × ${x.rounds} round(s) of ${x.durationS} s: about ${formatDuration(estimateSeconds(x))}` +
+      `${x.quick ? ' (--quick)' : ''}`,
+  });
+  if (o === undefined) return;
+  const saved = savedRun(o.against);
   const run = beginRun('bench:compare', argv);
   const results = await compare(o, run);
-  const written = saveRun(o.out, results, compareCharts(results), o.saveReference);
-  note(`saved ${written.join(', ')}${o.saveReference ? '; now run npm run figures' : ''}`);
+  saveRun(o.out, results, compareCharts(results), o.saveReference);
   let md = compareTable(results);
   let flagged = false;
   if (saved) {

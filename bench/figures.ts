@@ -16,13 +16,16 @@
  * prose must not restate a figure: it says what the figure means, and a verdict that depends
  * on the data (faster, slower, within the noise) is generated too. `--check` writes nothing
  * and exits 1 when a document and its data disagree, when a marker names no generator, or
- * when a reference run is missing; `npm test` runs it (`bench/figures.test.ts`).
+ * when a reference run is missing; `npm test` runs it (`bench/figures.test.ts`). The
+ * changelog is not among the documents: a past entry keeps, as plain text, the figures it was
+ * written with, and a new reference run never rewrites it.
  */
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AbResults } from './ab.ts';
+import { BenchUsageError, preamble } from './cli-args.ts';
 import type { CompareResults, CompareRow } from './compare.ts';
 import type { FirstRequest, MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
@@ -37,7 +40,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The documents that hold generated figures, relative to the repository root. */
 export const DOCUMENTS: readonly string[] = [
   'docs/performance.md',
-  'CHANGELOG.md',
   'README.md',
   'stages/01-request-line/README.md',
   'stages/02-full-parser/README.md',
@@ -125,20 +127,6 @@ export function verdict(ratios: readonly number[], logRatio = 1.1): string {
   const ours = d === 'up' ? `faster in all ${n} rounds` : d === 'down' ? `slower in all ${n} rounds` : `faster in ${up} of ${n} rounds, no consistent difference`;
   if (claim === 'same') return d === 'mixed' ? `reproduced: ${ours}` : `not reproduced: ${ours}`;
   return d === claim ? `reproduced: ${ours}` : `not reproduced: ${ours}`;
-}
-
-/**
- * Whether per-round ratios A / B reach a goal (`1.5` for "at least 1.5×"): met in every round,
- * met by the median, or not met; always with the median and how many rounds reached it.
- */
-export function goalVerdict(ratios: readonly number[], goal: number): string {
-  const n = ratios.length;
-  if (n === 0) return 'not measured';
-  const m = median(ratios).toFixed(2);
-  const k = ratios.filter((r) => r >= goal).length;
-  if (k === n) return `**met** in all ${n} rounds (median ${m}×)`;
-  if (median(ratios) >= goal) return `**met** by the median (${m}×), in ${k} of ${n} rounds`;
-  return `**not met**: median ${m}×, ${k} of ${n} rounds at or above ${goal}×`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,21 +294,6 @@ function inShort(ref: Reference): string {
   );
 }
 
-function machine(ref: Reference): string {
-  const r = ref.compare('compare').run;
-  const m = r.machine;
-  return table(
-    ['', ''],
-    [
-      ['CPU', `${m.cpuModel}, **${m.cores} cores**`],
-      ['OS, Node', `${m.platform} ${m.kernel}, Node ${m.node} (the stages run through \`tsx\`)`],
-      ['Load generator', `on the **same machine**, over loopback: generator and server share the ${m.cores} cores`],
-      ['Kernel settings', `\`somaxconn\` ${m.somaxconn ?? '?'}, \`tcp_abort_on_overflow\` ${m.tcpAbortOnOverflow ?? '?'}, \`tcp_syncookies\` ${m.tcpSyncookies ?? '?'}`],
-      ['Load average', `${m.loadAverage.map((l) => l.toFixed(2)).join(', ')} when \`${r.command}\` began (${r.date.slice(0, 16).replace('T', ' ')} UTC), ${r.loadAverageAfter?.map((l) => l.toFixed(2)).join(', ') ?? '?'} when it ended`],
-    ],
-  );
-}
-
 /** `machine-line`: the machine of the main reference run, in a sentence. */
 function machineLine(ref: Reference): string {
   const r = ref.compare('compare').run;
@@ -361,12 +334,6 @@ function firstRequestLine(ref: Reference): string {
   );
 }
 
-function backlog(ref: Reference): string {
-  const e = ref.log('2024-08-06');
-  const rows = e.runs.map((r) => [r.label ?? '', n0(r.rps), ms(r.averageMs), ms(r.p99Ms), ms(r.slowestMs), String(r.errors), String(r.over900Ms ?? '—')]);
-  return table(['run', 'req/s', 'avg', 'p99', 'slowest', 'errors', '≥ 900 ms'], rows) + `\n${made(e)}; ${e.tool}${e.tool === 'hey' ? '' : ` in ${e.threads} thread(s)`}.`;
-}
-
 function backlogShort(ref: Reference): string {
   const f = backlogFindings(ref);
   const e = ref.log('2024-08-06');
@@ -377,15 +344,6 @@ function backlogShort(ref: Reference): string {
       ['128', 'no error', `${f.errors(128)} errors; ${f.slow(128)} responses ≥ 900 ms; slowest ${ms(f.worst(128))}`],
     ],
   ) + `\n${made(e)}.`;
-}
-
-function firstRequest(ref: Reference): string {
-  const e = ref.log('2024-08-06');
-  const first = (e.extra as { firstRequest?: FirstRequest[] }).firstRequest ?? [];
-  return table(
-    ['server', 'spawn → ready line', 'spawn → first response', 'first request', `next ${first[0]?.nextCount ?? 20} (median)`],
-    first.map((f) => [f.target, ms(f.readyMs), ms(f.firstResponseMs), ms(f.firstLatencyMs), ms(f.nextMedianMs)]),
-  ) + `\nMedians of ${e.quick ? 1 : 3} launches each; ${made(e)}.`;
 }
 
 function replay20250101(ref: Reference): string {
@@ -424,15 +382,6 @@ function oneConnectionLine(ref: Reference): string {
     .join(', ');
 }
 
-function oneConnection(ref: Reference): string {
-  const e = ref.log('2025-01-01');
-  const one = e.runs.filter((r) => r.label?.startsWith('one connection'));
-  return table(
-    ['tool', 'req/s', 'avg', '1 / avg', 'p99', 'CPU gen / server / all'],
-    one.map((r) => [r.tool, n0(r.rps), ms(r.averageMs), n0(1000 / r.averageMs), ms(r.p99Ms), `${r.generatorCpuPct ?? '?'}% / ${r.serverCpuPct ?? '?'}% / ${r.machineCpuPct ?? '?'}%`]),
-  ) + `\nEvery generator installed when the reference run was made, ${one[0]?.durationS ?? '?'} s each.`;
-}
-
 /**
  * `ratios <file> <A> <B> [log:workers|log:shared] [bare]`: A against B, round by round, per
  * connection count; `bare` leaves out the line about the run.
@@ -465,15 +414,6 @@ function ratioInline(ref: Reference, args: readonly string[]): string {
   return ratioText(spreadOf(ratios(ref.compare(file), a, b, Number(c), per === 'cpu' ? 'cpu' : 'rps')));
 }
 
-/** `goal <file> <A> <B> <c> <goal> [cpu]`: whether A / B reached a goal such as 1.5×, for a sentence. */
-function goalInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 5, 'goal <file> <A> <B> <c> <goal> [cpu]');
-  const [file, a, b, c, goal, per] = args as [string, string, string, string, string, string | undefined];
-  const g = Number(goal);
-  if (!(g > 0)) throw new FigureError(`goal: '${goal}' is not a ratio`);
-  return goalVerdict(ratios(ref.compare(file), a, b, Number(c), per === 'cpu' ? 'cpu' : 'rps'), g);
-}
-
 /** `rps <file> <target> <c>`: one target's requests/s with its range, for a sentence. */
 function rpsInline(ref: Reference, args: readonly string[]): string {
   needArgs(args, 3, 'rps <file> <target> <c>');
@@ -488,16 +428,6 @@ function perCpuInline(ref: Reference, args: readonly string[]): string {
   return countText(row(ref.compare(file), t, Number(c)).perServerCpuS);
 }
 
-/** `verdict <file> <A> <B> <c,c>`: whether A was faster than B in every round, for a sentence. */
-function verdictInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 4, 'verdict <file> <A> <B> <c,c,...>');
-  const [file, a, b, cs] = args as [string, string, string, string];
-  const r = ref.compare(file);
-  const all = cs.split(',').flatMap((c) => ratios(r, a, b, Number(c)));
-  const d = direction(all);
-  return d === 'up' ? `faster in all ${all.length} rounds` : d === 'down' ? `slower in all ${all.length} rounds` : `faster in ${all.filter((x) => x > 1).length} of ${all.length} rounds: no consistent difference`;
-}
-
 /** `split <file> <target> <c>`: how the connections were spread over the workers, round by round. */
 function splitInline(ref: Reference, args: readonly string[]): string {
   needArgs(args, 3, 'split <file> <target> <c>');
@@ -506,31 +436,6 @@ function splitInline(ref: Reference, args: readonly string[]): string {
   if (rounds.length === 0) return 'not measured (no `ss`)';
   // the master holds none once it has handed them over: show the workers'
   return rounds.map((x) => (x.length > 1 && x[0] === 0 ? x.slice(1) : x).join('/')).join(', ');
-}
-
-/** `compare <file>`: a comparison's whole table. */
-function compareBlock(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'compare <file>');
-  const r = ref.compare(args[0]!);
-  const rows = r.rows.map((x) => [
-    `${x.target}${x.serverArgs.length ? ` ${x.serverArgs.join(' ')}` : ''}`,
-    String(x.connections),
-    countText(x.rps),
-    x.ratio && x.yardstick ? `${ratioText(x.ratio)} ${x.yardstick}` : '—',
-    countText(x.perServerCpuS),
-    ms(x.p99Ms),
-    String(x.errors),
-    `${cpuMedian(x, 'generatorCpuPct')} / ${cpuMedian(x, 'serverCpuPct')} / ${cpuMedian(x, 'machineCpuPct')}`,
-  ]);
-  return (
-    table(['target', '-c', 'req/s', '× yardstick', 'per server CPU-s', 'p99', 'errors', 'CPU gen / server / all'], rows) +
-    `\n${generatorWords(r)} ${loadWords(r)}; ${made(r)}.`
-  );
-}
-
-function cpuMedian(x: CompareRow, key: 'generatorCpuPct' | 'serverCpuPct' | 'machineCpuPct'): string {
-  const v = x.rounds.map((y) => y[key]).filter((y): y is number => y !== undefined);
-  return v.length ? `${Math.round(median(v))}%` : '?';
 }
 
 /** A comparison's runs, the generator's CPU in each (where measured), and how many it saturated. */
@@ -659,12 +564,6 @@ function logInline(_ref: Reference, args: readonly string[]): string {
   return logQuote(args[0]!);
 }
 
-/** `run <file>`: how a reference run was made, for a sentence. */
-function runInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'run <file>');
-  return made(ref.compare(args[0]!));
-}
-
 /** The target `name` names in the profile `file`, or a {@link FigureError}. */
 function profileTarget(ref: Reference, file: string, name: string): TargetProfile {
   try {
@@ -727,23 +626,16 @@ function profileAbInline(ref: Reference, args: readonly string[]): string {
 /** Every generator a marker may name. */
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   'in-short': inShort,
-  machine,
   'machine-line': machineLine,
-  backlog,
   'first-request-line': firstRequestLine,
   'backlog-short': backlogShort,
-  'first-request': firstRequest,
   'replay-2025-01-01': replay20250101,
-  'one-connection': oneConnection,
   'one-connection-line': oneConnectionLine,
   ratios: ratiosBlock,
   ratio: ratioInline,
-  goal: goalInline,
   rps: rpsInline,
   percpu: perCpuInline,
-  verdict: verdictInline,
   split: splitInline,
-  compare: compareBlock,
   targets: targetsBlock,
   generators,
   ab: abBlock,
@@ -755,7 +647,6 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   'profile-ab': profileAbInline,
   'mixed-load': mixedLoadBlock,
   log: logInline,
-  run: runInline,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -833,17 +724,17 @@ The documents: ${DOCUMENTS.join(', ')}.
 To measure the reference runs again: npm run bench:reference.
 `;
 
-function main(argv: string[]): void {
-  if (argv.includes('-h') || argv.includes('--help')) {
-    process.stdout.write(USAGE);
-    return;
-  }
+/** `--check` or not, or `'help'`; throws {@link BenchUsageError}. */
+function parseFiguresArgs(argv: readonly string[]): { check: boolean } | 'help' {
+  if (argv.includes('-h') || argv.includes('--help')) return 'help';
   const unknown = argv.filter((a) => a !== '--check');
-  if (unknown.length > 0) {
-    process.stderr.write(`figures: error: unknown argument ${unknown.join(' ')}\n\n${USAGE}`);
-    process.exit(1);
-  }
-  const check = argv.includes('--check');
+  if (unknown.length > 0) throw new BenchUsageError(`unknown argument ${unknown.join(' ')}`);
+  return { check: argv.includes('--check') };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const check = (await preamble(argv, 'figures', () => USAGE, parseFiguresArgs))?.check;
+  if (check === undefined) return;
   const { findings, changed } = run(check);
   const broken = findings.filter((f) => f.problem !== 'differs from the data');
   for (const f of broken) process.stderr.write(`figures: ${f.file}: <!-- figures:${f.marker} -->: ${f.problem}\n`);
@@ -859,4 +750,4 @@ function main(argv: string[]): void {
   if (broken.length > 0) process.exit(1);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));

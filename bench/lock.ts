@@ -44,19 +44,31 @@ function hasFlock(): boolean {
   return spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** The parents of `pid`, nearest first, as far as `/proc` tells (at most 20, init excluded). */
+function parentsOf(pid: number): number[] {
+  const parents: number[] = [];
+  try {
+    for (let p = pid; parents.length < 20; ) {
+      p = Number(statFields(readFileSync(`/proc/${p}/stat`, 'utf8'))[1]);
+      if (!(p > 1)) break;
+      parents.push(p);
+    }
+  } catch {
+    // a parent that exited, or no /proc: what was read so far
+  }
+  return parents;
+}
+
 /** Whether a parent process is `flock` on {@link LOCK_FILE} (read from `/proc`). */
 export function ancestorHoldsLock(): boolean {
-  let pid = process.ppid;
-  for (let depth = 0; depth < 20 && pid > 1; depth++) {
+  return parentsOf(process.pid).some((pid) => {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (argv[0]?.endsWith('flock') && argv.includes(LOCK_FILE)) return true;
-      pid = Number(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[1]);
+      return argv[0]?.endsWith('flock') === true && argv.includes(LOCK_FILE);
     } catch {
       return false;
     }
-  }
-  return false;
+  });
 }
 
 /** Whether the lock is free right now (a non-blocking try, released at once). */
@@ -110,7 +122,7 @@ export function findHolder(): Holder | undefined {
   }
   // the owner file is only to be believed while its writer lives (and, where /proc/locks
   // tells, is among the holders or their children)
-  if (owner && alive(owner.pid) && (pids.length === 0 || pids.some((p) => p === owner!.pid || isAncestor(p, owner!.pid)))) {
+  if (owner && alive(owner.pid) && (pids.length === 0 || pids.some((p) => p === owner!.pid || parentsOf(owner!.pid).includes(p)))) {
     return { pid: owner.pid, command: owner.command, since: owner.since, sinceIsStart: false };
   }
   const pid = pids[0];
@@ -123,18 +135,6 @@ export function findHolder(): Holder | undefined {
   }
   const since = processStart(pid);
   return { pid, command, ...(since !== undefined ? { since } : {}), sinceIsStart: true };
-}
-
-function isAncestor(ancestor: number, pid: number): boolean {
-  for (let depth = 0; depth < 20 && pid > 1; depth++) {
-    try {
-      pid = Number(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[1]);
-    } catch {
-      return false;
-    }
-    if (pid === ancestor) return true;
-  }
-  return false;
 }
 
 /** The line printed before waiting for the lock. */

@@ -17,11 +17,10 @@
 
 import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, preamble, START_S, tool as parseTool, toolMissing } from './cli-args.ts';
 import { firstRequest, mixedLoad, type FirstRequest, type MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
-import { DEFAULT_THREADS, measureLoad, toolAvailable, TOOLS, type Measured, type Tool } from './load.ts';
-import { announce, runUnderLock } from './lock.ts';
+import { DEFAULT_THREADS, measureLoad, toolAvailable, TOOLS, type LoadResult, type Measured, type Tool } from './load.ts';
 import { loadLine, machineLine, type Machine } from './machine.ts';
 import { change, fmt, table } from './markdown.ts';
 import { formatReport } from './report.ts';
@@ -46,29 +45,21 @@ export interface LogOptions {
   readonly reports: boolean;
 }
 
-/** One load run of an entry, as data. */
-export interface RunRecord {
+/**
+ * One load run of an entry, as it is saved: the {@link LoadResult}'s own figures, its
+ * latencies and errors flattened to numbers, and the CPU of each side in percent.
+ */
+export interface RunRecord extends Pick<LoadResult, 'tool' | 'threads' | 'connections' | 'durationS' | 'requests' | 'totalS' | 'responses' | 'rps' | 'statusCodes' | 'over900Ms'> {
   readonly target: string;
   readonly serverArgs: string[];
   readonly label?: string;
-  readonly tool: Tool;
-  readonly threads: number;
-  readonly connections: number;
-  readonly durationS?: number;
-  readonly requests?: number;
-  readonly totalS: number;
-  readonly responses: number;
-  readonly rps: number;
   readonly averageMs: number;
   readonly fastestMs: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly slowestMs: number;
-  /** Responses that took 900 ms or more: the mark of a dropped SYN retransmitted after ~1 s. */
-  readonly over900Ms?: number;
   readonly errors: number;
   readonly errorKinds: Record<string, number>;
-  readonly statusCodes: Record<string, number>;
   readonly generatorCpuPct?: number;
   readonly serverCpuPct?: number;
   /** The whole machine's busy CPU in percent of one core (200 % = both cores of two). */
@@ -333,6 +324,34 @@ async function entry20250101(o: LogOptions, machine: Machine) {
   return { stages: s02 ? [s02] : [], missing, runs: [...runs, ...oneConn], extra: {}, markdown: md };
 }
 
+/**
+ * A step against the stage before it, here and in the log, one row per connection count of
+ * the log's entry: `names` are the two columns' names and the step (`02 → 03`); `logBefore`
+ * is the log's figure for the stage before, `here` the two runs of this replay.
+ */
+function stepTable(names: [string, string, string], log: readonly LogRun[], logBefore: (c: number) => number, here: (c: number) => [RunRecord | undefined, RunRecord | undefined]): string {
+  const [a, b, step] = names;
+  return table(
+    ['-c', `${a} here`, `${b} here`, 'improvement here', `${a} log`, `${b} log`, 'improvement log', `avg here (${step})`, 'errors', `CPU gen / server / all (${step.slice(-2)})`],
+    log.map((l) => {
+      const [x, y] = here(l.connections);
+      const lx = logBefore(l.connections);
+      return [
+        String(l.connections),
+        rate(x?.rps),
+        rate(y?.rps),
+        x && y ? change(x.rps, y.rps) : '—',
+        rate(lx),
+        rate(l.rps),
+        change(lx, l.rps),
+        `${ms(x?.averageMs)} → ${ms(y?.averageMs)}`,
+        `${x?.errors ?? '—'} / ${y?.errors ?? '—'}`,
+        cpuCell(y),
+      ];
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2026-01-01: stage 03 (2 workers) against the stage 02 baseline, 30 s per concurrency.
 
@@ -344,26 +363,7 @@ async function entry20260101(o: LogOptions, machine: Machine) {
   const s02 = stage('02');
   const s03 = stage('03');
   let md = header('2026-01-01', o, machine, `stage 03 (fd passing, least connection, --workers ${o.workers}) against the stage 02 baseline, ${dur(o, 30)} s per row`);
-  md += table(
-    ['-c', 'baseline here', 'concurrent here', 'improvement here', 'baseline log', 'concurrent log', 'improvement log', 'avg here (02 → 03)', 'errors', 'CPU gen / server / all (03)'],
-    LOG_2026_01_01.map((l) => {
-      const b = find(base, s02, l.connections);
-      const c = find(conc, s03, l.connections);
-      const lb = LOG_2025_01_01.find((x) => x.connections === l.connections)!;
-      return [
-        String(l.connections),
-        rate(b?.rps),
-        rate(c?.rps),
-        b && c ? change(b.rps, c.rps) : '—',
-        rate(lb.rps),
-        rate(l.rps),
-        change(lb.rps, l.rps),
-        `${ms(b?.averageMs)} → ${ms(c?.averageMs)}`,
-        `${b?.errors ?? '—'} / ${c?.errors ?? '—'}`,
-        cpuCell(c),
-      ];
-    }),
-  );
+  md += stepTable(['baseline', 'concurrent', '02 → 03'], LOG_2026_01_01, (c) => LOG_2025_01_01.find((x) => x.connections === c)!.rps, (c) => [find(base, s02, c), find(conc, s03, c)]);
   return { stages: [s02, s03].filter((x): x is string => !!x), missing, runs: [...base, ...conc], extra: {}, markdown: md };
 }
 
@@ -378,26 +378,7 @@ async function entry20260102(o: LogOptions, machine: Machine) {
   const s03 = stage('03');
   const s04 = stage('04');
   let md = header('2026-01-02', o, machine, `stage 04 (shared socket, --workers ${o.workers}) against stage 03, -n ${fmt(reqs(o, 1_000_000))} per row`);
-  md += table(
-    ['-c', 'FD passing here', 'shared socket here', 'improvement here', 'FD passing log', 'shared socket log', 'improvement log', 'avg here (03 → 04)', 'errors', 'CPU gen / server / all (04)'],
-    LOG_2026_01_02.map((l: LogRun) => {
-      const a = find(fd, s03, l.connections);
-      const b = find(shared, s04, l.connections);
-      const lf = LOG_FD_PASSING_FOR_2026_01_02[l.connections]!;
-      return [
-        String(l.connections),
-        rate(a?.rps),
-        rate(b?.rps),
-        a && b ? change(a.rps, b.rps) : '—',
-        rate(lf),
-        rate(l.rps),
-        change(lf, l.rps),
-        `${ms(a?.averageMs)} → ${ms(b?.averageMs)}`,
-        `${a?.errors ?? '—'} / ${b?.errors ?? '—'}`,
-        cpuCell(b),
-      ];
-    }),
-  );
+  md += stepTable(['FD passing', 'shared socket', '03 → 04'], LOG_2026_01_02, (c) => LOG_FD_PASSING_FOR_2026_01_02[c]!, (c) => [find(fd, s03, c), find(shared, s04, c)]);
   md += `\nThe log's own comparison set fresh 1M-request runs of 04 against 30-second runs of 03 from the entry before; here both run the same -n in one session.\n`;
   return { stages: [s03, s04].filter((x): x is string => !!x), missing, runs: [...fd, ...shared], extra: {}, markdown: md };
 }
@@ -486,7 +467,7 @@ export async function replay(entry: Entry, o: LogOptions, run: RunInfo, save: { 
   const report: EntryReport = { entry, run: endRun(run), date: run.date, quick: o.quick, tool: o.tool, threads: o.threads, machine, ...body, markdown };
   if (save) {
     const name = `log-${entry}${o.tool === 'autocannon' ? '' : `-${o.tool}`}`;
-    note(`saved ${saveRun(name, report, {}, save.reference).join(', ')}${save.reference ? '; now run npm run figures' : ''}`);
+    saveRun(name, report, {}, save.reference);
   }
   return report;
 }
@@ -519,10 +500,9 @@ Options:
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: LogOptions; json: boolean; saveReference: boolean } | 'help' {
-  const { values, positionals } = parseFlags({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
       quick: { type: 'boolean' },
       tool: { type: 'string' },
       threads: { type: 'string' },
@@ -532,7 +512,8 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
       'save-reference': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+    true,
+  );
   if (values.help) return 'help';
   if (positionals.length !== 1 || !(ENTRIES as readonly string[]).includes(positionals[0]!)) {
     throw new BenchUsageError(`give one entry: ${ENTRIES.join(', ')}`);
@@ -551,24 +532,11 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
 }
 
 async function main(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseLogArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:log: error: ${err.message}\n\n${usage()}`);
-    process.exit(1);
-  }
-  if (parsed === 'help') {
-    process.stdout.write(usage());
-    return;
-  }
-  if (!toolAvailable(parsed.options.tool)) {
-    process.stderr.write(`bench:log: ${parsed.options.tool} is not installed; nothing measured (try --tool autocannon)\n`);
-    process.exit(1);
-  }
-  announce(`bench:log ${parsed.entry}: about ${formatDuration(estimateEntrySeconds(parsed.entry, parsed.options))}${parsed.options.quick ? ' (--quick)' : ''}`);
-  await runUnderLock('bench:log');
+  const parsed = await preamble(argv, 'bench:log', usage, parseLogArgs, {
+    missing: (p) => toolMissing(p.options.tool),
+    estimate: (p) => `bench:log ${p.entry}: about ${formatDuration(estimateEntrySeconds(p.entry, p.options))}${p.options.quick ? ' (--quick)' : ''}`,
+  });
+  if (parsed === undefined) return;
   const report = await replay(parsed.entry, parsed.options, beginRun('bench:log', argv), { reference: parsed.saveReference });
   process.stdout.write(parsed.json ? JSON.stringify(report, null, 2) + '\n' : report.markdown);
 }

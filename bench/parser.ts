@@ -21,7 +21,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { NEED_DATA, RequestParser } from '../stages/02-full-parser/src/parser.ts';
-import { BenchUsageError, formatDuration, parseFlags, positive } from './cli-args.ts';
+import { BenchUsageError, formatDuration, parseFlags, positive, preamble } from './cli-args.ts';
+import { fmt } from './markdown.ts';
+import { median } from './stats.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -56,15 +58,12 @@ interface ParserOptions {
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseParserArgs(argv: readonly string[]): ParserOptions | 'help' {
-  const { values } = parseFlags({
-    args: [...argv],
-    options: {
-      seconds: { type: 'string' },
-      rounds: { type: 'string' },
-      only: { type: 'string' },
-      clock: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values } = parseFlags(argv, {
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    only: { type: 'string' },
+    clock: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
   const clock = values.clock ?? 'wall';
@@ -356,29 +355,9 @@ function measure(contender: Contender, row: Row, seconds: number): number {
   return requests / (elapsed / 1e9);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function format(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function main(argv: string[]): void {
-  let parsed;
-  try {
-    parsed = parseParserArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:parser: error: ${err.message}\n\n${USAGE}`);
-    process.exit(1);
-  }
-  if (parsed === 'help') {
-    process.stdout.write(USAGE);
-    return;
-  }
+async function main(argv: string[]): Promise<void> {
+  const parsed = await preamble(argv, 'bench:parser', () => USAGE, parseParserArgs);
+  if (parsed === undefined) return;
   options = parsed;
   const { seconds: SECONDS, rounds: ROUNDS, clock: CLOCK } = options;
   const rows = ROWS.filter((row) => options.only === '' || row.name.includes(options.only));
@@ -417,11 +396,11 @@ function main(argv: string[]): void {
       }
     }
     const [ours, theirs, js] = rates.map(median) as [number, number, number];
-    lines.push(`| ${row.name} | ${format(ours)} | ${format(theirs)} | ${format(js)} | ${(ours / theirs).toFixed(2)} |`);
+    lines.push(`| ${row.name} | ${fmt(ours, 0)} | ${fmt(theirs, 0)} | ${fmt(js, 0)} | ${(ours / theirs).toFixed(2)} |`);
     process.stderr.write(`${lines[lines.length - 1]}\n`);
   }
   console.log(lines.join('\n'));
   if (sink.total === -1) console.log(''); // keep the sink observable
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));

@@ -28,9 +28,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exportCommit, resolveCommit, stageIn } from './ab.ts';
-import { BenchUsageError, formatDuration, parseFlags, positive } from './cli-args.ts';
+import { BenchUsageError, formatDuration, parseFlags, positive, preamble, ROUNDS_FLAGS } from './cli-args.ts';
 import { runLoad, toolAvailable } from './load.ts';
-import { announce, runUnderLock } from './lock.ts';
 import { loadLine, machineLine } from './machine.ts';
 import { fmt, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
@@ -356,21 +355,11 @@ Options:
 
 /** Parses the command line; throws {@link BenchUsageError}. */
 export function parseProfileArgs(argv: readonly string[]): ProfileOptions | 'help' {
-  const { values, positionals } = parseFlags({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      targets: { type: 'string' },
-      at: { type: 'string' },
-      d: { type: 'string', short: 'd' },
-      rounds: { type: 'string' },
-      warmup: { type: 'string' },
-      c: { type: 'string', short: 'c' },
-      'save-reference': { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(
+    argv,
+    { ...ROUNDS_FLAGS, targets: { type: 'string' }, at: { type: 'string' }, d: { type: 'string', short: 'd' }, c: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (values.help) return 'help';
   if (positionals.length > 0) throw new BenchUsageError(`unexpected argument ${positionals[0]}`);
   let at: { a: string; b: string } | undefined;
@@ -404,34 +393,18 @@ export function estimateProfileSeconds(o: ProfileOptions): number {
 }
 
 async function main(argv: string[]): Promise<void> {
-  let o;
-  try {
-    o = parseProfileArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:profile: error: ${err.message}\n\n${usage()}`);
-    process.exit(1);
-  }
-  if (o === 'help') {
-    process.stdout.write(usage());
-    return;
-  }
-  const missing = [perfAvailable() ? '' : 'perf (Debian: apt-get install linux-perf)', toolAvailable('wrk') ? '' : 'wrk (apt-get install wrk)'].filter(Boolean);
-  if (missing.length > 0) {
-    process.stderr.write(`bench:profile: needs ${missing.join(' and ')}; nothing measured\n`);
-    process.exit(1);
-  }
-  const what = o.at === undefined ? o.targets.map(displayName).join(', ') : `${displayName(o.targets[0]!)} at ${o.at.a} and ${o.at.b}`;
-  try {
-    if (o.at !== undefined) for (const ref of [o.at.a, o.at.b]) resolveCommit(ref);
-  } catch (err) {
-    process.stderr.write(`bench:profile: error: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  announce(`bench:profile: ${what}: about ${formatDuration(estimateProfileSeconds(o))}`);
-  await runUnderLock('bench:profile');
+  const o = await preamble(argv, 'bench:profile', usage, parseProfileArgs, {
+    missing: () => {
+      const missing = [perfAvailable() ? '' : 'perf (Debian: apt-get install linux-perf)', toolAvailable('wrk') ? '' : 'wrk (apt-get install wrk)'].filter(Boolean);
+      return missing.length > 0 ? `needs ${missing.join(' and ')}; nothing measured` : undefined;
+    },
+    check: (x) => [x.at?.a, x.at?.b].forEach((ref) => ref !== undefined && resolveCommit(ref)),
+    estimate: (x) =>
+      `bench:profile: ${x.at === undefined ? x.targets.map(displayName).join(', ') : `${displayName(x.targets[0]!)} at ${x.at.a} and ${x.at.b}`}: about ${formatDuration(estimateProfileSeconds(x))}`,
+  });
+  if (o === undefined) return;
   const results = await profile(o, beginRun('bench:profile', argv));
-  process.stderr.write(`saved ${saveRun(o.out ?? 'profile', results, {}, o.saveReference).join(', ')}${o.saveReference ? '; now run npm run figures' : ''}\n`);
+  saveRun(o.out ?? 'profile', results, {}, o.saveReference);
   process.stdout.write(profileReport(results));
 }
 

@@ -13,10 +13,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { estimateAbSeconds, parseAbArgs, type AbOptions } from './ab.ts';
-import { formatDuration, parseFlags, BenchUsageError } from './cli-args.ts';
+import { BenchUsageError, formatDuration, parseFlags, preamble } from './cli-args.ts';
 import { estimateSeconds, parseCompareArgs, type CompareOptions } from './compare.ts';
 import { toolAvailable } from './load.ts';
-import { announce, runUnderLock } from './lock.ts';
 import { estimateEntrySeconds, parseLogArgs, type Entry, type LogOptions } from './log.ts';
 import { loadAverage } from './machine.ts';
 import { estimateProfileSeconds, parseProfileArgs, perfAvailable, type ProfileOptions } from './profile.ts';
@@ -110,26 +109,21 @@ Options:
 `;
 }
 
+/** The runs `--only` names (all of them without it), or `'help'`; throws {@link BenchUsageError}. */
+function parseReferenceArgs(argv: readonly string[]): ReferenceRun[] | 'help' {
+  const { values } = parseFlags(argv, { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help) return 'help';
+  const only = values.only?.split(',').map((s) => s.trim());
+  const unknown = (only ?? []).filter((n) => !REFERENCE_RUNS.some((r) => r.name === n));
+  if (unknown.length > 0) throw new BenchUsageError(`no reference run ${unknown.join(', ')}`);
+  return REFERENCE_RUNS.filter((r) => only === undefined || only.includes(r.name));
+}
+
 async function main(argv: string[]): Promise<void> {
-  let only: string[] | undefined;
-  try {
-    const { values } = parseFlags({ args: argv, options: { only: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-    if (values.help) {
-      process.stdout.write(usage());
-      return;
-    }
-    only = values.only?.split(',').map((s) => s.trim());
-    const unknown = (only ?? []).filter((n) => !REFERENCE_RUNS.some((r) => r.name === n));
-    if (unknown.length > 0) throw new BenchUsageError(`no reference run ${unknown.join(', ')}`);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench:reference: error: ${err.message}\n\n${usage()}`);
-    process.exit(1);
-  }
-  const runs = REFERENCE_RUNS.filter((r) => only === undefined || only.includes(r.name));
-  const total = runs.filter(runnable).reduce((a, r) => a + estimateRun(r), 0);
-  announce(`bench:reference: ${runs.length} run(s), about ${formatDuration(total)}`);
-  await runUnderLock('bench:reference');
+  const runs = await preamble(argv, 'bench:reference', usage, parseReferenceArgs, {
+    estimate: (x) => `bench:reference: ${x.length} run(s), about ${formatDuration(x.filter(runnable).reduce((a, r) => a + estimateRun(r), 0))}`,
+  });
+  if (runs === undefined) return;
   const failed: string[] = [];
   for (const r of runs) {
     if (!runnable(r)) {

@@ -84,8 +84,8 @@ export function stamp(iso: string): string {
 
 /**
  * Writes a run: `<name>.json` and each chart `<name><suffix>.svg`, into `reference/` (under
- * `name` as given) or into `local/` (with the run's date and time appended). Returns the paths
- * written, relative to the working directory.
+ * `name` as given) or into `local/` (with the run's date and time appended), and says so on
+ * stderr. Returns the paths written, relative to the working directory.
  */
 export function saveRun(name: string, data: { readonly date: string }, charts: Readonly<Record<string, string>>, reference: boolean): string[] {
   const dir = reference ? REFERENCE_DIR : LOCAL_DIR;
@@ -98,5 +98,7 @@ export function saveRun(name: string, data: { readonly date: string }, charts: R
     writeFileSync(file, svg);
     written.push(file);
   }
-  return written.map((f) => path.relative(process.cwd(), f) || f);
+  const paths = written.map((f) => path.relative(process.cwd(), f) || f);
+  process.stderr.write(`saved ${paths.join(', ')}${reference ? '; now run npm run figures' : ''}\n`);
+  return paths;
 }

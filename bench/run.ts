@@ -12,9 +12,8 @@
 
 import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
-import { DEFAULT_THREADS, measureLoad, toolAvailable, type Measured, type Tool } from './load.ts';
-import { announce, runUnderLock } from './lock.ts';
+import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, preamble, START_S, tool as parseTool } from './cli-args.ts';
+import { DEFAULT_THREADS, measureLoad, type Measured, type Tool } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { formatReport } from './report.ts';
 import { acceptsFlag, displayName, resolveTarget, withTarget } from './target.ts';
@@ -62,23 +61,11 @@ export interface RunArgs {
  * @throws {@link BenchUsageError}
  */
 export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
-  const { values, positionals } = parseFlags({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      c: { type: 'string', short: 'c' },
-      n: { type: 'string', short: 'n' },
-      d: { type: 'string', short: 'd' },
-      workers: { type: 'string' },
-      backlog: { type: 'string' },
-      path: { type: 'string' },
-      tool: { type: 'string' },
-      threads: { type: 'string' },
-      close: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseFlags(
+    argv,
+    { ...LOAD_FLAGS, n: { type: 'string', short: 'n' }, backlog: { type: 'string' }, path: { type: 'string' }, json: { type: 'boolean' } },
+    true,
+  );
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new BenchUsageError(positionals.length === 0 ? 'no stage given' : `one stage at a time, got: ${positionals.join(' ')}`);
   const target = resolveTarget(positionals[0]!);
@@ -128,26 +115,11 @@ export async function benchOnce(args: RunArgs, progress = true): Promise<{ measu
 }
 
 async function main(argv: string[]): Promise<void> {
-  let args;
-  try {
-    args = parseRunArgs(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    process.stderr.write(`bench: error: ${err.message}\n${USAGE}`);
-    process.exit(1);
-  }
-  if (args === 'help') {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (!toolAvailable(args.tool)) {
-    process.stderr.write(`bench: ${args.tool} is not installed; nothing measured (try --tool autocannon)\n`);
-    process.exit(1);
-  }
-  announce(
-    `bench: one run of ${args.durationS !== undefined ? `${args.durationS} s, about ${formatDuration(args.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${args.requests} requests`}`,
-  );
-  await runUnderLock('bench');
+  const args = await preamble(argv, 'bench', () => USAGE, parseRunArgs, {
+    estimate: (o) =>
+      `bench: one run of ${o.durationS !== undefined ? `${o.durationS} s, about ${formatDuration(o.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${o.requests} requests`}`,
+  });
+  if (args === undefined) return;
   if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
     process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
   }

@@ -11,6 +11,8 @@
  * hover.
  */
 
+import { median } from './stats.ts';
+
 /** One target of a {@link roundsChart}. */
 export interface Series {
   readonly name: string;
@@ -43,14 +45,6 @@ export function niceStep(max: number): number {
   const pow = 10 ** Math.floor(Math.log10(raw));
   const m = raw / pow;
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * pow;
-}
-
-/** The median of some numbers (NaN for none). */
-function mid(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 interface Frame {
@@ -125,7 +119,7 @@ export function roundsChart(title: string, subtitle: string, yLabel: string, xs:
     // nudge each target sideways so that whiskers at the same x stay apart
     const nudge = (k - (series.length - 1) / 2) * 5;
     const pts = xs
-      .map((c, i) => ({ c, m: mid(s.rounds[i] ?? []) }))
+      .map((c, i) => ({ c, m: median(s.rounds[i] ?? []) }))
       .filter((p) => Number.isFinite(p.m))
       .map((p) => `${f1(x(p.c) + nudge)},${f1(y(p.m))}`);
     if (pts.length > 1) out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
@@ -153,7 +147,7 @@ export function barChart(title: string, subtitle: string, yLabel: string, groups
     g.bars.forEach((b) => {
       const li = labels.indexOf(b.label);
       const color = COLORS[li % COLORS.length]!;
-      const m = mid(b.rounds);
+      const m = median(b.rounds);
       const bx = x0 + li * barW;
       if (Number.isFinite(m)) {
         out.push(`<rect x="${f1(bx + 1)}" y="${f1(y(m))}" width="${f1(barW - 2)}" height="${f1(top + plotH - y(m))}" fill="${color}" fill-opacity="0.35" stroke="${color}"><title>${esc(`${g.name} ${b.label}: median ${num(m)}`)}</title></rect>`);
