@@ -86,8 +86,8 @@ export interface Intake {
   /** A worker has exited. */
   exited?(pid: number): void;
   /**
-   * Shutdown has begun (called before the workers get SIGTERM): take no more connections.
-   * Resolves once none can reach a worker any more.
+   * Shutdown has begun (called just before the workers get SIGTERM): stop taking connections.
+   * The supervisor waits for it to settle, then for the workers to exit.
    */
   close(): Promise<void>;
 }
