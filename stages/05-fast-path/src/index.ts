@@ -25,6 +25,8 @@ export * from './request-line.ts';
 export * from './response.ts';
 export * from './server.ts';
 export * from './serving.ts';
+export * from './shared-socket.ts';
+export * from './supervisor.ts';
 export * from './target.ts';
 export * from './watchdog.ts';
 export * from './worker.ts';
