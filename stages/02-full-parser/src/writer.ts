@@ -156,34 +156,26 @@ export interface BodyWriter {
  * @see RFC 9112 §6.2
  */
 export class LengthWriter implements BodyWriter {
+  bodyBytes = 0;
+  broken: BodyWriter['broken'] = 'no';
   #remaining: number;
-  #written = 0;
-  #broken: BodyWriter['broken'] = 'no';
 
   constructor(length: number) {
     this.#remaining = length;
   }
 
-  get bodyBytes(): number {
-    return this.#written;
-  }
-
-  get broken(): BodyWriter['broken'] {
-    return this.#broken;
-  }
-
   data(bytes: Uint8Array): Uint8Array[] {
     if (bytes.byteLength > this.#remaining) {
-      this.#broken = 'too long';
+      this.broken = 'too long';
       bytes = bytes.subarray(0, this.#remaining);
     }
     this.#remaining -= bytes.byteLength;
-    this.#written += bytes.byteLength;
+    this.bodyBytes += bytes.byteLength;
     return [bytes];
   }
 
   end(): Uint8Array[] {
-    if (this.#remaining > 0) this.#broken = 'too short';
+    if (this.#remaining > 0) this.broken = 'too short';
     return [];
   }
 }
@@ -196,16 +188,12 @@ export class LengthWriter implements BodyWriter {
  * @see RFC 9112 §7.1
  */
 export class ChunkedWriter implements BodyWriter {
-  #written = 0;
+  bodyBytes = 0;
   readonly broken = 'no';
-
-  get bodyBytes(): number {
-    return this.#written;
-  }
 
   data(bytes: Uint8Array): Uint8Array[] {
     if (bytes.byteLength === 0) return [];
-    this.#written += bytes.byteLength;
+    this.bodyBytes += bytes.byteLength;
     return [Buffer.from(`${bytes.byteLength.toString(16)}\r\n`, 'latin1'), bytes, CRLF];
   }
 
@@ -225,15 +213,11 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
  * @see RFC 9112 §6.3 item 8
  */
 export class CloseWriter implements BodyWriter {
-  #written = 0;
+  bodyBytes = 0;
   readonly broken = 'no';
 
-  get bodyBytes(): number {
-    return this.#written;
-  }
-
   data(bytes: Uint8Array): Uint8Array[] {
-    this.#written += bytes.byteLength;
+    this.bodyBytes += bytes.byteLength;
     return [bytes];
   }
 

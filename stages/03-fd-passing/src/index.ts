@@ -26,5 +26,6 @@ export * from './response.ts';
 export * from './server.ts';
 export * from './serving.ts';
 export * from './target.ts';
+export * from './writer.ts';
 export * from './watchdog.ts';
 export * from './worker.ts';

@@ -206,6 +206,7 @@ function serialize(spec: RequestSpec, last: boolean): { wire: string; head: numb
         method,
         target,
         form: 'origin',
+        authority: '',
         version: version as '1.0' | '1.1',
         headers,
         keepAlive: !close,

@@ -25,5 +25,6 @@ export * from './response.ts';
 export * from './server.ts';
 export * from './serving.ts';
 export * from './target.ts';
+export * from './writer.ts';
 export * from './watchdog.ts';
 export * from './worker.ts';

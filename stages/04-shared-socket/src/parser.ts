@@ -126,6 +126,8 @@ export interface Request {
   readonly target: string;
   /** Which of the four forms the target takes (RFC 9112 §3.2). */
   readonly form: TargetForm;
+  /** The authority of an absolute-form target, checked (RFC 9112 §3.2.2); empty for the other forms. */
+  readonly authority: string;
   /** The protocol version the request is handled as. */
   readonly version: HttpVersion;
   /** The field lines, in the order received; repeated names stay separate entries. */
@@ -558,7 +560,7 @@ export class RequestParser {
    * @see RFC 9112 §3.2 (Host), §6.1 and §6.3 (framing), §9.3 (persistence); RFC 9110 §10.1.1
    */
   #endOfHead(message: Message): Request {
-    const { method, target, form, version } = message.line;
+    const { method, target, form, authority, version } = message.line;
     if (version === '1.1' && message.hostCount === 0) throw new BadRequest('missing Host field');
 
     let body: BodyFraming;
@@ -591,6 +593,7 @@ export class RequestParser {
       method,
       target,
       form,
+      authority,
       version,
       headers: message.headers,
       keepAlive: message.keepAlive,

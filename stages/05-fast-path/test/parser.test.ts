@@ -141,6 +141,7 @@ describe('the parser interface', () => {
       method: 'GET',
       target: '/',
       form: 'origin',
+      authority: '',
       version: '1.1',
       headers: [['host', 'example.com']],
       keepAlive: true,
