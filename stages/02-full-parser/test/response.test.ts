@@ -43,13 +43,20 @@ describe('framing', () => {
 });
 
 describe('persistence: one decision (RFC 9112 §9.3)', () => {
+  const asked = (close: boolean, keepAlive: boolean, version: '1.0' | '1.1' = '1.1') => ({ version, connection: { close, keepAlive } });
   it('persists when the request allows it, the body does not end with the connection, and the server goes on', () => {
-    expect(persists({ keepAlive: true }, 'length', false)).toBe(true);
-    expect(persists({ keepAlive: true }, 'chunked', false)).toBe(true);
-    expect(persists({ keepAlive: true }, 'none', false)).toBe(true);
-    expect(persists({ keepAlive: false }, 'length', false)).toBe(false);
-    expect(persists({ keepAlive: true }, 'close', false)).toBe(false);
-    expect(persists({ keepAlive: true }, 'length', true)).toBe(false);
+    expect(persists(asked(false, false), 'length', false)).toBe(true);
+    expect(persists(asked(false, false), 'chunked', false)).toBe(true);
+    expect(persists(asked(false, false), 'none', false)).toBe(true);
+    expect(persists(asked(true, false), 'length', false)).toBe(false);
+    expect(persists(asked(false, false), 'close', false)).toBe(false);
+    expect(persists(asked(false, false), 'length', true)).toBe(false);
+  });
+  it('HTTP/1.0 persists only when asked to, and not past close', () => {
+    expect(persists(asked(false, false, '1.0'), 'length', false)).toBe(false);
+    expect(persists(asked(false, true, '1.0'), 'length', false)).toBe(true);
+    expect(persists(asked(true, true, '1.0'), 'length', false)).toBe(false);
+    expect(persists(asked(false, true, '1.0'), 'close', false)).toBe(false);
   });
 });
 
@@ -104,7 +111,7 @@ describe('ResponseWriter', () => {
     let progress!: ResponseProgress;
     let bodyBytes = -1;
     const server = net.createServer((socket) => {
-      const full: Answered = { method: 'GET', target: '/', version: '1.1', keepAlive: true, ...request };
+      const full: Answered = { method: 'GET', target: '/', version: '1.1', connection: { close: false, keepAlive: true }, ...request };
       const writer = new ResponseWriter(socket, full, typeof app === 'function' ? callApp(app, environ) : app, false);
       progress = writer.start();
       bodyBytes = writer.bodyBytes;
@@ -161,7 +168,7 @@ describe('ResponseWriter', () => {
     expect(r.bodyBytes).toBe(0);
   });
   it('closes after a response to a request that cannot go on, with Connection: close', async () => {
-    const r = await write(serverResponse(400), { keepAlive: false });
+    const r = await write(serverResponse(400), { connection: { close: true, keepAlive: false } });
     expect(r.text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*Connection: close\r\n\r\n400 Bad Request\n$/);
     expect(r.progress).toBe('close');
     expect(r.bodyBytes).toBe(16);

@@ -209,7 +209,7 @@ function serialize(spec: RequestSpec, last: boolean): { wire: string; head: numb
         authority: '',
         version: version as '1.0' | '1.1',
         headers,
-        keepAlive: !close,
+        connection: { close: version === '1.1' && close, keepAlive: version === '1.0' && !close },
         expectContinue,
         body: kind,
         contentLength,

@@ -52,15 +52,16 @@ export function chooseFraming(version: HttpVersion, code: number, lengthKnown: b
 
 /**
  * Whether the connection carries another request after this response: the one place that
- * decides it. Not when the request said so (`keepAlive`: HTTP/1.1 unless `Connection: close`,
- * HTTP/1.0 only with `Connection: keep-alive`, as the parser read it), nor when the body sent
- * ends with the connection, nor when the server is shutting down.
+ * decides it. HTTP/1.1 persists unless the request's `Connection` has `close`; HTTP/1.0 only
+ * when it has `keep-alive` (and not `close`). Neither when the body sent ends with the
+ * connection, nor when the server is shutting down.
  *
  * @param sent how the body that is sent is framed: `none` when none is sent (HEAD, 204, 304).
  * @see RFC 9112 §9.3, §6.3 item 8
  */
-export function persists(request: Pick<Request, 'keepAlive'>, sent: Framing, shuttingDown: boolean): boolean {
-  return request.keepAlive && sent !== 'close' && !shuttingDown;
+export function persists(request: Pick<Request, 'version' | 'connection'>, sent: Framing, shuttingDown: boolean): boolean {
+  const asked = !request.connection.close && (request.version === '1.1' || request.connection.keepAlive);
+  return asked && sent !== 'close' && !shuttingDown;
 }
 
 /**
@@ -145,7 +146,7 @@ export function sendContinue(socket: Socket): void {
 export type ResponseProgress = 'keep-alive' | 'close' | 'blocked' | 'abort';
 
 /** What a response needs to know of its request: a parsed {@link Request}, or what is known of one the server could not read. */
-export type Answered = Pick<Request, 'method' | 'target' | 'version' | 'keepAlive'>;
+export type Answered = Pick<Request, 'method' | 'target' | 'version' | 'connection'>;
 
 /**
  * Writes one response, from its head to its last byte, as far as the socket takes it.

@@ -8,7 +8,7 @@ const ctx: EnvironContext = { serverName: '127.0.0.1', serverPort: '8080', remot
 function request(headers: HeaderField[], extra: Partial<Request> = {}): Request {
   return {
     type: 'request', method: 'GET', target: '/a%20b?x=%20', form: 'origin', authority: '', version: '1.1', headers,
-    keepAlive: true, expectContinue: false, body: 'none', contentLength: 0, ...extra,
+    connection: { close: false, keepAlive: false }, expectContinue: false, body: 'none', contentLength: 0, ...extra,
   };
 }
 

@@ -420,9 +420,9 @@ class ServedConnection implements Connection {
       this.destroy();
       return;
     }
-    // The request cannot go on (`keepAlive: false`): its bytes were not all read, or not
-    // understood. HTTP/1.1 framing and `Connection: close` whatever version it claimed.
-    const answered = { method: method ?? '-', target: this.#request?.target ?? '-', version: '1.1', keepAlive: false } as const;
+    // The connection cannot go on: the request's bytes were not all read, or not understood.
+    // It is answered as HTTP/1.1, with `Connection: close`, whatever version it claimed.
+    const answered = { method: method ?? '-', target: this.#request?.target ?? '-', version: '1.1', connection: { close: true, keepAlive: false } } as const;
     const response = new ResponseWriter(this.socket, answered, serverResponse(err.status), this.#shutdown);
     this.#afterResponse(response, response.start());
   }
