@@ -18,7 +18,7 @@
  *   connection parsing from the right byte (RFC 9112 §9.3: drain, or close).
  * - **Pipelined requests are answered strictly in order**: the parser hands them out one at a
  *   time, and each response is written (by a {@link ResponseWriter}) before the next event is
- *   asked for. When the responses waiting to be sent pass `maxWriteBuffer` (a client that
+ *   asked for; after a response that closes the connection, none is. When the responses waiting to be sent pass `maxWriteBuffer` (a client that
  *   pipelines and does not read), the connection stops taking requests and stops reading
  *   until the socket drains, so the server never holds more than about that much per
  *   connection. A streamed response whose client does not read waits the same way: `writing`.
