@@ -18,10 +18,11 @@
  *   connection parsing from the right byte (RFC 9112 §9.3: drain, or close).
  * - **Pipelined requests are answered strictly in order**: the parser hands them out one at a
  *   time, and each response is written (by a {@link ResponseWriter}) before the next event is
- *   asked for; after a response that closes the connection, none is. When the responses waiting to be sent pass `maxWriteBuffer` (a client that
- *   pipelines and does not read), the connection stops taking requests and stops reading
- *   until the socket drains, so the server never holds more than about that much per
- *   connection. A streamed response whose client does not read waits the same way: `writing`.
+ *   asked for; after a response that closes the connection, none is. When the responses
+ *   waiting to be sent pass `maxWriteBuffer` (a client that pipelines and does not read), the
+ *   connection stops taking requests and stops reading until the socket drains, so the server
+ *   never holds more than about that much per connection. A streamed response whose client
+ *   does not read waits the same way: `writing`.
  * - **Shutdown** (`shutdown()`, which the `ConnectionSet` of `serving.ts` calls): a busy
  *   connection finishes the response in flight, with `Connection: close`; an idle one gets
  *   one more turn of the event loop first, since idle only means that no byte has been read,
@@ -287,9 +288,8 @@ class ServedConnection implements Connection {
   }
 
   /**
-   * Answers the request whose body is complete: calls the application, and hands what it
-   * answered to a {@link ResponseWriter}. Returns true when the connection may go on to the
-   * next request.
+   * Answers the request whose body is complete: hands what to answer to a
+   * {@link ResponseWriter}. Returns true when the connection may go on to the next request.
    */
   #respond(): boolean {
     const request = this.#request!;
@@ -300,29 +300,35 @@ class ServedConnection implements Connection {
     }
     this.#request = null;
 
-    let answer: AppResponse;
-    if (!KNOWN_METHODS.has(request.method)) {
-      // RFC 9110 §9.1: a method the server does not implement gets 501, not the app
-      answer = serverResponse(501);
-    } else {
-      let environ;
-      try {
-        environ = buildEnviron(request, body, this.#environContext);
-      } catch (err) {
-        this.#fail(err, request.method); // e.g. a malformed percent-escape in the path: 400
-        return false;
-      }
-      try {
-        answer = callApp(this.#options.app, environ);
-      } catch (err) {
-        // Nothing was sent yet, so a 500 can still be honest; the request was read in full,
-        // so the connection is still in step.
-        logAppError(request, err);
-        answer = serverResponse(500);
-      }
-    }
+    const answer = this.#answer(request, body);
+    if (answer === null) return false; // a 400 has been sent, and the connection closes
     const response = new ResponseWriter(this.socket, request, answer, this.#shutdown);
     return this.#afterResponse(response, response.start());
+  }
+
+  /**
+   * What to answer `request` with: what the application answered (the connection calls it,
+   * {@link callApp}), or the server's own 501 or 500. Null when the request cannot reach the
+   * application at all (a malformed percent-escape in its path): it has been answered 400.
+   */
+  #answer(request: Request, body: Buffer | null): AppResponse | null {
+    // RFC 9110 §9.1: a method the server does not implement gets 501, not the app
+    if (!KNOWN_METHODS.has(request.method)) return serverResponse(501);
+    let environ;
+    try {
+      environ = buildEnviron(request, body, this.#environContext);
+    } catch (err) {
+      this.#fail(err, request.method);
+      return null;
+    }
+    try {
+      return callApp(this.#options.app, environ);
+    } catch (err) {
+      // Nothing was sent yet, so a 500 is still honest; and the request was read in full, so
+      // the connection is still in step.
+      logAppError(request, err);
+      return serverResponse(500);
+    }
   }
 
   /**
@@ -386,7 +392,12 @@ class ServedConnection implements Connection {
     }
     // The connection cannot go on: the request's bytes were not all read, or not understood.
     // It is answered as HTTP/1.1, with `Connection: close`, whatever version it claimed.
-    const answered = { method: method ?? '-', target: this.#request?.target ?? '-', version: '1.1', connection: { close: true, keepAlive: false } } as const;
+    const answered = {
+      method: method ?? '-',
+      target: this.#request?.target ?? '-',
+      version: '1.1',
+      connection: { close: true, keepAlive: false },
+    } as const;
     const response = new ResponseWriter(this.socket, answered, serverResponse(err.status), this.#shutdown);
     this.#afterResponse(response, response.start());
   }
@@ -394,7 +405,8 @@ class ServedConnection implements Connection {
   /** A response is complete: the access log's one call (`--access-log`), with the writer's figures. */
   #responded(response: ResponseWriter): void {
     const { method, target } = response.request;
-    this.#options.onResponse?.({ method, target, status: response.status, bodyBytes: response.bodyBytes, ms: performance.now() - this.#startedAt });
+    const ms = performance.now() - this.#startedAt;
+    this.#options.onResponse?.({ method, target, status: response.status, bodyBytes: response.bodyBytes, ms });
   }
 
   /** Closes after what was written: half-close, drain, then destroy (RFC 9112 §9.6). */
