@@ -21,3 +21,4 @@ export * from './response.ts';
 export * from './server.ts';
 export * from './serving.ts';
 export * from './target.ts';
+export * from './writer.ts';

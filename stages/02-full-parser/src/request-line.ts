@@ -27,7 +27,7 @@
 
 import { isDigit, isTchar, isVchar, SP } from './abnf.ts';
 import { BadRequest, NotImplemented, VersionNotSupported } from './errors.ts';
-import { targetFormOf, type TargetForm } from './target.ts';
+import { parseTarget, type TargetForm } from './target.ts';
 
 /** The HTTP versions this server speaks. `1.x` with x > 1 is answered as 1.1 (RFC 9110 §6.2). */
 export type HttpVersion = '1.0' | '1.1';
@@ -40,6 +40,8 @@ export interface RequestLine {
   readonly target: string;
   /** Which of the four forms the target takes. */
   readonly form: TargetForm;
+  /** The authority (`host[:port]`) of an absolute-form target, checked; empty for the other forms. */
+  readonly authority: string;
   /** The protocol version the request is handled as. */
   readonly version: HttpVersion;
 }
@@ -97,7 +99,8 @@ export function parseRequestLine(line: string): RequestLine {
   // header section come a tunnel's bytes (RFC 9110 §9.3.6), so it is refused, and the
   // connection closed, here.
   if (method === 'CONNECT') throw new NotImplemented('method not implemented: CONNECT');
-  return { method, target, form: targetFormOf(method, target), version };
+  const { form, authority } = parseTarget(method, target);
+  return { method, target, form, authority, version };
 }
 
 /**

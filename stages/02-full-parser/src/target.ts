@@ -3,9 +3,10 @@
  * application gets from it.
  *
  * Strategy: the request-line parser has already checked that the target is visible US-ASCII;
- * this module tells the forms apart (RFC 9112 §3.2), checks the authority of an absolute-form
- * target (which replaces `Host`, §3.2.2) and, for the environ, splits off the authority and
- * the query and percent-decodes the path (PEP 3333's `PATH_INFO`, `QUERY_STRING`).
+ * this module tells the forms apart (RFC 9112 §3.2) and reads and checks the authority of an
+ * absolute-form target (which replaces `Host`, §3.2.2), once, when the request-line is parsed;
+ * for the environ, it splits off the query and percent-decodes the path (PEP 3333's
+ * `PATH_INFO`, `QUERY_STRING`).
  *
  * ```abnf
  * request-target = origin-form / absolute-form / authority-form / asterisk-form   ; RFC 9112 §3.2
@@ -29,6 +30,14 @@ import { isValidHost } from './fields.ts';
  */
 export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
 
+/** A request-target's form and, for absolute-form, its authority. */
+export interface Target {
+  /** Which of the four forms the target takes. */
+  readonly form: TargetForm;
+  /** The authority (`host[:port]`) of an absolute-form target, checked; empty for the other forms. */
+  readonly authority: string;
+}
+
 /**
  * Classifies a request-target and checks that the method allows that form, and that the
  * authority of an absolute-form target is a valid host: not empty (RFC 9110 §4.2.1: an http
@@ -39,19 +48,19 @@ export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
  * allow, or an absolute-form target with an invalid authority.
  * @see RFC 9112 §3.2
  */
-export function targetFormOf(method: string, target: string): TargetForm {
-  if (target.startsWith('/')) return 'origin';
+export function parseTarget(method: string, target: string): Target {
+  if (target.startsWith('/')) return { form: 'origin', authority: '' };
   if (target === '*') {
     // §3.2.4: only for a server-wide OPTIONS
     if (method !== 'OPTIONS') throw new BadRequest('asterisk-form is only for OPTIONS');
-    return 'asterisk';
+    return { form: 'asterisk', authority: '' };
   }
   // absolute-URI = scheme ":" hier-part [ "?" query ], and here always with an authority
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) {
     const authority = authorityOf(target);
     if (authority === '' || authority.startsWith(':')) throw new BadRequest('absolute-form target without a host');
     if (!isValidHost(authority)) throw new BadRequest('invalid authority in absolute-form target');
-    return 'absolute';
+    return { form: 'absolute', authority };
   }
   // authority-form is only for CONNECT (§3.2.3), which this server does not implement
   throw new BadRequest('request-target must be origin-form, absolute-form or *');
@@ -65,26 +74,22 @@ function authorityOf(target: string): string {
   return target.slice(start, end);
 }
 
-/** The parts of a request-target: path and query (the query without its `?`), and authority. */
+/** The parts of a request-target the application gets: path and query (the query without its `?`). */
 export interface TargetParts {
   /** The raw (still percent-encoded) path. */
   readonly path: string;
   /** The query string, without the leading `?`; empty when there is none. */
   readonly query: string;
-  /** The authority (`host[:port]`) of an absolute-form target; empty for the other forms. */
-  readonly authority: string;
 }
 
 /**
- * Splits a request-target into its path, query and authority. For absolute-form, the scheme
- * is dropped and the authority returned apart (RFC 9112 §3.2.2: the server uses it instead of
- * `Host`); for asterisk-form the path is `*`.
+ * Splits a request-target, as {@link parseTarget} read it, into its path and query. For
+ * absolute-form, the scheme and the authority are dropped (RFC 9112 §3.2.2: the server uses
+ * the authority instead of `Host`, and has it already); for asterisk-form the path is `*`.
  */
-export function splitTarget(target: string, form: TargetForm): TargetParts {
+export function splitTarget({ target, form, authority }: { target: string } & Target): TargetParts {
   let path = target;
-  let authority = '';
   if (form === 'absolute') {
-    authority = authorityOf(target);
     const rest = target.slice(target.indexOf('//') + 2 + authority.length);
     path = rest.startsWith('/') ? rest : `/${rest}`;
   }
@@ -92,8 +97,8 @@ export function splitTarget(target: string, form: TargetForm): TargetParts {
   const hash = path.indexOf('#');
   if (hash !== -1) path = path.slice(0, hash);
   const q = path.indexOf('?');
-  if (q === -1) return { path, query: '', authority };
-  return { path: path.slice(0, q), query: path.slice(q + 1), authority };
+  if (q === -1) return { path, query: '' };
+  return { path: path.slice(0, q), query: path.slice(q + 1) };
 }
 
 /**

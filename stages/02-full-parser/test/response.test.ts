@@ -1,21 +1,23 @@
 /**
- * Unit tests of response.ts: framing (RFC 9112 §6.3), the head, the server's own responses,
- * and a ResponseWriter writing to a real loopback socket.
+ * Unit tests of response.ts: framing (RFC 9112 §6.3), persistence (§9.3), the head, the
+ * server's own responses, and a ResponseWriter writing to a real loopback socket.
  */
 
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callApp, type App, type Environ } from '../src/app.ts';
+import { callApp, type App, type AppResponse, type Environ } from '../src/app.ts';
 import type { Request } from '../src/parser.ts';
 import {
   chooseFraming,
   connectionHeader,
-  errorResponse,
-  httpDate,
+  persists,
   responseHead,
   ResponseWriter,
+  serverResponse,
+  type Answered,
   type ResponseProgress,
 } from '../src/response.ts';
+import { encodeHead, encodeResponse } from '../src/writer.ts';
 
 const environ = {} as Environ;
 
@@ -40,6 +42,24 @@ describe('framing', () => {
   });
 });
 
+describe('persistence: one decision (RFC 9112 §9.3)', () => {
+  const asked = (close: boolean, keepAlive: boolean, version: '1.0' | '1.1' = '1.1') => ({ version, connection: { close, keepAlive } });
+  it('persists when the request allows it, the body does not end with the connection, and the server goes on', () => {
+    expect(persists(asked(false, false), 'length', false)).toBe(true);
+    expect(persists(asked(false, false), 'chunked', false)).toBe(true);
+    expect(persists(asked(false, false), 'none', false)).toBe(true);
+    expect(persists(asked(true, false), 'length', false)).toBe(false);
+    expect(persists(asked(false, false), 'close', false)).toBe(false);
+    expect(persists(asked(false, false), 'length', true)).toBe(false);
+  });
+  it('HTTP/1.0 persists only when asked to, and not past close', () => {
+    expect(persists(asked(false, false, '1.0'), 'length', false)).toBe(false);
+    expect(persists(asked(false, true, '1.0'), 'length', false)).toBe(true);
+    expect(persists(asked(true, true, '1.0'), 'length', false)).toBe(false);
+    expect(persists(asked(false, true, '1.0'), 'close', false)).toBe(false);
+  });
+});
+
 describe('the head', () => {
   it('writes the status line, the app headers, Date, the framing header and Connection as asked', () => {
     const res = callApp((_e, start) => (start('200 OK', [['A', '1']]), ['hello']), environ);
@@ -57,25 +77,26 @@ describe('the head', () => {
 });
 
 describe("the server's own responses", () => {
-  it('builds error responses with Connection: close and a Content-Length that fits', () => {
-    const text = errorResponse(431).toString('latin1');
-    expect(text).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  /** The bytes of `res` written whole to `request`, as ResponseWriter writes them. */
+  function whole(res: AppResponse, connection: 'none' | 'close' | 'keep-alive', method = 'GET'): string {
+    const head = responseHead(res, 'length', connection);
+    return encodeResponse(head, method === 'HEAD' ? [] : res.chunks, method === 'HEAD' ? 0 : res.length).toString('latin1');
+  }
+  it('builds error responses with a Content-Length that fits', () => {
+    const text = whole(serverResponse(431), 'close');
+    expect(text).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\nDate: [^\r]* GMT\r\nContent-Type: text\/plain; charset=utf-8\r\n/);
     expect(text).toContain('Connection: close\r\n');
     const [head, body] = text.split('\r\n\r\n');
+    expect(body).toBe('431 Request Header Fields Too Large\n');
     expect(head).toContain(`Content-Length: ${Buffer.byteLength(body!)}`);
   });
   it('an error response to HEAD has the same head and no body (RFC 9110 §9.3.2)', () => {
-    const noDate = (b: Buffer): string => b.toString('latin1').replace(/Date: [^\r]*\r\n/, '');
-    const get = noDate(errorResponse(400));
-    expect(noDate(errorResponse(400, 'close', 'HEAD'))).toBe(get.slice(0, get.indexOf('\r\n\r\n') + 4));
-    expect(noDate(errorResponse(400, 'close', 'GET'))).toBe(get);
+    const get = whole(serverResponse(400), 'close');
+    expect(whole(serverResponse(400), 'close', 'HEAD')).toBe(get.slice(0, get.indexOf('\r\n\r\n') + 4));
   });
-  it('builds a 500 that keeps the connection when asked', () => {
-    expect(errorResponse(500, 'none').toString('latin1')).not.toContain('Connection');
-    expect(errorResponse(500, 'keep-alive').toString('latin1')).toContain('Connection: keep-alive\r\n');
-  });
-  it('formats Date as IMF-fixdate', () => {
-    expect(httpDate(Date.UTC(1994, 10, 6, 8, 49, 37))).toBe('Sun, 06 Nov 1994 08:49:37 GMT');
+  it('100 Continue is a status line alone', () => {
+    const head = encodeHead({ status: '100 Continue', headers: [], date: null, contentLength: -1, chunked: false, connection: 'none' });
+    expect(head).toBe('HTTP/1.1 100 Continue\r\n\r\n');
   });
 });
 
@@ -86,14 +107,14 @@ describe('ResponseWriter', () => {
   });
 
   /** Writes the response of `app` to `request` on a loopback socket; what the client read, and the progress. */
-  async function write(app: App, request: Partial<Request> = {}): Promise<{ text: string; progress: ResponseProgress }> {
+  async function write(app: App | AppResponse, request: Partial<Request> = {}): Promise<{ text: string; progress: ResponseProgress; bodyBytes: number }> {
     let progress!: ResponseProgress;
+    let bodyBytes = -1;
     const server = net.createServer((socket) => {
-      const full: Request = {
-        type: 'request', method: 'GET', target: '/', form: 'origin', version: '1.1', headers: [],
-        keepAlive: true, expectContinue: false, body: 'none', contentLength: 0, ...request,
-      };
-      progress = new ResponseWriter(socket, full, false).start(app, environ);
+      const full: Answered = { method: 'GET', target: '/', version: '1.1', connection: { close: false, keepAlive: true }, ...request };
+      const writer = new ResponseWriter(socket, full, typeof app === 'function' ? callApp(app, environ) : app, false);
+      progress = writer.start();
+      bodyBytes = writer.bodyBytes;
       socket.end();
     });
     servers.push(server);
@@ -102,7 +123,7 @@ describe('ResponseWriter', () => {
     let text = '';
     client.on('data', (d: Buffer) => (text += d.toString('latin1')));
     await new Promise((r) => client.on('close', r));
-    return { text: text.replace(/Date: [^\r]*\r\n/, ''), progress };
+    return { text: text.replace(/Date: [^\r]*\r\n/, ''), progress, bodyBytes };
   }
 
   it('writes a known body with Content-Length, and keeps the connection', async () => {
@@ -118,6 +139,7 @@ describe('ResponseWriter', () => {
     });
     expect(r.text).toBe('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n');
     expect(r.progress).toBe('keep-alive');
+    expect(r.bodyBytes).toBe(3);
   });
   it('streams a generator close-delimited to an HTTP/1.0 client, then asks to close', async () => {
     const r = await write(function* (_e, start) {
@@ -138,33 +160,18 @@ describe('ResponseWriter', () => {
       expect(r.progress).toBe('keep-alive');
     }
   });
-  it('answers an unknown method with 501 (sendError) and keeps the connection; to HEAD, without a body', async () => {
-    let progress!: ResponseProgress;
-    const server = net.createServer((socket) => {
-      const request: Request = {
-        type: 'request', method: 'HEAD', target: '/', form: 'origin', version: '1.1', headers: [],
-        keepAlive: true, expectContinue: false, body: 'none', contentLength: 0,
-      };
-      progress = new ResponseWriter(socket, request, false).sendError(501);
-      socket.end();
-    });
-    servers.push(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    let text = '';
-    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    await new Promise((r) => client.on('close', r));
-    expect(text).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n[^]*Content-Length: 20\r\n\r\n$/);
-    expect(text).not.toContain('Connection');
-    expect(progress).toBe('keep-alive');
-  });
-  it('answers an app that throws before sending anything with a 500, and keeps the connection', async () => {
-    const r = await write(() => {
-      throw new Error('boom (expected by the test)');
-    });
-    expect(r.text).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
+  it("writes the server's own 501 like any response: keeps the connection; to HEAD, without a body", async () => {
+    const r = await write(serverResponse(501), { method: 'HEAD' });
+    expect(r.text).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n[^]*Content-Length: 20\r\n\r\n$/);
     expect(r.text).not.toContain('Connection');
     expect(r.progress).toBe('keep-alive');
+    expect(r.bodyBytes).toBe(0);
+  });
+  it('closes after a response to a request that cannot go on, with Connection: close', async () => {
+    const r = await write(serverResponse(400), { connection: { close: true, keepAlive: false } });
+    expect(r.text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*Connection: close\r\n\r\n400 Bad Request\n$/);
+    expect(r.progress).toBe('close');
+    expect(r.bodyBytes).toBe(16);
   });
   it('cuts a streamed body at its declared length and asks to close', async () => {
     const r = await write(function* (_e, start) {
@@ -174,6 +181,7 @@ describe('ResponseWriter', () => {
     });
     expect(r.text).toBe('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc');
     expect(r.progress).toBe('close');
+    expect(r.bodyBytes).toBe(3);
   });
   it('gives up on a streamed body shorter than its declared length (abort)', async () => {
     const r = await write(function* (_e, start) {

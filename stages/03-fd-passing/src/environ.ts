@@ -55,7 +55,8 @@ export function environKey(name: string): string {
  * @see PEP 3333 "environ Variables"; RFC 3875 §4.1; RFC 9110 §5.3 (combining field lines)
  */
 export function buildEnviron(request: Request, body: Buffer | null, ctx: EnvironContext): Environ {
-  const { path, query, authority } = splitTarget(request.target, request.form);
+  const { path, query } = splitTarget(request);
+  const authority = request.authority;
   const environ: Environ = {
     REQUEST_METHOD: request.method,
     SCRIPT_NAME: '',

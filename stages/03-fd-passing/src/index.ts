@@ -28,5 +28,6 @@ export * from './server.ts';
 export * from './serving.ts';
 export * from './supervisor.ts';
 export * from './target.ts';
+export * from './writer.ts';
 export * from './watchdog.ts';
 export * from './worker.ts';

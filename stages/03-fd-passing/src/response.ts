@@ -1,66 +1,39 @@
 /**
- * The response: from what an application returned to the bytes on the wire.
+ * The response: what the server decides about it, and writing it to the socket.
  *
- * Strategy: everything a response is decided and written here, once per response. A
- * {@link ResponseWriter} calls the application ({@link callApp}, which checks what the app
- * hands over), decides the framing ({@link chooseFraming}: `Content-Length` when the whole body
- * is known or the app declared its length, chunked when an HTTP/1.1 client gets a body still
- * being generated, close-delimited for an HTTP/1.0 one, none for 204 and 304), writes the
- * status line and headers ({@link responseHead}), then the body. A body that is still being
- * generated is written as it is produced, and the generator is paused while the socket's
- * buffer is full: the writer answers `blocked`, and the connection calls
- * {@link ResponseWriter.resume} on `drain`. The connection is told, at the end, whether it
- * may carry the next request.
+ * Strategy: the connection hands a {@link ResponseWriter} the request and what to answer (an
+ * application's response, or one of the server's own, {@link serverResponse}: an error, a 500,
+ * a 501), and whether the server is shutting down. The writer decides, once per response, the
+ * framing ({@link chooseFraming}: `Content-Length` when the whole body is known or the app
+ * declared its length, chunked when an HTTP/1.1 client gets a body still being generated,
+ * close-delimited for an HTTP/1.0 one, none for 204 and 304) and whether the connection
+ * persists ({@link persists}, the one place that decides it), and has the bytes encoded by
+ * `writer.ts`. A body known in full (the usual case) leaves with its head in one write. A body
+ * still being generated is written as it is produced, and the generator is paused while the
+ * socket's buffer is full: the writer answers `blocked`, and the connection calls
+ * {@link ResponseWriter.resume} on `drain`. The writer counts what it sent, for the access log.
  *
- * A response whose body is known in full (the usual case) is encoded into one buffer and
- * written at once: one write, one system call. A streamed body is written chunk by chunk, and
- * what one call writes is corked so that it leaves in one send.
- * The minimal responses the server makes itself (an error, `100 Continue`) are here too; to a
- * HEAD request, an error response has no body either.
- *
- * ```abnf
- * status-line = HTTP-version SP status-code SP [ reason-phrase ]   ; RFC 9112 §4
- * field-line  = field-name ":" OWS field-value OWS                ; RFC 9112 §5
- * ```
- *
- * What it will not do: send a body the application did not produce, or more of it than the
- * application declared; repair a broken response once part of it is out (the connection is cut
- * instead, so the client sees a truncated response, never a wrong one).
+ * What it will not do: call the application (the connection does, with `callApp`); send a body
+ * the application did not produce, or more of it than the application declared; repair a
+ * broken response once part of it is out (the connection is cut instead, so the client sees a
+ * truncated response, never a wrong one).
  */
 
 import type { Socket } from 'node:net';
-import { callApp, chunkLength, type App, type AppResponse, type Chunk, type Environ } from './app.ts';
-import type { HttpVersion } from './request-line.ts';
+import { chunkLength, type AppResponse, type Chunk } from './app.ts';
 import type { Request } from './parser.ts';
-
-/** Reason phrases for the statuses this server generates itself. */
-export const STATUS_TEXT: Readonly<Record<number, string>> = {
-  100: 'Continue',
-  200: 'OK',
-  400: 'Bad Request',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  408: 'Request Timeout',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-  505: 'HTTP Version Not Supported',
-};
-
-/**
- * How a response body is delimited on the wire.
- *
- * - `length`: `Content-Length` bytes follow the head;
- * - `chunked`: `Transfer-Encoding: chunked`;
- * - `close`: the body runs until the server closes the connection;
- * - `none`: the status has no content (204, 304), whatever the headers say.
- *
- * @see RFC 9112 §6.3
- */
-export type Framing = 'length' | 'chunked' | 'close' | 'none';
+import type { HttpVersion } from './request-line.ts';
+import {
+  bodyWriter,
+  encodeHead,
+  encodeResponse,
+  httpDate,
+  STATUS_TEXT,
+  type BodyWriter,
+  type ConnectionHeader,
+  type Framing,
+  type Head,
+} from './writer.ts';
 
 /**
  * Picks the framing of a response. A response to HEAD is framed as the response to GET would
@@ -77,8 +50,19 @@ export function chooseFraming(version: HttpVersion, code: number, lengthKnown: b
   return version === '1.1' ? 'chunked' : 'close';
 }
 
-/** The `Connection` header a response carries: none, `close`, or `keep-alive` (for HTTP/1.0). */
-export type ConnectionHeader = 'none' | 'close' | 'keep-alive';
+/**
+ * Whether the connection carries another request after this response: the one place that
+ * decides it. HTTP/1.1 persists unless the request's `Connection` has `close`; HTTP/1.0 only
+ * when it has `keep-alive` (and not `close`). Neither when the body sent ends with the
+ * connection, nor when the server is shutting down.
+ *
+ * @param sent how the body that is sent is framed: `none` when none is sent (HEAD, 204, 304).
+ * @see RFC 9112 §9.3, §6.3 item 8
+ */
+export function persists(request: Pick<Request, 'version' | 'connection'>, sent: Framing, shuttingDown: boolean): boolean {
+  const asked = !request.connection.close && (request.version === '1.1' || request.connection.keepAlive);
+  return asked && sent !== 'close' && !shuttingDown;
+}
 
 /**
  * The `Connection` header of a response to `version`: `close` when the connection closes after
@@ -92,69 +76,50 @@ export function connectionHeader(version: HttpVersion, close: boolean): Connecti
 }
 
 /**
- * Serializes the head of an application's response: always `HTTP/1.1` in the status line (a
- * server answers with the highest minor version it speaks, RFC 9110 §6.2), the application's
- * headers, then `Date`, the framing and `Connection` as the server decides them.
+ * The head of an application's response: its status and headers, then `Date` (unless the app
+ * set one), the framing and `Connection` as the server decides them.
  *
  * @see RFC 9112 §4, §6.3, §9.3
  */
 export function responseHead(res: AppResponse, framing: Framing, connection: ConnectionHeader): string {
-  let head = `HTTP/1.1 ${res.status}\r\n`;
-  for (const [name, value] of res.headers) head += `${name}: ${value}\r\n`;
-  if (!res.hasDate) head += `Date: ${httpDate()}\r\n`;
-  if (framing === 'length' && res.declaredLength === -1) head += `Content-Length: ${res.length}\r\n`;
-  if (framing === 'chunked') head += 'Transfer-Encoding: chunked\r\n';
-  if (connection !== 'none') head += `Connection: ${connection}\r\n`;
-  return head + '\r\n';
-}
-
-let cachedDate = '';
-let cachedSecond = -1;
-
-/**
- * The value of the `Date` header for now, in IMF-fixdate, computed at most once a second.
- *
- * @see RFC 9110 §6.6.1 (an origin server with a clock MUST send Date)
- */
-export function httpDate(now = Date.now()): string {
-  const second = Math.floor(now / 1000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedDate = new Date(second * 1000).toUTCString();
-  }
-  return cachedDate;
+  return encodeHead({
+    status: res.status,
+    headers: res.headers,
+    date: res.hasDate ? null : httpDate(),
+    contentLength: framing === 'length' && res.declaredLength === -1 ? res.length : -1,
+    chunked: framing === 'chunked',
+    connection,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The responses the server makes itself
 
 /**
- * A minimal response the server sends on its own, for an error: plain text, framed by
- * `Content-Length`, with `Connection: close` by default (a connection is never reused after a
- * protocol error or a timeout). A 500 for an application error, or a 501 for an unknown
- * method, whose request was read in full, may keep the connection: pass `connection` as the
- * request allows. `method` is the request's, when it is known: a response to HEAD has the
- * same header fields and no body (RFC 9110 §9.3.2).
+ * A minimal response of the server's own, for an error: plain text, its body known (so framed
+ * by `Content-Length`). It is written like an application's response; a protocol error or a
+ * timeout closes the connection ({@link persists} is told the request cannot go on), a 500
+ * for an application error or a 501 for an unknown method, whose request was read in full,
+ * keeps it as the request allows. To HEAD it has the same fields and no body (RFC 9110 §9.3.2).
  */
-export function errorResponse(status: number, connection: ConnectionHeader = 'close', method: string | null = null): Buffer {
-  const reason = STATUS_TEXT[status] ?? 'Error';
-  const body = `${status} ${reason}\n`;
-  return Buffer.from(
-    `HTTP/1.1 ${status} ${reason}\r\n` +
-      `Date: ${httpDate()}\r\n` +
-      'Content-Type: text/plain; charset=utf-8\r\n' +
-      `Content-Length: ${body.length}\r\n` +
-      (connection === 'none' ? '' : `Connection: ${connection}\r\n`) +
-      '\r\n' +
-      (method === 'HEAD' ? '' : body),
-    'latin1',
-  );
+export function serverResponse(code: number): AppResponse {
+  const status = `${code} ${STATUS_TEXT[code] ?? 'Error'}`;
+  const body = `${status}\n`;
+  return {
+    status,
+    code,
+    headers: [['Date', httpDate()], ['Content-Type', 'text/plain; charset=utf-8']],
+    declaredLength: -1,
+    hasDate: true,
+    chunks: [body],
+    length: body.length,
+    rest: null,
+    close: null,
+  };
 }
 
-/** The length of the body of a response written whole: the bytes after its empty line. */
-export function bodyLength(response: Buffer): number {
-  return response.length - response.indexOf('\r\n\r\n') - 4;
-}
+/** `100 Continue`: an interim response is a status line alone (no `Date`: RFC 9110 §6.6.1 asks it of final responses). */
+const CONTINUE: Head = { status: '100 Continue', headers: [], date: null, contentLength: -1, chunked: false, connection: 'none' };
 
 /**
  * Writes the interim response that tells a client waiting with `Expect: 100-continue` to send
@@ -163,11 +128,11 @@ export function bodyLength(response: Buffer): number {
  * @see RFC 9110 §10.1.1, §15.2.1
  */
 export function sendContinue(socket: Socket): void {
-  socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+  socket.write(encodeHead(CONTINUE), 'latin1');
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing an application's response
+// Writing a response
 
 /**
  * Where a response is after {@link ResponseWriter.start} or {@link ResponseWriter.resume}:
@@ -180,79 +145,77 @@ export function sendContinue(socket: Socket): void {
  */
 export type ResponseProgress = 'keep-alive' | 'close' | 'blocked' | 'abort';
 
-/** A body still being generated. */
-interface Stream {
-  readonly res: AppResponse;
-  readonly rest: Iterator<Chunk>;
-  readonly framing: Framing;
-  /** Bytes still owed under `length` framing. */
-  remaining: number;
-  /** Whether the connection closes after the response. */
-  readonly close: boolean;
-}
+/** What a response needs to know of its request: a parsed {@link Request}, or what is known of one the server could not read. */
+export type Answered = Pick<Request, 'method' | 'target' | 'version' | 'connection'>;
 
 /**
- * Writes the response to one request, from calling the application to its last byte.
+ * Writes one response, from its head to its last byte, as far as the socket takes it.
  *
  * @see RFC 9112 §6.3 (framing), §7.1 (chunked), §9.3 (persistence); RFC 9110 §9.3.2 (HEAD)
  */
 export class ResponseWriter {
   readonly #socket: Socket;
-  readonly #request: Request;
-  readonly #mustClose: boolean;
-  #stream: Stream | null = null;
-  #status = 0;
+  readonly #request: Answered;
+  readonly #res: AppResponse;
+  readonly #shuttingDown: boolean;
+  /** The framing of a body still being generated, while it is. */
+  #body: BodyWriter | null = null;
+  #close = false;
   #bodyBytes = 0;
 
   /**
-   * @param mustClose whether the connection closes after this response whatever its framing
-   * (the request asked for it, or the server is shutting down).
+   * @param res what to answer: the application's response, or {@link serverResponse}.
+   * @param shuttingDown whether the server is shutting down (then the connection closes after
+   * this response).
    */
-  constructor(socket: Socket, request: Request, mustClose: boolean) {
+  constructor(socket: Socket, request: Answered, res: AppResponse, shuttingDown: boolean) {
     this.#socket = socket;
     this.#request = request;
-    this.#mustClose = mustClose;
+    this.#res = res;
+    this.#shuttingDown = shuttingDown;
   }
 
   /** The request this response answers. */
-  get request(): Request {
+  get request(): Answered {
     return this.#request;
   }
 
-  /** The status sent, once the head is written (for the access log). */
+  /** The status code (for the access log). */
   get status(): number {
-    return this.#status;
+    return this.#res.code;
   }
 
-  /** Bytes of body written so far (for the access log). */
+  /** Bytes of body written so far, framing not counted (for the access log). */
   get bodyBytes(): number {
-    return this.#bodyBytes;
+    return this.#body?.bodyBytes ?? this.#bodyBytes;
   }
 
-  /** Calls the application with `environ` and writes its response, as far as the socket takes it. */
-  start(app: App, environ: Environ): ResponseProgress {
-    let res: AppResponse;
-    try {
-      res = callApp(app, environ);
-    } catch (err) {
-      logAppError(this.#request, err);
-      return this.sendError(500);
-    }
-    return this.#writeResponse(res);
-  }
-
-  /**
-   * Answers with an error status of the server's own (a 500 for an app that threw before it
-   * sent anything, a 501 for a method the server does not implement). The request was read
-   * in full, so the connection is still in step: it stays open if the request allows.
-   */
-  sendError(status: number): ResponseProgress {
+  /** Writes the response, as far as the socket takes it. */
+  start(): ResponseProgress {
     const request = this.#request;
-    const response = errorResponse(status, connectionHeader(request.version, this.#mustClose), request.method);
-    this.#socket.write(response);
-    this.#status = status;
-    this.#bodyBytes = bodyLength(response);
-    return this.#mustClose ? 'close' : 'keep-alive';
+    const res = this.#res;
+    const socket = this.#socket;
+    const framing = chooseFraming(request.version, res.code, res.rest === null || res.declaredLength !== -1);
+    // HEAD: the headers GET would get, yet no body (RFC 9110 §9.3.2)
+    const sendsBody = request.method !== 'HEAD' && framing !== 'none';
+    this.#close = !persists(request, sendsBody ? framing : 'none', this.#shuttingDown);
+    const head = responseHead(res, framing, connectionHeader(request.version, this.#close));
+
+    if (!sendsBody || res.rest === null) {
+      socket.write(encodeResponse(head, sendsBody ? res.chunks : [], sendsBody ? res.length : 0));
+      this.#bodyBytes = sendsBody ? res.length : 0;
+      closeBody(res, request);
+      return this.#close ? 'close' : 'keep-alive';
+    }
+    // A streamed body: the head and the first chunk, then the others as the generator produces them.
+    socket.cork();
+    try {
+      socket.write(head, 'latin1');
+      this.#body = bodyWriter(framing as 'length' | 'chunked' | 'close', res.declaredLength);
+      return this.#send(res.chunks[0]!) ?? this.#pull();
+    } finally {
+      socket.uncork();
+    }
   }
 
   /** Writes more of a streamed body, after the socket drained. */
@@ -267,44 +230,17 @@ export class ResponseWriter {
 
   /** The connection is gone before the response was written: end the application's body. */
   abandon(): void {
-    if (this.#stream !== null) this.#endBody();
-  }
-
-  #writeResponse(res: AppResponse): ResponseProgress {
-    const request = this.#request;
-    const socket = this.#socket;
-    const framing = chooseFraming(request.version, res.code, res.rest === null || res.declaredLength !== -1);
-    // HEAD: the headers GET would get, yet no body (RFC 9110 §9.3.2)
-    const sendsBody = request.method !== 'HEAD' && framing !== 'none';
-    const close = this.#mustClose || (sendsBody && framing === 'close');
-    const head = responseHead(res, framing, connectionHeader(request.version, close));
-    this.#status = res.code;
-
-    if (!sendsBody || res.rest === null) {
-      socket.write(encodeResponse(head, sendsBody ? res.chunks : [], sendsBody ? res.length : 0));
-      this.#bodyBytes = sendsBody ? res.length : 0;
-      closeBody(res, request);
-      return close ? 'close' : 'keep-alive';
-    }
-    // A streamed body: the head and the first chunk, then the others as the generator produces them.
-    socket.cork();
-    try {
-      socket.write(head, 'latin1');
-      this.#stream = { res, rest: res.rest, framing, remaining: res.declaredLength, close };
-      return this.#writeStreamed(res.chunks[0]!) ?? this.#pull();
-    } finally {
-      socket.uncork();
-    }
+    if (this.#body !== null) this.#endBody();
   }
 
   /** Pulls chunks from the generator while the socket accepts them. */
   #pull(): ResponseProgress {
-    const stream = this.#stream!;
+    const rest = this.#res.rest!;
     for (;;) {
       if (this.#socket.writableNeedDrain) return 'blocked';
       let next: IteratorResult<Chunk>;
       try {
-        next = stream.rest.next();
+        next = rest.next();
         if (!next.done) chunkLength(next.value); // throws on a chunk that is not text or bytes
       } catch (err) {
         // Part of the response is out: the only honest thing left is to cut the connection.
@@ -313,16 +249,16 @@ export class ResponseWriter {
         return 'abort';
       }
       if (next.done) {
-        this.#endBody();
-        if (stream.framing === 'chunked') this.#socket.write('0\r\n\r\n', 'latin1'); // last-chunk, no trailers
-        if (stream.framing === 'length' && stream.remaining > 0) {
+        const body = this.#endBody();
+        this.#writeAll(body.end());
+        if (body.broken === 'too short') {
           process.stderr.write(`nibiru-ts: application produced less than its Content-Length on ${describeRequest(this.#request)}; connection closed\n`);
           return 'abort';
         }
-        return stream.close ? 'close' : 'keep-alive';
+        return this.#close ? 'close' : 'keep-alive';
       }
       if (chunkLength(next.value) !== 0) {
-        const end = this.#writeStreamed(next.value);
+        const end = this.#send(next.value);
         if (end !== null) return end;
       }
     }
@@ -332,65 +268,29 @@ export class ResponseWriter {
    * Writes one chunk of a streamed body in its framing. Returns null, or `close` when the
    * response is over because the app produced more than it declared.
    */
-  #writeStreamed(chunk: Chunk): ResponseProgress | null {
-    const stream = this.#stream!;
-    const socket = this.#socket;
-    if (stream.framing === 'chunked') {
-      // chunk = chunk-size CRLF chunk-data CRLF (RFC 9112 §7.1)
-      socket.write(`${chunkLength(chunk).toString(16)}\r\n`, 'latin1');
-      this.#writeChunk(chunk);
-      socket.write('\r\n', 'latin1');
-    } else if (stream.framing === 'length') {
-      const bytes = toBytes(chunk);
-      if (bytes.length > stream.remaining) {
-        // RFC 9110 §8.6: never send more than the declared length; the rest would be read as
-        // the next response. Cut it and close.
-        socket.write(bytes.subarray(0, stream.remaining));
-        this.#bodyBytes += stream.remaining;
-        stream.remaining = 0;
-        process.stderr.write(`nibiru-ts: application produced more than its Content-Length on ${describeRequest(this.#request)}; response cut, connection closed\n`);
-        this.#endBody();
-        return 'close';
-      }
-      stream.remaining -= bytes.length;
-      this.#bodyBytes += bytes.length;
-      socket.write(bytes);
-    } else {
-      this.#writeChunk(chunk);
-    }
-    return null;
+  #send(chunk: Chunk): ResponseProgress | null {
+    const body = this.#body!;
+    this.#writeAll(body.data(toBytes(chunk)));
+    if (body.broken !== 'too long') return null;
+    // RFC 9110 §8.6: never send more than the declared length; the rest would be read as the
+    // next response. It was cut: close.
+    process.stderr.write(`nibiru-ts: application produced more than its Content-Length on ${describeRequest(this.#request)}; response cut, connection closed\n`);
+    this.#endBody();
+    return 'close';
   }
 
-  #writeChunk(chunk: Chunk): void {
-    this.#bodyBytes += chunkLength(chunk);
-    if (typeof chunk === 'string') this.#socket.write(chunk, 'utf8');
-    else this.#socket.write(chunk);
+  #writeAll(pieces: readonly Uint8Array[]): void {
+    for (const piece of pieces) this.#socket.write(piece);
   }
 
-  #endBody(): void {
-    const stream = this.#stream!;
-    this.#stream = null;
-    closeBody(stream.res, this.#request);
+  /** Ends the application's body; returns its writer, whose count stays the access log's. */
+  #endBody(): BodyWriter {
+    const body = this.#body!;
+    this.#bodyBytes = body.bodyBytes;
+    this.#body = null;
+    closeBody(this.#res, this.#request);
+    return body;
   }
-}
-
-/**
- * A whole response as one buffer: the head in latin1 (one byte per character, as its header
- * values were checked to be), then the body, text as UTF-8 and bytes as they are. `length` is
- * the body's length in bytes, so the buffer is filled to its end.
- */
-function encodeResponse(head: string, chunks: readonly Chunk[], length: number): Buffer {
-  const bytes = Buffer.allocUnsafe(head.length + length);
-  let at = bytes.write(head, 0, 'latin1');
-  for (const chunk of chunks) {
-    if (typeof chunk === 'string') {
-      at += bytes.write(chunk, at, 'utf8');
-    } else {
-      bytes.set(chunk, at);
-      at += chunk.byteLength;
-    }
-  }
-  return bytes;
 }
 
 /** A chunk as bytes: strings as UTF-8, bytes as they are. */
@@ -403,7 +303,7 @@ function toBytes(chunk: Chunk): Buffer {
  * Ends the application's iterable: `return()` for a generator cut short (its `finally`
  * blocks run), then PEP 3333's `close()`. What they throw is logged, never sent.
  */
-function closeBody(res: AppResponse, request: Request): void {
+function closeBody(res: AppResponse, request: Answered): void {
   try {
     res.rest?.return?.();
     res.close?.();
@@ -413,12 +313,12 @@ function closeBody(res: AppResponse, request: Request): void {
 }
 
 /** The request as its method and target (`GET /path`), for a log line. */
-export function describeRequest(request: Request): string {
+export function describeRequest(request: Pick<Request, 'method' | 'target'>): string {
   return `${request.method} ${request.target}`;
 }
 
 /** Logs an application's error, with its stack, to stderr; the process keeps serving. */
-function logAppError(request: Request, err: unknown): void {
+export function logAppError(request: Pick<Request, 'method' | 'target'>, err: unknown): void {
   process.stderr.write(`nibiru-ts: application error on ${describeRequest(request)}\n`);
   process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
 }

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { handleConnection, type Connection, type ConnectionOptions } from '../src/connection.ts';
+import type { AccessRecord } from '../src/log.ts';
 import { DEFAULT_LIMITS } from '../src/parser.ts';
 
 // A real loopback pair: a server socket handled by handleConnection, and a client socket.
@@ -246,6 +247,23 @@ describe('handleConnection', () => {
     expect(p.received()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(p.received()).toMatch(/\r\nConnection: close\r\n/i);
     expect(called).toBe(false);
+  });
+
+  it('an app that throws before answering: 500, logged, and the connection serves on', async () => {
+    let calls = 0;
+    const app: App = (e, start) => {
+      if (++calls === 1) throw new Error('boom (expected by the test)');
+      return ok(e, start);
+    };
+    const records: AccessRecord[] = [];
+    const p = await pair(app, { onResponse: (r) => records.push(r) });
+    p.client.write(GET('/') + GET('/'));
+    await until(() => records.length === 2 && p.received().endsWith('ok'));
+    expect(p.received()).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n[^]*\r\n\r\n500 Internal Server Error\nHTTP\/1\.1 200 OK\r\n/);
+    expect(p.received()).not.toContain('Connection: close');
+    expect(records.map((r) => [r.status, r.bodyBytes])).toEqual([[500, 26], [200, 2]]);
+    p.client.end();
+    await p.closed;
   });
 
   it('an iterable whose close() throws: the response stands, the error is logged, the connection serves on', async () => {

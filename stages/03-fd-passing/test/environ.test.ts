@@ -7,8 +7,8 @@ const ctx: EnvironContext = { serverName: '127.0.0.1', serverPort: '8080', remot
 
 function request(headers: HeaderField[], extra: Partial<Request> = {}): Request {
   return {
-    type: 'request', method: 'GET', target: '/a%20b?x=%20', form: 'origin', version: '1.1', headers,
-    keepAlive: true, expectContinue: false, body: 'none', contentLength: 0, ...extra,
+    type: 'request', method: 'GET', target: '/a%20b?x=%20', form: 'origin', authority: '', version: '1.1', headers,
+    connection: { close: false, keepAlive: false }, expectContinue: false, body: 'none', contentLength: 0, ...extra,
   };
 }
 
@@ -51,14 +51,14 @@ describe('buildEnviron', () => {
     expect(buildEnviron(request([['host', '']]), null, ctx).SERVER_NAME).toBe('127.0.0.1');
   });
   it('RFC 9112 §3.2.2: takes SERVER_NAME, SERVER_PORT and HTTP_HOST from an absolute-form target, not Host', () => {
-    const env = buildEnviron(request([['host', 'x:1'], ['x-a', '1']], { target: 'http://a.example:81/p?q', form: 'absolute' }), null, ctx);
+    const env = buildEnviron(request([['host', 'x:1'], ['x-a', '1']], { target: 'http://a.example:81/p?q', form: 'absolute', authority: 'a.example:81' }), null, ctx);
     expect([env.SERVER_NAME, env.SERVER_PORT, env.HTTP_HOST, env.PATH_INFO, env.QUERY_STRING]).toEqual(['a.example', '81', 'a.example:81', '/p', 'q']);
     expect(env.HTTP_X_A).toBe('1');
-    const noPort = buildEnviron(request([['host', 'x:1']], { target: 'http://[::1]', form: 'absolute' }), null, ctx);
+    const noPort = buildEnviron(request([['host', 'x:1']], { target: 'http://[::1]', form: 'absolute', authority: '[::1]' }), null, ctx);
     expect([noPort.SERVER_NAME, noPort.SERVER_PORT, noPort.HTTP_HOST]).toEqual(['[::1]', '80', '[::1]']);
   });
   it('uses the path of an absolute-form target, and the request version', () => {
-    const env = buildEnviron(request([], { target: 'http://h/p?q', form: 'absolute', version: '1.0' }), null, ctx);
+    const env = buildEnviron(request([], { target: 'http://h/p?q', form: 'absolute', authority: 'h', version: '1.0' }), null, ctx);
     expect([env.PATH_INFO, env.QUERY_STRING, env.SERVER_PROTOCOL]).toEqual(['/p', 'q', 'HTTP/1.0']);
   });
 });

@@ -25,6 +25,7 @@ import {
   type ParserLimits,
   type Request,
 } from '../src/parser.ts';
+import { persists } from '../src/response.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -141,9 +142,10 @@ describe('the parser interface', () => {
       method: 'GET',
       target: '/',
       form: 'origin',
+      authority: '',
       version: '1.1',
       headers: [['host', 'example.com']],
-      keepAlive: true,
+      connection: { close: false, keepAlive: false },
       expectContinue: false,
       body: 'none',
       contentLength: 0,
@@ -187,14 +189,13 @@ describe('the parser interface', () => {
     expect(parser.buffered).toBe(3); // the start of the next request
   });
 
-  it('§9.3: after a request that does not persist the parser is done and leaves the rest unparsed', () => {
+  it('§9.3: Connection: close is reported, not acted on: whether to read on is the connection\'s decision', () => {
     const parser = new RequestParser();
     const second = 'GET /second HTTP/1.1\r\nHost: h\r\n\r\n';
     parser.receive(bytes(`GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n${second}`));
-    expect(parser.next()).toMatchObject({ type: 'request', keepAlive: false });
+    expect(parser.next()).toMatchObject({ type: 'request', connection: { close: true, keepAlive: false } });
     expect(parser.next()).toMatchObject({ type: 'end' });
-    expect(parser.state).toBe('done');
-    expect(parser.next()).toBe(NEED_DATA);
+    expect(parser.state).toBe('idle');
     expect(parser.buffered).toBe(second.length);
   });
 
@@ -792,10 +793,11 @@ describe('limits on the header section', () => {
 });
 
 describe('§9.3 persistence', () => {
+  /** Whether a request with these `Connection` fields lets its connection persist (`persists`, response.ts). */
   function keepAlive(version: string, ...connection: string[]): boolean {
     const host = version === '1.1' ? 'Host: h\r\n' : '';
     const fields = connection.map((c) => `Connection: ${c}\r\n`).join('');
-    return one(`GET / HTTP/${version}\r\n${host}${fields}\r\n`).request.keepAlive;
+    return persists(one(`GET / HTTP/${version}\r\n${host}${fields}\r\n`).request, 'length', false);
   }
 
   it('§9.3: HTTP/1.1 persists unless Connection has the close option', () => {
@@ -824,9 +826,10 @@ describe('§9.3 persistence', () => {
     expect(messages.every((m) => m.ended)).toBe(true);
   });
 
-  it('§9.3: an HTTP/1.0 keep-alive request is followed by the next one', () => {
+  it('§9.3: an HTTP/1.0 keep-alive request is followed by the next one, which without keep-alive is the last', () => {
     const { messages } = run('GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\n\r\nGET /c HTTP/1.0\r\n\r\n');
-    expect(messages.map((m) => m.request.target)).toEqual(['/a', '/b']);
+    // the parser reads what it is given; the connection stops asking after /b
+    expect(messages.map((m) => [m.request.target, persists(m.request, 'length', false)])).toEqual([['/a', true], ['/b', false], ['/c', false]]);
   });
 });
 

@@ -25,6 +25,7 @@ describe('§3 request-line', () => {
       method: 'GET',
       target: '/index.html?q=1',
       form: 'origin',
+      authority: '',
       version: '1.1',
     });
   });
@@ -43,7 +44,7 @@ describe('§3 request-line', () => {
   });
 
   it('§9.1 (RFC 9110): an unknown method that is a token is parsed (the connection answers 501); methods are case-sensitive', () => {
-    expect(parseRequestLine('BREW /pot HTTP/1.1')).toEqual({ method: 'BREW', target: '/pot', form: 'origin', version: '1.1' });
+    expect(parseRequestLine('BREW /pot HTTP/1.1')).toEqual({ method: 'BREW', target: '/pot', form: 'origin', authority: '', version: '1.1' });
     expect(parseRequestLine('get / HTTP/1.1').method).toBe('get');
     expect(KNOWN_METHODS.has('get')).toBe(false);
     expect(KNOWN_METHODS.has('BREW')).toBe(false);

@@ -18,10 +18,11 @@
  *   connection parsing from the right byte (RFC 9112 §9.3: drain, or close).
  * - **Pipelined requests are answered strictly in order**: the parser hands them out one at a
  *   time, and each response is written (by a {@link ResponseWriter}) before the next event is
- *   asked for. When the responses waiting to be sent pass `maxWriteBuffer` (a client that
- *   pipelines and does not read), the connection stops taking requests and stops reading
- *   until the socket drains, so the server never holds more than about that much per
- *   connection. A streamed response whose client does not read waits the same way: `writing`.
+ *   asked for; after a response that closes the connection, none is. When the responses
+ *   waiting to be sent pass `maxWriteBuffer` (a client that pipelines and does not read), the
+ *   connection stops taking requests and stops reading until the socket drains, so the server
+ *   never holds more than about that much per connection. A streamed response whose client
+ *   does not read waits the same way: `writing`.
  * - **Shutdown** (`shutdown()`, which the `ConnectionSet` of `serving.ts` calls): a busy
  *   connection finishes the response in flight, with `Connection: close`; an idle one gets
  *   one more turn of the event loop first, since idle only means that no byte has been read,
@@ -29,26 +30,36 @@
  * - **One timer per connection**, never one per request. A deadline is a time and what to do
  *   then; the timer fires at the earliest deadline armed and re-arms itself if the deadline
  *   has moved later since, so the common path only stores a number.
- * - **Errors**: a protocol error (an {@link HttpError} from the parser, or a timeout) gets a
- *   minimal response with `Connection: close` (and no body, to HEAD) and a lingering close
- *   (RFC 9112 §9.6); the connection is never reused after one. A well-framed request with a
- *   method the server does not implement gets 501 (RFC 9110 §9.1) without reaching the app,
- *   and the connection goes on, since the request was read in full. What an application does
- *   wrong is the response's business (`response.ts`): a 500 when nothing was sent yet, else
- *   the connection is cut.
+ * - **The connection calls the application** ({@link callApp}) once a request is read in full,
+ *   and hands what to answer to a {@link ResponseWriter}, which decides framing and
+ *   persistence and writes it. Every response goes that way, the server's own too
+ *   ({@link serverResponse}): a protocol error (an {@link HttpError} from the parser, or a
+ *   timeout) gets a minimal response with `Connection: close` (and no body, to HEAD) and a
+ *   lingering close (RFC 9112 §9.6), and the connection is never reused after one; a
+ *   well-framed request with a method the server does not implement gets 501 (RFC 9110 §9.1)
+ *   without reaching the app, and an app that throws before answering gets 500, and the
+ *   connection goes on in both cases, since the request was read in full. An app that fails
+ *   once part of its response is out gets its connection cut (`response.ts`).
  *
  * What it will not do: run the application asynchronously (a WSGI app blocks the process, the
  * cost stages 03 and 04 measure), upgrade protocols, or answer `CONNECT`.
  */
 
 import type { Socket } from 'node:net';
-import type { App } from './app.ts';
+import { callApp, type App, type AppResponse } from './app.ts';
 import { buildEnviron, type EnvironContext } from './environ.ts';
 import { HttpError, RequestTimeout } from './errors.ts';
 import type { AccessRecord } from './log.ts';
 import { NEED_DATA, RequestParser, type ParserLimits, type Request } from './parser.ts';
 import { KNOWN_METHODS } from './request-line.ts';
-import { bodyLength, describeRequest, errorResponse, ResponseWriter, sendContinue, type ResponseProgress } from './response.ts';
+import {
+  describeRequest,
+  logAppError,
+  ResponseWriter,
+  sendContinue,
+  serverResponse,
+  type ResponseProgress,
+} from './response.ts';
 
 /** What a connection needs to know. The parser limits are read from it as they are. */
 export interface ConnectionOptions extends ParserLimits {
@@ -277,8 +288,8 @@ class ServedConnection implements Connection {
   }
 
   /**
-   * Calls the application for the request whose body is complete, and writes its response.
-   * Returns true when the connection may go on to the next request.
+   * Answers the request whose body is complete: hands what to answer to a
+   * {@link ResponseWriter}. Returns true when the connection may go on to the next request.
    */
   #respond(): boolean {
     const request = this.#request!;
@@ -289,17 +300,35 @@ class ServedConnection implements Connection {
     }
     this.#request = null;
 
-    const response = new ResponseWriter(this.socket, request, !request.keepAlive || this.#shutdown);
+    const answer = this.#answer(request, body);
+    if (answer === null) return false; // a 400 has been sent, and the connection closes
+    const response = new ResponseWriter(this.socket, request, answer, this.#shutdown);
+    return this.#afterResponse(response, response.start());
+  }
+
+  /**
+   * What to answer `request` with: what the application answered (the connection calls it,
+   * {@link callApp}), or the server's own 501 or 500. Null when the request cannot reach the
+   * application at all (a malformed percent-escape in its path): it has been answered 400.
+   */
+  #answer(request: Request, body: Buffer | null): AppResponse | null {
     // RFC 9110 §9.1: a method the server does not implement gets 501, not the app
-    if (!KNOWN_METHODS.has(request.method)) return this.#afterResponse(response, response.sendError(501));
+    if (!KNOWN_METHODS.has(request.method)) return serverResponse(501);
     let environ;
     try {
       environ = buildEnviron(request, body, this.#environContext);
     } catch (err) {
-      this.#fail(err, request.method); // e.g. a malformed percent-escape in the path: 400
-      return false;
+      this.#fail(err, request.method);
+      return null;
     }
-    return this.#afterResponse(response, response.start(this.#options.app, environ));
+    try {
+      return callApp(this.#options.app, environ);
+    } catch (err) {
+      // Nothing was sent yet, so a 500 is still honest; and the request was read in full, so
+      // the connection is still in step.
+      logAppError(request, err);
+      return serverResponse(500);
+    }
   }
 
   /**
@@ -308,7 +337,7 @@ class ServedConnection implements Connection {
    */
   #afterResponse(response: ResponseWriter, progress: ResponseProgress): boolean {
     this.#response = progress === 'blocked' ? response : null;
-    if (progress !== 'blocked') this.#responded(response.request, response.status, response.bodyBytes);
+    if (progress !== 'blocked') this.#responded(response);
     switch (progress) {
       case 'keep-alive':
         this.#state = 'idle';
@@ -361,15 +390,23 @@ class ServedConnection implements Connection {
       this.destroy();
       return;
     }
-    const response = errorResponse(err.status, 'close', method);
-    this.socket.write(response);
-    this.#responded(this.#request, err.status, bodyLength(response), method ?? '-');
-    this.#close();
+    // The connection cannot go on: the request's bytes were not all read, or not understood.
+    // It is answered as HTTP/1.1, with `Connection: close`, whatever version it claimed.
+    const answered = {
+      method: method ?? '-',
+      target: this.#request?.target ?? '-',
+      version: '1.1',
+      connection: { close: true, keepAlive: false },
+    } as const;
+    const response = new ResponseWriter(this.socket, answered, serverResponse(err.status), this.#shutdown);
+    this.#afterResponse(response, response.start());
   }
 
-  /** A response is complete: the access log's one call (`--access-log`). */
-  #responded(request: Request | null, status: number, bodyBytes: number, method = request?.method ?? '-'): void {
-    this.#options.onResponse?.({ method, target: request?.target ?? '-', status, bodyBytes, ms: performance.now() - this.#startedAt });
+  /** A response is complete: the access log's one call (`--access-log`), with the writer's figures. */
+  #responded(response: ResponseWriter): void {
+    const { method, target } = response.request;
+    const ms = performance.now() - this.#startedAt;
+    this.#options.onResponse?.({ method, target, status: response.status, bodyBytes: response.bodyBytes, ms });
   }
 
   /** Closes after what was written: half-close, drain, then destroy (RFC 9112 §9.6). */

@@ -27,5 +27,6 @@ export * from './serving.ts';
 export * from './shared-socket.ts';
 export * from './supervisor.ts';
 export * from './target.ts';
+export * from './writer.ts';
 export * from './watchdog.ts';
 export * from './worker.ts';

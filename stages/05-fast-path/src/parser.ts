@@ -44,6 +44,7 @@ import {
   parseFieldLine,
   persistenceOptions,
   type HeaderField,
+  type PersistenceOptions,
 } from './fields.ts';
 import { parseRequestLine, type HttpVersion, type RequestLine } from './request-line.ts';
 import type { TargetForm } from './target.ts';
@@ -126,12 +127,17 @@ export interface Request {
   readonly target: string;
   /** Which of the four forms the target takes (RFC 9112 §3.2). */
   readonly form: TargetForm;
+  /** The authority of an absolute-form target, checked (RFC 9112 §3.2.2); empty for the other forms. */
+  readonly authority: string;
   /** The protocol version the request is handled as. */
   readonly version: HttpVersion;
   /** The field lines, in the order received; repeated names stay separate entries. */
   readonly headers: HeaderField[];
-  /** Whether the connection may carry another request after this one (RFC 9112 §9.3). */
-  readonly keepAlive: boolean;
+  /**
+   * What the `Connection` field said about persistence (RFC 9112 §9.3): whether the connection
+   * persists is decided with the response, by `persists` in `response.ts`.
+   */
+  readonly connection: PersistenceOptions;
   /** Whether the client waits for `100 Continue` before sending the body (RFC 9110 §10.1.1). */
   readonly expectContinue: boolean;
   /** How the body is delimited (RFC 9112 §6.3). */
@@ -178,10 +184,10 @@ export const NEED_DATA: unique symbol = Symbol('NEED_DATA');
 /**
  * Where the parser is: `idle` between requests (no request-line parsed yet; with 0 buffered
  * bytes, no request has started), `headers` reading the header section, `body` reading the
- * body or the trailer section, `done` after a request that does not keep the connection
- * alive (nothing after it is parsed), `error` after a thrown error.
+ * body or the trailer section, `error` after a thrown error. Whether a request is the last on
+ * its connection is not the parser's to decide: the connection stops asking for events.
  */
-export type ParserState = 'idle' | 'headers' | 'body' | 'done' | 'error';
+export type ParserState = 'idle' | 'headers' | 'body' | 'error';
 
 /**
  * What the parser reads next; each has one method of {@link RequestParser}.
@@ -191,7 +197,7 @@ export type ParserState = 'idle' | 'headers' | 'body' | 'done' | 'error';
  *      ▲                       ├─ length-body ───────────────────────────────────┤
  *      │                       └─ chunk-line ─┬→ chunk-data → chunk-end → (loop)  │
  *      │                                      └→ (size 0) trailer-lines ──────────┘
- *      └─────────────────────── end (keep-alive), or done (close) ─────────────────┘
+ *      └──────────────────────────────────── end ──────────────────────────────────┘
  * ```
  */
 type Reading =
@@ -203,7 +209,6 @@ type Reading =
   | 'chunk-end'
   | 'trailer-lines'
   | 'end'
-  | 'done'
   | 'error';
 
 // ---------------------------------------------------------------------------------------------
@@ -289,8 +294,6 @@ class Message {
   closeAsked = false;
   keepAliveAsked = false;
   expectContinue = false;
-  /** Whether the connection persists after this request, once the head is read. */
-  keepAlive = true;
   /** Body bytes still to come: of the `Content-Length`, or of the current chunk. */
   remaining = 0;
   /** Chunked: the decoded body's size and the extensions' bytes so far, for the limits. */
@@ -339,8 +342,7 @@ export class RequestParser {
   /**
    * Appends bytes received from the client. The parser keeps a reference to `bytes` (body
    * {@link Data} are views of it), so the caller must not modify it afterwards. Bytes received
-   * after an error are dropped; bytes received when `done` are kept (see {@link buffered}) but
-   * never parsed.
+   * after an error are dropped.
    */
   receive(bytes: Buffer): void {
     if (bytes.length === 0 || this.#reading === 'error') return;
@@ -367,9 +369,8 @@ export class RequestParser {
         return 'idle';
       case 'header-lines':
         return 'headers';
-      case 'done':
       case 'error':
-        return this.#reading;
+        return 'error';
       default:
         return 'body';
     }
@@ -387,8 +388,7 @@ export class RequestParser {
 
   /**
    * Returns the next event, or {@link NEED_DATA}. After a thrown error the parser is dead and
-   * every call throws it again; after a request that does not keep the connection alive it
-   * stays `done` and returns {@link NEED_DATA}.
+   * every call throws it again.
    *
    * @throws {@link HttpError} subclasses only, each naming the status to answer with.
    * @see RFC 9112 §2.2, §3, §5, §6, §7
@@ -437,10 +437,9 @@ export class RequestParser {
           this.#reading = 'end';
           break;
         case 'end':
-          this.#reading = message!.keepAlive ? 'request-line' : 'done';
+          this.#reading = 'request-line';
           this.#message = null;
           return { type: 'end', trailers: message!.trailers };
-        case 'done':
         case 'error':
           return NEED_DATA;
       }
@@ -572,12 +571,12 @@ export class RequestParser {
   }
 
   /**
-   * The header section is complete: settle Host, framing and persistence, and make the event.
+   * The header section is complete: settle Host and framing, and make the event.
    *
-   * @see RFC 9112 §3.2 (Host), §6.1 and §6.3 (framing), §9.3 (persistence); RFC 9110 §10.1.1
+   * @see RFC 9112 §3.2 (Host), §6.1 and §6.3 (framing); RFC 9110 §10.1.1
    */
   #endOfHead(message: Message): Request {
-    const { method, target, form, version } = message.line;
+    const { method, target, form, authority, version } = message.line;
     if (version === '1.1' && message.hostCount === 0) throw new BadRequest('missing Host field');
 
     let body: BodyFraming;
@@ -603,16 +602,15 @@ export class RequestParser {
       this.#reading = 'end';
     }
 
-    // §9.3: HTTP/1.1 persists unless asked not to; HTTP/1.0 only when asked to
-    message.keepAlive = !message.closeAsked && (version === '1.1' || message.keepAliveAsked);
     return {
       type: 'request',
       method,
       target,
       form,
+      authority,
       version,
       headers: message.headers,
-      keepAlive: message.keepAlive,
+      connection: { close: message.closeAsked, keepAlive: message.keepAliveAsked },
       expectContinue: message.expectContinue && version === '1.1',
       body,
       contentLength,
