@@ -64,7 +64,10 @@ describe('runParser', () => {
     const [first, second] = steps.filter((s) => s.kind === 'request');
     expect(ascii(bytes, first!.from, first!.to)).toBe('GET /one HTTP/1.1\r\nHost: localhost\r\n\r\n');
     expect(ascii(bytes, second!.from, second!.to)).toMatch(/^GET \/two HTTP\/1.1\r\n.*\r\n\r\n$/s);
-    expect(steps.at(-1)).toMatchObject({ kind: 'need-data', state: 'done' });
+    // the second asks to close: the parser only reports it (persistence is the connection's call)
+    expect(first).toMatchObject({ connection: 'none' });
+    expect(second).toMatchObject({ connection: 'close' });
+    expect(steps.at(-1)).toMatchObject({ kind: 'need-data', state: 'idle' });
   });
 
   it('reads a chunked body with its trailer, byte by byte as in one read', () => {

@@ -205,8 +205,11 @@ export interface RequestStep {
   readonly version: string;
   /** The header fields, names in lower case, in the order received. */
   readonly headers: HeaderField[];
-  /** Whether the connection may carry another request after this one. */
-  readonly keepAlive: boolean;
+  /**
+   * What the `Connection` field asked for: `close`, `keep-alive`, both, or `none`. Whether the
+   * connection persists is the server's decision, with the response (`persists` in response.ts).
+   */
+  readonly connection: string;
   /** Whether the client waits for `100 Continue`. */
   readonly expectContinue: boolean;
   /** How the body is delimited: `none`, `length` or `chunked`. */
@@ -288,8 +291,9 @@ export function runParser(bytes: Uint8Array, reads: ReadonlyArray<readonly [numb
         break;
       }
       if (event.type === 'request') {
-        const { method, target, form, version, headers, keepAlive, expectContinue, body, contentLength } = event;
-        steps.push({ kind: 'request', method, target, form, version, headers: headers.map(([n, v]): HeaderField => [n, v]), keepAlive, expectContinue, body, contentLength, ...at });
+        const { method, target, form, version, headers, expectContinue, body, contentLength } = event;
+        const asked = [event.connection.close && 'close', event.connection.keepAlive && 'keep-alive'].filter(Boolean).join(', ') || 'none';
+        steps.push({ kind: 'request', method, target, form, version, headers: headers.map(([n, v]): HeaderField => [n, v]), connection: asked, expectContinue, body, contentLength, ...at });
       } else if (event.type === 'data') {
         steps.push({ kind: 'data', length: event.chunk.length, text: encodeEscapes(event.chunk), ...at });
       } else {

@@ -132,7 +132,7 @@ function detail(s: Step): HTMLElement[] {
           ['target', s.target],
           ['form', s.form],
           ['version', s.version],
-          ['keepAlive', String(s.keepAlive)],
+          ['connection', s.connection],
           ['expectContinue', String(s.expectContinue)],
           ['body', s.body],
           ['contentLength', String(s.contentLength)],

@@ -274,17 +274,17 @@ function endOfQuotedString(line, i) {
 }
 
 // stages/02-full-parser/src/target.ts
-function targetFormOf(method, target) {
-  if (target.startsWith("/")) return "origin";
+function parseTarget(method, target) {
+  if (target.startsWith("/")) return { form: "origin", authority: "" };
   if (target === "*") {
     if (method !== "OPTIONS") throw new BadRequest("asterisk-form is only for OPTIONS");
-    return "asterisk";
+    return { form: "asterisk", authority: "" };
   }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) {
     const authority = authorityOf(target);
     if (authority === "" || authority.startsWith(":")) throw new BadRequest("absolute-form target without a host");
     if (!isValidHost(authority)) throw new BadRequest("invalid authority in absolute-form target");
-    return "absolute";
+    return { form: "absolute", authority };
   }
   throw new BadRequest("request-target must be origin-form, absolute-form or *");
 }
@@ -312,7 +312,8 @@ function parseRequestLine(line) {
   const target = line.slice(targetStart, i);
   const version = parseVersion(line.slice(i + 1));
   if (method === "CONNECT") throw new NotImplemented("method not implemented: CONNECT");
-  return { method, target, form: targetFormOf(method, target), version };
+  const { form, authority } = parseTarget(method, target);
+  return { method, target, form, authority, version };
 }
 function parseVersion(text) {
   if (text.length !== 8 || !text.startsWith("HTTP/") || !isDigit(text.charCodeAt(5)) || text[6] !== "." || !isDigit(text.charCodeAt(7))) {
@@ -390,8 +391,6 @@ var Message = class {
   closeAsked = false;
   keepAliveAsked = false;
   expectContinue = false;
-  /** Whether the connection persists after this request, once the head is read. */
-  keepAlive = true;
   /** Body bytes still to come: of the `Content-Length`, or of the current chunk. */
   remaining = 0;
   /** Chunked: the decoded body's size and the extensions' bytes so far, for the limits. */
@@ -422,8 +421,7 @@ var RequestParser = class {
   /**
    * Appends bytes received from the client. The parser keeps a reference to `bytes` (body
    * {@link Data} are views of it), so the caller must not modify it afterwards. Bytes received
-   * after an error are dropped; bytes received when `done` are kept (see {@link buffered}) but
-   * never parsed.
+   * after an error are dropped.
    */
   receive(bytes2) {
     if (bytes2.length === 0 || this.#reading === "error") return;
@@ -440,9 +438,8 @@ var RequestParser = class {
         return "idle";
       case "header-lines":
         return "headers";
-      case "done":
       case "error":
-        return this.#reading;
+        return "error";
       default:
         return "body";
     }
@@ -458,8 +455,7 @@ var RequestParser = class {
   }
   /**
    * Returns the next event, or {@link NEED_DATA}. After a thrown error the parser is dead and
-   * every call throws it again; after a request that does not keep the connection alive it
-   * stays `done` and returns {@link NEED_DATA}.
+   * every call throws it again.
    *
    * @throws {@link HttpError} subclasses only, each naming the status to answer with.
    * @see RFC 9112 §2.2, §3, §5, §6, §7
@@ -507,10 +503,9 @@ var RequestParser = class {
           this.#reading = "end";
           break;
         case "end":
-          this.#reading = message.keepAlive ? "request-line" : "done";
+          this.#reading = "request-line";
           this.#message = null;
           return { type: "end", trailers: message.trailers };
-        case "done":
         case "error":
           return NEED_DATA;
       }
@@ -626,12 +621,12 @@ var RequestParser = class {
     }
   }
   /**
-   * The header section is complete: settle Host, framing and persistence, and make the event.
+   * The header section is complete: settle Host and framing, and make the event.
    *
-   * @see RFC 9112 §3.2 (Host), §6.1 and §6.3 (framing), §9.3 (persistence); RFC 9110 §10.1.1
+   * @see RFC 9112 §3.2 (Host), §6.1 and §6.3 (framing); RFC 9110 §10.1.1
    */
   #endOfHead(message) {
-    const { method, target, form, version } = message.line;
+    const { method, target, form, authority, version } = message.line;
     if (version === "1.1" && message.hostCount === 0) throw new BadRequest("missing Host field");
     let body;
     let contentLength = message.contentLength;
@@ -653,15 +648,15 @@ var RequestParser = class {
       contentLength = 0;
       this.#reading = "end";
     }
-    message.keepAlive = !message.closeAsked && (version === "1.1" || message.keepAliveAsked);
     return {
       type: "request",
       method,
       target,
       form,
+      authority,
       version,
       headers: message.headers,
-      keepAlive: message.keepAlive,
+      connection: { close: message.closeAsked, keepAlive: message.keepAliveAsked },
       expectContinue: message.expectContinue && version === "1.1",
       body,
       contentLength
@@ -886,8 +881,9 @@ function runParser(bytes2, reads, limits = {}, maxSteps = MAX_STEPS) {
         break;
       }
       if (event.type === "request") {
-        const { method, target, form, version, headers, keepAlive, expectContinue, body, contentLength } = event;
-        steps2.push({ kind: "request", method, target, form, version, headers: headers.map(([n, v]) => [n, v]), keepAlive, expectContinue, body, contentLength, ...at });
+        const { method, target, form, version, headers, expectContinue, body, contentLength } = event;
+        const asked = [event.connection.close && "close", event.connection.keepAlive && "keep-alive"].filter(Boolean).join(", ") || "none";
+        steps2.push({ kind: "request", method, target, form, version, headers: headers.map(([n, v]) => [n, v]), connection: asked, expectContinue, body, contentLength, ...at });
       } else if (event.type === "data") {
         steps2.push({ kind: "data", length: event.chunk.length, text: encodeEscapes(event.chunk), ...at });
       } else {
@@ -1014,7 +1010,7 @@ function detail(s) {
           ["target", s.target],
           ["form", s.form],
           ["version", s.version],
-          ["keepAlive", String(s.keepAlive)],
+          ["connection", s.connection],
           ["expectContinue", String(s.expectContinue)],
           ["body", s.body],
           ["contentLength", String(s.contentLength)]
