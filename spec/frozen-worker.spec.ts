@@ -13,7 +13,7 @@
  * served, in stage 03 too, where the master chooses the worker.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { KeepAliveClient as Client, sleep } from '../harness/client.ts';
 import { stderrMatch } from './processes.ts';
@@ -24,9 +24,21 @@ const TIMEOUT_MS = 2_000;
 /** How long the spec looks for a replacement before it says there is none. */
 const LOOK_FOR_MS = 10_000;
 
-/** The children of `pid` now (Linux: `/proc/<pid>/task/<pid>/children`). */
+/** The children of `pid` now: `/proc/<pid>/task/<pid>/children`, or every process's parent where Linux lacks it. */
 function childrenOf(pid: number): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const file = `/proc/${pid}/task/${pid}/children`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((child) => {
+      try {
+        const stat = readFileSync(`/proc/${child}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }
 
 /** The state letter of `pid` (`T` when stopped), or undefined when it is gone, zombie included. */
