@@ -8,15 +8,17 @@
  *   master's event loop never reads a byte from a connection. It hands the socket to a worker
  *   with `child.send({ type: 'connection' }, socket)`: Node sends the socket's file descriptor
  *   over the IPC channel (a UNIX socket pair) as `SCM_RIGHTS` ancillary data, and the master
- *   closes its own copy once the descriptor is in the channel. The master never parses HTTP.
+ *   closes its own copy once the worker says it has taken it. The master never parses HTTP.
  * - **Least connections.** {@link LeastConnections} counts, per worker, the connections
  *   handed over and not yet reported closed; each worker sends `closed` when one of its
  *   sockets closes (the log's "completion notifications"), and `accepted` when it takes one,
  *   so that a worker stuck in the application is passed over (one line on stderr when that
  *   starts, one when it ends).
- * - **Workers come and go.** A worker that dies loses the connections still on their way to
- *   it, and only those: its count is dropped, and new connections go to the others (or wait
- *   in a queue when there is none, until a replacement is ready).
+ * - **Workers come and go.** A worker that dies loses the connections it had taken, and only
+ *   those: its count is dropped, and new connections go to the others (or wait in a queue when
+ *   there is none, until a replacement is ready). The ones still on their way to it, unread,
+ *   go to another worker: the master still holds them. That is what saves the connections
+ *   handed to a worker frozen as a whole (SIGSTOP) before it was passed over and killed.
  * - **Shutdown.** While the workers get SIGTERM, keep accepting for one more poll phase
  *   (closing the listener resets the connections the kernel has queued) and hand those over
  *   too, close the listener, then send every worker `stop`, which follows the last connection
@@ -48,8 +50,8 @@ export class Dispatcher implements Intake {
   /** The workers the balancer passes over, stalled; logged once each time. */
   readonly #passedOver = new Set<number>();
   readonly #children = new Map<number, ChildProcess>();
-  /** Per worker, the connections handed to `send` whose descriptor is not yet in the channel. */
-  readonly #inFlight = new Map<number, Set<net.Socket>>();
+  /** Per worker, the connections handed over that it has not taken yet, oldest first. */
+  readonly #untaken = new Map<number, net.Socket[]>();
   readonly #waiting: net.Socket[] = [];
   #closing = false;
 
@@ -75,13 +77,15 @@ export class Dispatcher implements Intake {
   /** Tracks a new worker; it gets connections once it is ready. */
   forked(child: ChildProcess): void {
     this.#children.set(child.pid!, child);
-    this.#inFlight.set(child.pid!, new Set());
+    this.#untaken.set(child.pid!, []);
   }
 
   /** Counts `accepted` and `closed`; answers `stopping` with `stop`, once none is on its way. */
   message(child: ChildProcess, message: WorkerMessage): void {
     const pid = child.pid!;
     if (message.type === 'accepted') {
+      // the channel keeps order: this is the oldest connection handed over, now the worker's
+      this.#untaken.get(pid)?.shift()?.destroy();
       this.#balancer.accepted(pid);
       if (this.#passedOver.delete(pid)) this.#logger.info(`worker ${pid} takes connections again`);
     } else if (message.type === 'closed') {
@@ -102,14 +106,18 @@ export class Dispatcher implements Intake {
     while (this.#waiting.length > 0 && this.#balancer.ids.length > 0) this.#dispatch(this.#waiting.shift()!);
   }
 
-  /** Forgets a dead worker, and closes the connections still on their way to it. */
+  /** Forgets a dead worker, and hands the connections it had not taken to the others. */
   exited(pid: number): void {
     this.#children.delete(pid);
     this.#balancer.remove(pid);
     this.#passedOver.delete(pid);
-    // connections still queued for the dead worker die with it (the client sees a close)
-    for (const socket of this.#inFlight.get(pid)!) socket.destroy();
-    this.#inFlight.delete(pid);
+    const untaken = this.#untaken.get(pid)!;
+    this.#untaken.delete(pid);
+    // its copies died with it, unread; once closing, no worker takes more (the client sees a close)
+    for (const socket of untaken) {
+      if (this.#closing) socket.destroy();
+      else this.#dispatch(socket);
+    }
   }
 
   /** Accepts for one more poll phase, closes the listener, and sends each worker `stop`. */
@@ -152,15 +160,10 @@ export class Dispatcher implements Intake {
       return;
     }
     this.#balancer.opened(pid, now);
-    const sending = this.#inFlight.get(pid)!;
-    sending.add(socket);
+    this.#untaken.get(pid)!.push(socket);
     const message: MasterMessage = { type: 'connection' };
-    // keepOpen: the master closes its copy itself, as soon as the descriptor is written into
-    // the channel (by default Node would wait for the worker's acknowledgement, and a worker
-    // that died before sending it would leave the connection open, and its client hanging)
-    child.send(message, socket, { keepOpen: true }, () => {
-      sending.delete(socket);
-      socket.destroy();
-    });
+    // keepOpen: the master closes its copy itself, once the worker says `accepted`, or hands it
+    // to another worker if this one dies first (Node's own close would leave no copy to hand on)
+    child.send(message, socket, { keepOpen: true });
   }
 }

@@ -55,8 +55,9 @@ export type WorkerMessage =
       readonly message: string;
     }
   /**
-   * The worker has taken a connection the master handed over: it is making progress. A worker
-   * stuck in the application sends none, and the balancer passes it over.
+   * The worker has taken a connection the master handed over: it is making progress, and the
+   * master closes its own copy. A worker stuck in the application sends none, and the balancer
+   * passes it over.
    */
   | {
       /** A connection was taken. */
@@ -96,7 +97,8 @@ export interface WorkerInit {
 
 /**
  * What a worker's watchdog thread writes, one JSON object per line, on the pipe
- * {@link WATCHDOG_FD} when an application call has run past `--timeout`.
+ * {@link WATCHDOG_FD} when an application call has run past `--timeout`. Between reports, an
+ * empty line at each look is its ping: the worker is not frozen.
  */
 export interface WatchdogReport {
   /** How long the call had run, in milliseconds. */

@@ -96,6 +96,9 @@ export async function runWorker(init: WorkerInit): Promise<void> {
   if (!process.connected) stop();
   const fail = (message: string): void => tell({ type: 'start-error', message }, () => process.exit(1));
 
+  // the watchdog's thread boots while the application loads: once this worker is ready, its
+  // master counts on the thread's pings
+  const watchdog = config.timeoutMs > 0 ? startWatchdog(config.timeoutMs, WATCHDOG_FD) : undefined;
   let app: App;
   try {
     app = await loadApp(config.app);
@@ -103,8 +106,9 @@ export async function runWorker(init: WorkerInit): Promise<void> {
     fail(err instanceof AppLoadError ? err.message : `error loading ${config.app}: ${String(err)}`);
     return;
   }
+  await watchdog?.running;
   if (stopping) return;
-  if (config.timeoutMs > 0) app = watchApp(app, startWatchdog(config.timeoutMs, WATCHDOG_FD).watch);
+  if (watchdog !== undefined) app = watchApp(app, watchdog.watch);
 
   const options = connectionOptionsFromConfig(config, port, true, app);
   lastConnection = new Promise((resolve) => (noMoreConnections = resolve));

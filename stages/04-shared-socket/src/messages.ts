@@ -62,7 +62,8 @@ export const SHARED_SOCKET_FD = 4;
 
 /**
  * What a worker's watchdog thread writes, one JSON object per line, on the pipe
- * {@link WATCHDOG_FD} when an application call has run past `--timeout`.
+ * {@link WATCHDOG_FD} when an application call has run past `--timeout`. Between reports, an
+ * empty line at each look is its ping: the worker is not frozen.
  */
 export interface WatchdogReport {
   /** How long the call had run, in milliseconds. */

@@ -104,7 +104,8 @@ describe('startWatchdog', () => {
     dog.watch.leave();
     block(300);
     closeSync(fd);
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    // the empty lines are its pings
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     const report = JSON.parse(lines[0]!) as { ms: number; request: string };
     expect(report.request).toBe('GET /slow?ms=5000');
@@ -112,7 +113,7 @@ describe('startWatchdog', () => {
     expect(report.ms).toBeLessThan(2_000); // reported during the call
   });
 
-  it('keeps quiet while calls end within the timeout', async () => {
+  it('keeps quiet but for its pings while calls end within the timeout', async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'nibiru-watchdog-'));
     const file = path.join(dir, 'reports');
     const fd = openSync(file, 'w');
@@ -125,6 +126,21 @@ describe('startWatchdog', () => {
     }
     block(300);
     closeSync(fd);
-    expect(readFileSync(file, 'utf8')).toBe('');
+    expect(readFileSync(file, 'utf8')).toMatch(/^\n+$/);
+  });
+
+  it('pings at each look, ten per timeout, while the main thread is blocked too', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'nibiru-watchdog-'));
+    const file = path.join(dir, 'reports');
+    const fd = openSync(file, 'w');
+    dog = startWatchdog(1_000, fd);
+    await dog.running;
+    block(1_050);
+    closeSync(fd);
+    const pings = readFileSync(file, 'utf8');
+    expect(pings).toMatch(/^\n+$/);
+    // one as it starts and one per 100 ms look; a loaded machine may miss a few
+    expect(pings.length).toBeGreaterThanOrEqual(6);
+    expect(pings.length).toBeLessThanOrEqual(12);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The master's supervision of its workers: fork them, replace the ones that die, kill the ones
- * stuck in the application, and stop them all on shutdown. How connections reach the workers
+ * stuck in the application or frozen, and stop them all on shutdown. How connections reach the workers
  * is not its business: that is an {@link Intake}, the part of the master that differs from one
  * stage to the next, which the supervisor tells as workers come and go.
  *
@@ -16,6 +16,13 @@
  *   ({@link WATCHDOG_FD}), an application call that has run longer than `--timeout`; the
  *   supervisor logs the worker, how long and the request line, and kills it with SIGKILL. It
  *   is replaced like any worker that died.
+ * - **Frozen workers.** A worker stopped as a whole (SIGSTOP, or frozen in the kernel) cannot
+ *   report anything: its watchdog thread is stopped with it. The thread also pings on its pipe
+ *   at each look (ten per timeout, at most a second apart), and the supervisor checks as
+ *   often: a worker whose pings have stopped for longer than `--timeout` is logged and killed
+ *   with SIGKILL, which ends a stopped process too, and is replaced. Nothing per request: a
+ *   worker costs its master one read per look. A master that did not run for a while itself
+ *   (stopped with its workers by ^Z, say) has not read their pings: it counts from then.
  * - **Shutdown.** Close the intake and send every worker SIGTERM: each serves what has reached
  *   it, with `Connection: close`, and exits. Wait for them (SIGKILL after the grace period and
  *   a margin), and tell whether every request in progress was answered: a worker that cut
@@ -32,6 +39,7 @@ import { formatDuration, type Config } from './cli.ts';
 import { AppLoadError, WorkerStartError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { WATCHDOG_FD, type WatchdogReport, type WorkerInit, type WorkerMessage } from './messages.ts';
+import { lookIntervalMs } from './watchdog.ts';
 
 /** The file every worker process runs. */
 export const WORKER_FILE = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -99,6 +107,8 @@ interface Slot {
   ready: boolean;
   startedAt: number;
   restart: NodeJS.Timeout | undefined;
+  /** When the worker's watchdog was last heard (`performance.now()`); undefined before it is ready. */
+  heardAt: number | undefined;
 }
 
 /**
@@ -133,6 +143,9 @@ class Supervisor {
   /** Whether a request was cut off, or a worker killed, while stopping. */
   #cutOff = false;
   #startup: { resolve(): void; reject(err: Error): void } | undefined;
+  /** The check for frozen workers, once per look of their watchdogs (with `--timeout`). */
+  #silenceCheck: NodeJS.Timeout | undefined;
+  #checkedAt = performance.now();
   #fail!: (err: Error) => void;
   /** Settles only if the server cannot go on (see {@link Master.failed}). */
   readonly failed = new Promise<Error>((resolve) => (this.#fail = resolve));
@@ -147,7 +160,11 @@ class Supervisor {
     // the descriptors the intake hands down
     this.#stdio[WATCHDOG_FD] = 'pipe';
     for (let i = 0; i < config.workers; i++) {
-      this.#slots.push({ backoff: new Backoff(backoff), child: undefined, ready: false, startedAt: 0, restart: undefined });
+      this.#slots.push({ backoff: new Backoff(backoff), child: undefined, ready: false, startedAt: 0, restart: undefined, heardAt: undefined });
+    }
+    if (config.timeoutMs > 0) {
+      const lookMs = lookIntervalMs(config.timeoutMs);
+      this.#silenceCheck = setInterval(() => this.#killSilent(lookMs), lookMs).unref();
     }
   }
 
@@ -176,6 +193,7 @@ class Supervisor {
     slot.restart = undefined;
     slot.ready = false;
     slot.startedAt = Date.now();
+    slot.heardAt = undefined;
     const child = fork(WORKER_FILE, [JSON.stringify(this.#init)], {
       // --import tsx (and any inspector or coverage flags) carry over to the worker
       execArgv: process.execArgv,
@@ -184,7 +202,7 @@ class Supervisor {
     slot.child = child;
     this.#intake.forked?.(child);
     child.on('error', () => {}); // a send to a worker that just died; its 'exit' follows
-    this.#watchReports(child);
+    this.#watchReports(slot, child);
     child.on('message', (message: WorkerMessage) => this.#onMessage(slot, child, message));
     child.on('exit', (code, signal) => this.#onExit(slot, child, code, signal));
   }
@@ -193,6 +211,8 @@ class Supervisor {
     const pid = child.pid!;
     if (message.type === 'ready') {
       slot.ready = true;
+      // a ready worker's watchdog runs (worker.ts): its silence counts from now
+      slot.heardAt = performance.now();
       this.#intake.ready?.(pid);
       if (!this.#starting) this.#logger.info(`worker ${pid} started`);
       if (this.#starting && this.#slots.every((s) => s.ready)) this.#startup?.resolve();
@@ -221,16 +241,18 @@ class Supervisor {
     slot.restart = setTimeout(() => this.#spawn(slot), delay);
   }
 
-  /** Logs and kills a worker whose watchdog reports a call longer than `--timeout`. */
-  #watchReports(child: ChildProcess): void {
+  /** Notes each ping of a worker's watchdog; logs and kills a worker it reports stuck. */
+  #watchReports(slot: Slot, child: ChildProcess): void {
     const pipe = child.stdio.at(WATCHDOG_FD) as Readable;
     pipe.setEncoding('utf8');
     let text = '';
     pipe.on('data', (chunk: string) => {
+      if (slot.child === child) slot.heardAt = performance.now();
       text += chunk;
       for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n')) {
         const line = text.slice(0, end);
         text = text.slice(end + 1);
+        if (line === '') continue; // a ping
         let report: WatchdogReport;
         try {
           report = JSON.parse(line) as WatchdogReport;
@@ -243,6 +265,25 @@ class Supervisor {
     });
   }
 
+  /** Kills the workers whose watchdogs have not been heard for longer than `--timeout`. */
+  #killSilent(lookMs: number): void {
+    const now = performance.now();
+    const late = now - this.#checkedAt - lookMs;
+    this.#checkedAt = now;
+    const timeoutMs = this.#config.timeoutMs;
+    for (const slot of this.#slots) {
+      const child = slot.child;
+      if (child === undefined || slot.heardAt === undefined) continue;
+      // this master did not run for a while: the silence is its own, the pings are unread
+      if (late > timeoutMs / 2) slot.heardAt = now;
+      const silentMs = Math.round(now - slot.heardAt);
+      if (silentMs <= timeoutMs) continue;
+      this.#logger.warn(`worker ${child.pid} has not been heard from for ${silentMs} ms (--timeout ${formatDuration(timeoutMs)}): stopped or frozen; killing it (SIGKILL)`);
+      slot.heardAt = undefined;
+      child.kill('SIGKILL');
+    }
+  }
+
   #fatal(err: Error): void {
     if (this.#stopping) return;
     this.#startup?.reject(err);
@@ -252,6 +293,7 @@ class Supervisor {
   /** See {@link Master.shutdown}. */
   async shutdown(graceMs: number): Promise<boolean> {
     this.#stopping = true;
+    clearInterval(this.#silenceCheck);
     const closed = this.#intake.close();
     const exits: Promise<void>[] = [];
     for (const slot of this.#slots) {

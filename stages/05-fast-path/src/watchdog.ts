@@ -23,6 +23,11 @@
  *   it.
  * - **A master that is gone** cannot kill anyone: the thread finds its pipe broken, says so
  *   on stderr, and ends its own process with SIGKILL.
+ * - **A worker frozen as a whole** (stopped by SIGSTOP, or in the kernel) freezes its thread
+ *   too, so the thread writes an empty line on the same pipe at each look: a ping, which
+ *   costs the main thread nothing. The master kills a worker whose pings have stopped for
+ *   longer than the timeout (`supervisor.ts`), as gunicorn's arbiter does a worker whose
+ *   heartbeat file is that old, whatever froze it.
  *
  * Why this, and not what others do: gunicorn's workers touch a file before each request and
  * the master checks its time, a system call per request; uWSGI's master reads shared memory
@@ -77,12 +82,22 @@ export class AppCallWatch {
   }
 }
 
+/**
+ * How often the watchdog thread looks and pings, in ms: ten times per timeout, at most once a
+ * second (and at least every 10 ms).
+ */
+export function lookIntervalMs(timeoutMs: number): number {
+  return Math.min(1_000, Math.max(10, Math.floor(timeoutMs / 10)));
+}
+
 /** A running watchdog. */
 export interface Watchdog {
   /** The watch to mark application calls with ({@link watchApp}). */
   readonly watch: AppCallWatch;
   /** The thread that watches; `terminate()` stops it (the tests do). */
   readonly thread: Worker;
+  /** Settles once the thread runs: from then on it pings the master. */
+  readonly running: Promise<void>;
 }
 
 /**
@@ -97,7 +112,7 @@ export function startWatchdog(timeoutMs: number, reportFd: number): Watchdog {
     workerData: {
       memory: watch.memory,
       timeoutMs,
-      intervalMs: Math.min(1_000, Math.max(10, Math.floor(timeoutMs / 10))),
+      intervalMs: lookIntervalMs(timeoutMs),
       reportFd,
     },
     // the thread needs none of the flags the process was started with (tsx's among them)
@@ -105,7 +120,8 @@ export function startWatchdog(timeoutMs: number, reportFd: number): Watchdog {
   });
   // the thread never ends by itself; it must not keep the process alive
   thread.unref();
-  return { watch, thread };
+  const running = new Promise<void>((resolve) => thread.once('online', () => resolve()));
+  return { watch, thread, running };
 }
 
 /** `GET /slow?ms=5000`: the request line as the log names it. */
