@@ -1,12 +1,13 @@
 /**
  * The pure parts of `npm run coverage`: the configuration's globs, what tsx adds that is not
- * counted, merging one process's counts into the map, and the per-stage table. The pipeline
+ * counted, converting one recorded script, merging one process's counts into the map, and the
+ * per-stage table. The pipeline
  * itself (vitest plus every server process) is what `npm run coverage` runs.
  */
 
 import libCoverage from 'istanbul-lib-coverage';
 import { describe, expect, it } from 'vitest';
-import { globToRegExp, ignoreTsxHelpers, mergeInto, stageRows, table } from './coverage.ts';
+import { convertScript, globToRegExp, ignoreTsxHelpers, mergeInto, stageRows, table, type RecordedScript } from './coverage.ts';
 
 describe('globToRegExp', () => {
   it('* stays in one folder, **/ spans any number of them', () => {
@@ -31,6 +32,27 @@ describe('ignoreTsxHelpers', () => {
     expect(ignoreTsxHelpers({ type: 'ExpressionStatement', expression: { type: 'CallExpression', callee: { type: 'Identifier', name: 'respond' } } })).toBe(false);
     expect(ignoreTsxHelpers({ type: 'ExportNamedDeclaration', declaration: {} })).toBe(false);
     expect(ignoreTsxHelpers({ type: 'VariableDeclarator', id: { type: 'Identifier', name: 'server' } })).toBe(false);
+  });
+});
+
+describe('convertScript', () => {
+  // what a server process records: its code and V8's ranges (the whole script and f ran once)
+  const code = 'export function f(a) {\n  if (a) {\n    return 1;\n  } else if (a === 0) {\n    return 2;\n  }\n  return a ? 3 : a || 4;\n}\nf(1);\n';
+  const url = 'file:///repo/stages/01-x/src/a.js';
+  const script: RecordedScript = {
+    url,
+    code,
+    functions: [
+      { functionName: '', isBlockCoverage: true, ranges: [{ startOffset: 0, endOffset: code.length, count: 1 }] },
+      { functionName: 'f', isBlockCoverage: true, ranges: [{ startOffset: 7, endOffset: code.indexOf('\nf(1)'), count: 1 }] },
+    ],
+  };
+  it('counts the same branches each time it converts the same code (many processes run it)', async () => {
+    const first = await convertScript(script);
+    const again = await convertScript(script);
+    // if, else if, ?: and ||
+    expect(Object.keys(first['/repo/stages/01-x/src/a.js']!.branchMap)).toHaveLength(4);
+    expect(again).toEqual(first);
   });
 });
 
