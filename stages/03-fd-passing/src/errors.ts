@@ -11,7 +11,8 @@
  * - **The server's own errors**: a response the application got wrong
  *   ({@link ResponseError}, answered with a 500), and what stops the server from starting
  *   ({@link UsageError}, {@link AppLoadError}, {@link ListenError}, {@link WorkerStartError}),
- *   which `main` prints on one line before it exits 1.
+ *   which `main` prints on one line before it exits: 2 ({@link EXIT_USAGE}) for a mistake on
+ *   the command line, else 1.
  *
  * Stage 02 parses whole requests, so it adds the statuses they can produce: 413 for a body
  * over the limit, 431 for a header section over the limits, and 408 for the connection to

@@ -1,10 +1,10 @@
 /**
- * The listening socket of stage 02: one process, one `node:net` server, persistent connections.
+ * The listening socket: one `node:net` server per process, persistent connections.
  *
  * Strategy: listen with the configured backlog (the kernel's queue of connections that have
  * completed the TCP handshake but that the server has not accepted yet) and hand every
  * connection to {@link handleConnection}. Connections now outlive a request, so the server
- * keeps them in a {@link ConnectionSet} (`serving.ts`, which the workers of stages 03 and 04
+ * keeps them in a {@link ConnectionSet} (`serving.ts`, which the workers of the later stages
  * reuse) to shut them down gracefully: what has arrived is served, the rest is closed, and
  * what is still open after the grace period is destroyed and reported.
  */

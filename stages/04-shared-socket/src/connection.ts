@@ -1,5 +1,5 @@
 /**
- * One connection of stage 02: many requests, each parsed in full, answered in order.
+ * One connection: many requests, each parsed in full, answered in order.
  *
  * Strategy: a small state machine over the pure {@link RequestParser}. Bytes from the socket go
  * into the parser; its events drive the connection:

@@ -214,15 +214,18 @@ type Reading =
 // ---------------------------------------------------------------------------------------------
 // The received bytes
 
+/** What is buffered when nothing is: one empty buffer, shared. */
+const EMPTY = Buffer.alloc(0);
+
 /**
  * The bytes received and not consumed yet. New bytes are kept as they are when everything
  * before them was consumed (the usual case: a whole request in one read); otherwise what is
  * left and the new bytes are copied into one new buffer. The copy is at most one line, or a
- * few bytes of body framing, and a buffer is never written to after it is received, so a
- * {@link Data} handed out earlier stays intact.
+ * few bytes of body framing. Unlike stage 04, the bytes received may be a view of the one
+ * read buffer that the next read overwrites (step 1): so the connection calls
+ * {@link RequestParser.keepBuffered} after each read, which copies what is left here
+ * (`keep`), and copies the body {@link Data} it gathers, which is a view too.
  */
-const EMPTY = Buffer.alloc(0);
-
 class ReceiveBuffer {
   #bytes: Buffer = EMPTY;
   #start = 0;

@@ -1,15 +1,15 @@
 /**
- * The listening socket of stage 02: one process, one `node:net` server, persistent connections.
+ * The listening socket: one `node:net` server per process, persistent connections.
  *
  * Strategy: listen with the configured backlog (the kernel's queue of connections that have
  * completed the TCP handshake but that the server has not accepted yet) and hand every
  * connection to {@link handleConnection}. Connections now outlive a request, so the server
- * keeps them in a {@link ConnectionSet} (`serving.ts`, which the workers of stages 03 and 04
+ * keeps them in a {@link ConnectionSet} (`serving.ts`, which the workers of the later stages
  * reuse) to shut them down gracefully: what has arrived is served, the rest is closed, and
  * what is still open after the grace period is destroyed and reported.
  *
- * Stage 04 adds {@link bindShared}: the master binds the address without listening, and the
- * workers it forks inherit the socket and listen on it (`worker.ts`).
+ * {@link bindShared} is for a master whose workers share one socket: it binds the address
+ * without listening, and the workers it forks inherit the socket and listen on it (`worker.ts`).
  */
 
 import dns from 'node:dns/promises';
@@ -96,7 +96,7 @@ function listenError(err: { code?: string | undefined; message: string }, host: 
   return new ListenError(`cannot listen on ${where}: ${err.message}`);
 }
 
-/** A TCP socket bound to the listen address, not listening: what the workers of stage 04 share. */
+/** A TCP socket bound to the listen address, not listening: what the workers share. */
 export interface SharedSocket {
   /** Its file descriptor in this process; forked workers inherit it. */
   readonly fd: number;
@@ -123,9 +123,20 @@ interface TcpHandle {
  */
 const createServerHandle = (
   net as unknown as {
-    _createServerHandle(address: string, port: number, addressType: number, fd: undefined, flags: number): TcpHandle | number;
+    _createServerHandle?: (address: string, port: number, addressType: number, fd: undefined, flags: number) => TcpHandle | number;
   }
 )._createServerHandle;
+
+/**
+ * Whether this Node still has the internal helper {@link bindShared} needs. Node has no public
+ * "bind without listen" to fall back on, so a Node without it cannot run this stage:
+ * `bindShared` then says so in one line, and `test/bind-shared.test.ts` fails with the same
+ * words, so that a Node that changes it is noticed by the tests first.
+ */
+export const HAS_CREATE_SERVER_HANDLE = typeof createServerHandle === 'function';
+
+/** What {@link bindShared} says on a Node without `net._createServerHandle`. */
+export const NO_CREATE_SERVER_HANDLE = `this Node (${process.version}) has no net._createServerHandle, the internal helper this stage binds a socket with without listening (node:cluster's shared-handle mode uses it; Node has no public way): run the stage on a Node that has it, Node 20 to 24 do`;
 
 /**
  * Binds `host:port` without listening or accepting, for workers to inherit and listen on.
@@ -146,6 +157,7 @@ export async function bindShared(host: string, port: number): Promise<SharedSock
   } catch (err) {
     throw listenError(err as NodeJS.ErrnoException, host, port);
   }
+  if (createServerHandle === undefined) throw new ListenError(NO_CREATE_SERVER_HANDLE);
   const handle = createServerHandle(address, port, family, undefined, 0);
   if (typeof handle === 'number') {
     const code = util.getSystemErrorName(handle);
