@@ -6,7 +6,10 @@
  * added, removed or changed must be listed in the later stage's README under
  * `## Changed files`. A shared file that differs without being listed is drift: usually a fix
  * that went into one copy and not the others. A listed file that did not change is printed as
- * a warning and does not fail. Exit code 1 on drift, 0 otherwise.
+ * a warning and does not fail. Then, against the last commit (when git is there), a file
+ * changed in a later stage but not in an earlier stage whose committed copy was the same is
+ * an error too: the fix skipped the first stage with those lines (`npm run carry` carries a
+ * fix forward from there). Exit code 1 on drift, 0 otherwise.
  *
  * Try it: `npm run check:stages`; to see what a stage changed, `npm run diff -- 01 02 --all --stat`.
  */
@@ -21,10 +24,17 @@ export function report(drifts: readonly Drift[]): string {
     d.problem === 'no Changed files section'
       ? `  ${d.stage}/README.md has no "## Changed files" section`
       : `  ${d.stage}: ${d.file} ${d.problem}`;
-  const errors = drifts.filter(isError);
+  const skipped = drifts.filter((d) => d.earlier !== undefined);
+  const errors = drifts.filter((d) => isError(d) && d.earlier === undefined);
   const warnings = drifts.filter((d) => !isError(d));
   const parts: string[] = [];
   if (errors.length) parts.push(`drift (list these in the stage README's "## Changed files", or undo the change):`, ...errors.map(line));
+  if (skipped.length) {
+    parts.push(
+      `fixed in a later stage but not in an earlier one with the same file (since the last commit):`,
+      ...skipped.map((d) => `  ${d.stage}: ${d.file}; fix it in ${d.earlier}, then: npm run carry -- stages/${d.earlier}/${d.file}`),
+    );
+  }
   if (warnings.length) parts.push(`warnings:`, ...warnings.map(line));
   return parts.join('\n');
 }
@@ -32,7 +42,9 @@ export function report(drifts: readonly Drift[]): string {
 /** What `--help` prints. */
 export const USAGE = `usage: npm run check:stages
   Fails (exit 1) when a file differs between two consecutive stages without being listed
-  in the later stage's README under "## Changed files". Takes no options; a few seconds.
+  in the later stage's README under "## Changed files", or when a file changed since the
+  last commit in a later stage but not in an earlier stage that had the same bytes (a fix
+  that skipped a stage; see npm run carry). Takes no options; a few seconds.
   --help   this text
 `;
 

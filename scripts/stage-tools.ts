@@ -8,12 +8,18 @@
  * subsequence table (stage files are a few hundred lines, so O(n·m) is plenty), turned into
  * unified hunks with three lines of context, the shape `diff -u` prints.
  *
+ * Against the last commit: `committedFile` reads a file as `HEAD` has it (`git show
+ * HEAD:./path`, relative to the stages folder), and `checkAgainstHead` finds a fix that went
+ * into a later stage's copy of a shared file but not into the earlier stage that had the same
+ * bytes. Without git, or outside a repository, both answer "nothing" and the check is skipped.
+ *
  * What it will not do: detect renames (a rename is a removal and an addition, and the README
  * lists both), or diff binary files.
  *
  * @module stage-tools
  */
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { listStages, resolveStage, STAGES_DIR } from '../bin/stage.ts';
@@ -189,7 +195,9 @@ export interface Drift {
   /** The file, relative to the stage folder (empty for a README problem). */
   readonly file: string;
   /** What is wrong. */
-  readonly problem: 'changed but not listed' | 'added but not listed' | 'removed but not listed' | 'no Changed files section' | 'listed but unchanged';
+  readonly problem: 'changed but not listed' | 'added but not listed' | 'removed but not listed' | 'no Changed files section' | 'listed but unchanged' | 'fixed here but not in an earlier stage';
+  /** For `fixed here but not in an earlier stage`: the first stage whose committed copy was the same. */
+  readonly earlier?: string;
 }
 
 /**
@@ -216,10 +224,56 @@ export function isError(drift: Drift): boolean {
   return drift.problem !== 'listed but unchanged';
 }
 
-/** Checks every pair of consecutive stages under `stagesDir` (folders with `src/main.ts`). */
+/**
+ * Checks every pair of consecutive stages under `stagesDir` (folders with `src/main.ts`),
+ * then the working tree against the last commit ({@link checkAgainstHead}).
+ */
 export function checkStages(stagesDir: string = STAGES_DIR): Drift[] {
   const stages = listStages(stagesDir);
-  return stages.slice(1).flatMap((later, k) => checkStagePair(path.join(stagesDir, stages[k]!), path.join(stagesDir, later)));
+  const pairs = stages.slice(1).flatMap((later, k) => checkStagePair(path.join(stagesDir, stages[k]!), path.join(stagesDir, later)));
+  return [...pairs, ...checkAgainstHead(stagesDir)];
+}
+
+/** Runs git in `cwd`; the output, or undefined when git is missing or the command fails. */
+function git(cwd: string, args: readonly string[]): Buffer | undefined {
+  const r = spawnSync('git', args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+  return r.error || r.status !== 0 ? undefined : r.stdout;
+}
+
+/**
+ * The contents of `stagesDir/rel` in the last commit, or undefined when git is not there,
+ * `stagesDir` is not in a repository, or `HEAD` has no such file.
+ */
+export function committedFile(stagesDir: string, rel: string): Buffer | undefined {
+  return git(stagesDir, ['show', `HEAD:./${rel}`]);
+}
+
+/**
+ * Stage files changed since the last commit: a fix that went into a later stage's copy of a
+ * file but not into an earlier stage whose committed copy was byte-identical to it. The fix
+ * belongs in the first stage that has those lines, carried forward by `npm run carry`. Empty
+ * when git or `HEAD` is not available (a clean clone has nothing changed, so CI passes).
+ */
+export function checkAgainstHead(stagesDir: string = STAGES_DIR): Drift[] {
+  const names = git(stagesDir, ['diff', '--name-only', '--relative', '--diff-filter=M', '-z', 'HEAD', '--', '.']);
+  if (names === undefined) return [];
+  const stages = listStages(stagesDir);
+  const modified = new Set(names.toString('utf8').split('\0').filter(Boolean));
+  const drifts: Drift[] = [];
+  for (const changed of modified) {
+    const slash = changed.indexOf('/');
+    const stage = changed.slice(0, slash);
+    const file = changed.slice(slash + 1);
+    const at = stages.indexOf(stage);
+    if (at <= 0 || path.basename(file) === 'README.md') continue;
+    const committed = committedFile(stagesDir, changed);
+    if (committed === undefined) continue;
+    const earlier = stages
+      .slice(0, at)
+      .find((e) => !modified.has(`${e}/${file}`) && committedFile(stagesDir, `${e}/${file}`)?.equals(committed) === true);
+    if (earlier !== undefined) drifts.push({ stage, file, problem: 'fixed here but not in an earlier stage', earlier });
+  }
+  return drifts;
 }
 
 /**
