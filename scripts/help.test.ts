@@ -12,11 +12,12 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The script files behind `npm run spec:matrix`, `diff`, `check:stages`, `docs`, `check:mine`, `coverage`. */
+/** The script files behind `npm run spec:matrix`, `diff`, `check:stages`, `carry`, `docs`, `check:mine`, `coverage`. */
 const SCRIPTS: Record<string, string> = {
   'spec:matrix': 'scripts/spec-matrix.ts',
   diff: 'scripts/diff-stages.ts',
   'check:stages': 'scripts/check-stages.ts',
+  carry: 'scripts/carry.ts',
   docs: 'scripts/docs-build.ts',
   'check:mine': 'scripts/check-mine.ts',
   coverage: 'scripts/coverage.ts',
@@ -38,7 +39,7 @@ describe('--help', () => {
     }, 60_000);
   }
 
-  for (const name of ['spec:matrix', 'diff', 'check:stages', 'check:mine']) {
+  for (const name of ['spec:matrix', 'diff', 'check:stages', 'carry', 'check:mine']) {
     it(`npm run ${name} -- --no-such-option is a usage error: exit 2, one line and the usage on stderr`, () => {
       const r = runScript(SCRIPTS[name]!, ['--no-such-option']);
       expect(r.status).toBe(2);
