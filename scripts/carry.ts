@@ -140,7 +140,8 @@ export function run(argv: readonly string[], stagesDir: string = STAGES_DIR): nu
     return 2;
   }
   const width = Math.max(0, ...results.map((r) => r.stage.length));
-  for (const r of results) process.stdout.write(`  ${r.stage.padEnd(width)}  ${parsed.file}: ${SAYS[r.outcome]}\n`);
+  const would = (r: Carried): string => (dryRun && (r.outcome === 'carried' || r.outcome === 'patched') ? `would be ${SAYS[r.outcome]}` : SAYS[r.outcome]);
+  for (const r of results) process.stdout.write(`  ${r.stage.padEnd(width)}  ${parsed.file}: ${would(r)}\n`);
   const hand = results.filter(needsHand).length;
   process.stdout.write(
     `carry${dryRun ? ' (dry run, nothing written)' : ''}: ${parsed.stage}/${parsed.file} into ${results.length} later stage(s)` +
