@@ -24,8 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BufferInput, stderrStream, type Environ } from '../stages/01-request-line/src/app.ts';
-import { app } from './app.ts';
+import { callApp, environ, header } from './in-process.ts';
 import { hideComments, renderMarkdown } from './markdown.ts';
 import { REPO_ROOT } from './site.ts';
 
@@ -35,31 +34,8 @@ const CRAWLED = ['/docs/', '/bench/', '/files/', '/playground/'];
 const NOT_CRAWLED = ['/files/docs/api/', '/files/bench/results/local/'];
 
 function get(pathInfo: string): { status: string; type: string; body: string } {
-  const env: Environ = {
-    REQUEST_METHOD: 'GET',
-    SCRIPT_NAME: '',
-    PATH_INFO: pathInfo,
-    QUERY_STRING: '',
-    SERVER_NAME: 'localhost',
-    SERVER_PORT: '80',
-    SERVER_PROTOCOL: 'HTTP/1.1',
-    REMOTE_ADDR: '127.0.0.1',
-    REMOTE_PORT: '1',
-    'wsgi.version': [1, 0],
-    'wsgi.url_scheme': 'http',
-    'wsgi.input': new BufferInput(),
-    'wsgi.errors': stderrStream,
-    'wsgi.multithread': false,
-    'wsgi.multiprocess': false,
-    'wsgi.run_once': false,
-  };
-  let status = '';
-  let type = '';
-  const chunks = app(env, (s, h) => {
-    status = s;
-    type = h.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
-  });
-  return { status, type, body: Buffer.concat([...chunks].map((c) => Buffer.from(c))).toString() };
+  const { status, headers, body } = callApp(environ(pathInfo));
+  return { status, type: header(headers, 'content-type') ?? '', body };
 }
 
 function decode(text: string): string {

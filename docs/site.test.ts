@@ -3,47 +3,13 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BufferInput, stderrStream, type Environ, type HeaderList } from '../stages/01-request-line/src/app.ts';
 import { existsSync } from 'node:fs';
-import { app } from './app.ts';
+import { callApp, environ, header } from './in-process.ts';
 import { escapeHtml, REFERENCE_PAGES, renderMarkdown, rewriteHref, routeFor, slugify } from './markdown.ts';
 import { REPO_ROOT } from './site.ts';
 import { contentType, notModified, PathRefused, resolveInside, safeSegments } from './static-files.ts';
 
-function environ(pathInfo: string, headers: Record<string, string> = {}, method = 'GET'): Environ {
-  return {
-    REQUEST_METHOD: method,
-    SCRIPT_NAME: '',
-    PATH_INFO: pathInfo,
-    QUERY_STRING: '',
-    SERVER_NAME: 'localhost',
-    SERVER_PORT: '80',
-    SERVER_PROTOCOL: 'HTTP/1.1',
-    REMOTE_ADDR: '127.0.0.1',
-    REMOTE_PORT: '1',
-    'wsgi.version': [1, 0],
-    'wsgi.url_scheme': 'http',
-    'wsgi.input': new BufferInput(),
-    'wsgi.errors': stderrStream,
-    'wsgi.multithread': false,
-    'wsgi.multiprocess': false,
-    'wsgi.run_once': false,
-    ...headers,
-  };
-}
-
-function call(env: Environ): { status: string; headers: HeaderList; body: string } {
-  let status = '';
-  let headers: HeaderList = [];
-  const chunks = app(env, (s, h) => {
-    status = s;
-    headers = h;
-  });
-  const body = Buffer.concat([...chunks].map((c) => (typeof c === 'string' ? Buffer.from(c) : Buffer.from(c)))).toString();
-  return { status, headers, body };
-}
-
-const header = (h: HeaderList, name: string): string | undefined => h.find(([n]) => n.toLowerCase() === name)?.[1];
+const call = callApp;
 
 describe('safeSegments', () => {
   it.each(['/..', '/a/../b', '/./a', '/a/..', '..'])('refuses the dot segment in %j with 400', (p) => {

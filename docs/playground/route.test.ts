@@ -4,39 +4,11 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { BufferInput, stderrStream, type Environ, type HeaderList } from '../../stages/01-request-line/src/app.ts';
-import { app } from '../app.ts';
+import { callApp, environ, header } from '../in-process.ts';
 
-function call(pathInfo: string, headers: Record<string, string> = {}, method = 'GET'): { status: string; headers: HeaderList; body: string } {
-  const environ: Environ = {
-    REQUEST_METHOD: method,
-    SCRIPT_NAME: '',
-    PATH_INFO: pathInfo,
-    QUERY_STRING: '',
-    SERVER_NAME: 'localhost',
-    SERVER_PORT: '80',
-    SERVER_PROTOCOL: 'HTTP/1.1',
-    REMOTE_ADDR: '127.0.0.1',
-    REMOTE_PORT: '1',
-    'wsgi.version': [1, 0],
-    'wsgi.url_scheme': 'http',
-    'wsgi.input': new BufferInput(),
-    'wsgi.errors': stderrStream,
-    'wsgi.multithread': false,
-    'wsgi.multiprocess': false,
-    'wsgi.run_once': false,
-    ...headers,
-  };
-  let status = '';
-  let list: HeaderList = [];
-  const chunks = app(environ, (s, h) => {
-    status = s;
-    list = h;
-  });
-  return { status, headers: list, body: Buffer.concat([...chunks].map((c) => Buffer.from(c))).toString() };
+function call(pathInfo: string, headers: Record<string, string> = {}, method = 'GET'): ReturnType<typeof callApp> {
+  return callApp(environ(pathInfo, headers, method));
 }
-
-const header = (h: HeaderList, name: string): string | undefined => h.find(([n]) => n.toLowerCase() === name)?.[1];
 
 describe('/playground/ in the docs app', () => {
   it('serves the page in the site layout, marked in the navigation, loading its module and style sheet', () => {
