@@ -8,34 +8,22 @@
  * says so and how to install one. Set `CHROMIUM_PATH` to use another binary.
  */
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listStages } from '../bin/stage.ts';
 import { ROOT, startStage, type StageProcess } from '../harness/launcher.ts';
 import { STAGE_ARGS } from '../spec/stages.ts';
+import { CHROMIUM, launchChromium, NO_CHROMIUM } from './chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const STAGE = listStages().at(-1)!;
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const SCREENSHOT = path.join(ARTIFACTS, 'docs-chapter.png');
 
-/** Headless Chromium's flags for a screenshot, and a few more that keep a run quiet and offline. */
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
 const title =
   CHROMIUM === undefined
-    ? 'browser: SKIPPED, no Chromium found (install it with `apt-get install -y chromium`, or set CHROMIUM_PATH)'
+    ? `browser: SKIPPED, ${NO_CHROMIUM}`
     : `browser: Chromium opens /docs/ served by stage ${STAGE}${STAGE.startsWith('04') ? '' : ' (stage 04 does not exist yet: the newest stage stands in)'}`;
 
 describe.skipIf(CHROMIUM === undefined)(title, () => {
@@ -44,7 +32,7 @@ describe.skipIf(CHROMIUM === undefined)(title, () => {
 
   beforeAll(async () => {
     server = await startStage(STAGE, { args: [...(STAGE_ARGS[STAGE] ?? [])] });
-    browser = await chromium.launch({ executablePath: CHROMIUM!, headless: true, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   }, 240_000); // deadlines against hanging: a stage may take PATIENCE_MS (90 s) to start, Chromium 30 s
 
   afterAll(async () => {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startStage, type StageProcess } from '../../harness/launcher.ts';
-import { CHROMIUM, launchChromium, NO_CHROMIUM } from './chromium.ts';
+import { CHROMIUM, launchChromium, NO_CHROMIUM } from '../chromium.ts';
 import { decodeEscapes, PRESETS, readsOf, runParser, type Split, type Step } from './engine.ts';
 
 const STAGE = '02-full-parser';

@@ -12,7 +12,7 @@
 
 import path from 'node:path';
 import { ROOT, startStage } from '../../harness/launcher.ts';
-import { CHROMIUM, launchChromium, NO_CHROMIUM } from './chromium.ts';
+import { CHROMIUM, launchChromium, NO_CHROMIUM } from '../chromium.ts';
 import { PRESETS } from './engine.ts';
 
 /** Where the picture goes, relative to the repository root. */

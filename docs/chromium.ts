@@ -1,9 +1,10 @@
 /**
- * Headless Chromium for the playground's test and screenshot: where it is, and how it starts.
+ * Headless Chromium for the docs' browser tests (`browser.test.ts`, the playground's test) and
+ * the playground's screenshot: where it is, and how it starts.
  *
- * Strategy: the same discovery as `docs/browser.test.ts`: Debian's `chromium` package (CI
- * installs it in `.ci/run`), or the binary `CHROMIUM_PATH` names, driven by playwright-core
- * through `executablePath`, so that nothing is downloaded. A caller skips, and says why, when
+ * Strategy: Debian's `chromium` package (CI installs it in `.ci/run`), or the binary
+ * `CHROMIUM_PATH` names, driven by playwright-core through `executablePath`, so that nothing
+ * is downloaded. A caller skips, and says why, when
  * {@link CHROMIUM} is undefined.
  *
  * What it will not do: download or install a browser.
