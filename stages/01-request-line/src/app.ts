@@ -4,8 +4,10 @@
  *
  * Strategy: an application is a synchronous function `app(environ, startResponse)` that
  * calls `startResponse(status, headers)` once and returns an iterable of body chunks. The
- * server builds `environ`, calls the app, and serializes what it gets back (`response.ts`).
- * This file also loads an application named Gunicorn-style, `module.path[:callable]`.
+ * server builds `environ` (`environ.ts`), calls the app with {@link callApp}, which checks
+ * everything the app hands over before a byte is written, and writes what it gets back
+ * (`response.ts`). This file also loads an application named Gunicorn-style,
+ * `module.path[:callable]`.
  *
  * What it will not do: there is no `write` callable (PEP 3333 keeps it only for legacy
  * frameworks; nibiru drops it too), and apps cannot be asynchronous: blocking the process is
@@ -15,6 +17,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isDigit, isFieldChar, isTchar } from './abnf.ts';
+import { AppLoadError, ResponseError } from './errors.ts';
 
 /** One chunk of a response body: text (sent as UTF-8) or bytes. */
 export type Chunk = string | Uint8Array;
@@ -101,14 +105,6 @@ export interface Environ {
 
 /** A WSGI-style application. */
 export type App = (environ: Environ, startResponse: StartResponse) => Iterable<Chunk>;
-
-/** Why an application could not be loaded; `main` prints the message and exits 1. */
-export class AppLoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AppLoadError';
-  }
-}
 
 /** An {@link InputStream} over a buffer that has been read in full. */
 export class BufferInput implements InputStream {
@@ -238,13 +234,194 @@ export async function loadApp(spec: string, cwd: string = process.cwd()): Promis
   }
   const app = mod[callable];
   if (typeof app !== 'function') {
-    throw new AppLoadError(`${modulePath}:${callable} is not callable (it is ${describe(app)})`);
+    throw new AppLoadError(`${modulePath}:${callable} is not callable (it is ${describeValue(app)})`);
   }
   return app as App;
 }
 
-function describe(value: unknown): string {
+/** What `value` is, for an error message. */
+function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return `a value of type ${typeof value}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calling an application
+
+/** What an application answered: its status and headers, checked, and its whole body. */
+export interface AppResponse {
+  /** The status line as the application gave it, e.g. `200 OK`. */
+  readonly status: string;
+  /** The status code. */
+  readonly code: number;
+  /** The application's headers, checked. */
+  readonly headers: HeaderList;
+  /** The `Content-Length` the application declared, or -1. */
+  readonly declaredLength: number;
+  /** Whether the application set `Date` itself. */
+  readonly hasDate: boolean;
+  /** The body chunks. */
+  readonly chunks: Chunk[];
+  /** Their total length in bytes, strings counted as UTF-8. */
+  readonly length: number;
+}
+
+/**
+ * Calls a WSGI-style application and collects its whole body. `startResponse` may be called
+ * before the app returns or lazily, before the first chunk (as a generator does).
+ *
+ * @throws whatever the application throws, or a {@link ResponseError} when it breaks the
+ * interface (no `startResponse`, a second call without `excInfo`, bad status or headers, a
+ * body that is not an iterable of text or bytes, a `Content-Length` that does not match).
+ * @see PEP 3333, "The start_response() Callable"
+ */
+export function callApp(app: App, environ: Environ): AppResponse {
+  let status: string | undefined;
+  let headers: HeaderList = [];
+  const result = app(environ, (s: string, h: HeaderList, excInfo?: unknown) => {
+    if (status !== undefined && excInfo === undefined) {
+      throw new ResponseError('startResponse called twice without excInfo');
+    }
+    checkStatus(s);
+    checkHeaders(h);
+    status = s;
+    headers = h;
+  });
+  if (result == null || typeof (result as Iterable<Chunk>)[Symbol.iterator] !== 'function') {
+    throw new ResponseError('the application must return an iterable of chunks');
+  }
+  const chunks: Chunk[] = [];
+  let length = 0;
+  for (const chunk of result as Iterable<Chunk>) {
+    length += chunkLength(chunk);
+    chunks.push(chunk);
+  }
+  if (status === undefined) throw new ResponseError('the application never called startResponse');
+  const code = checkStatus(status);
+  if (code < 200) throw new ResponseError(`the application may not send a ${code} (interim) response`);
+  let declaredLength = -1;
+  let hasDate = false;
+  for (const [name, value] of headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') {
+      const n = parseDeclaredLength(value);
+      if (declaredLength !== -1 && n !== declaredLength) throw new ResponseError('differing Content-Length headers');
+      declaredLength = n;
+    } else if (lower === 'date') {
+      hasDate = true;
+    }
+  }
+  // a body that disagrees with its declared length would desynchronize the client
+  if (declaredLength !== -1 && declaredLength !== length) {
+    throw new ResponseError(`Content-Length ${declaredLength} does not match the body's ${length} bytes`);
+  }
+  return { status, code, headers, declaredLength, hasDate, chunks, length };
+}
+
+/** The byte length of a chunk as it will be sent (strings as UTF-8). */
+export function chunkLength(chunk: unknown): number {
+  if (typeof chunk === 'string') return Buffer.byteLength(chunk, 'utf8');
+  if (chunk instanceof Uint8Array) return chunk.byteLength;
+  throw new ResponseError(`body chunks must be strings or Uint8Arrays, got ${typeof chunk}`);
+}
+
+/**
+ * Checks a status line such as `"200 OK"` and returns its code.
+ *
+ * ```abnf
+ * status-code   = 3DIGIT                                      ; RFC 9112 §4
+ * reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )
+ * ```
+ *
+ * @throws {@link ResponseError} when the line is not `3DIGIT SP reason` with a code from
+ * 100 to 599 and a reason free of control characters (a CR or LF would let the application
+ * split one response into two).
+ * @see RFC 9112 §4
+ */
+export function checkStatus(status: string): number {
+  if (
+    typeof status !== 'string' ||
+    status.length < 4 ||
+    !isDigit(status.charCodeAt(0)) ||
+    !isDigit(status.charCodeAt(1)) ||
+    !isDigit(status.charCodeAt(2)) ||
+    status[3] !== ' '
+  ) {
+    throw new ResponseError(`invalid status line ${JSON.stringify(status)}: expected e.g. "200 OK"`);
+  }
+  const code = Number.parseInt(status, 10); // the three digits before the space
+  if (code < 100 || code > 599) throw new ResponseError(`status code out of range: ${code}`);
+  for (let i = 4; i < status.length; i++) {
+    if (!isFieldChar(status.charCodeAt(i))) {
+      throw new ResponseError(`invalid character in reason phrase of ${JSON.stringify(status)}`);
+    }
+  }
+  return code;
+}
+
+/**
+ * Hop-by-hop headers belong to the connection, which the server manages; an application
+ * must not set them (PEP 3333, "Other HTTP Features"; RFC 9110 §7.6.1).
+ */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * Checks the application's headers: names are tokens, values hold no CR, LF, NUL or other
+ * control character (HTAB aside), and no header is one the server owns.
+ *
+ * ```abnf
+ * field-line  = field-name ":" OWS field-value OWS            ; RFC 9112 §5
+ * field-name  = token
+ * field-value = *field-content                                ; RFC 9110 §5.5
+ * ```
+ *
+ * @throws {@link ResponseError} on the first bad header.
+ * @see RFC 9110 §5.1, §5.5
+ */
+export function checkHeaders(headers: HeaderList): void {
+  if (!Array.isArray(headers)) throw new ResponseError('headers must be a list of [name, value] pairs');
+  for (const pair of headers) {
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new ResponseError('each header must be a [name, value] pair');
+    }
+    const [name, value] = pair;
+    if (typeof name !== 'string' || typeof value !== 'string') {
+      throw new ResponseError('header names and values must be strings');
+    }
+    if (name.length === 0) throw new ResponseError('empty header name');
+    for (let i = 0; i < name.length; i++) {
+      if (!isTchar(name.charCodeAt(i))) throw new ResponseError(`invalid header name ${JSON.stringify(name)}`);
+    }
+    if (!isFieldValue(value)) throw new ResponseError(`invalid character in value of header ${name}`);
+    if (HOP_BY_HOP.has(name.toLowerCase())) {
+      throw new ResponseError(`hop-by-hop header ${name} is the server's to set`);
+    }
+  }
+}
+
+/** Whether every character of `s` may appear in a field value or a reason phrase. */
+function isFieldValue(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (!isFieldChar(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * Reads an application-given `Content-Length`.
+ *
+ * @throws {@link ResponseError} when it is not 1 to 15 decimal digits.
+ * @see RFC 9110 §8.6
+ */
+export function parseDeclaredLength(declared: string): number {
+  if (!/^\d{1,15}$/.test(declared)) throw new ResponseError(`invalid Content-Length ${JSON.stringify(declared)}`);
+  return Number(declared);
 }

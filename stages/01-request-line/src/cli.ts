@@ -13,6 +13,7 @@
  */
 
 import { parseArgs } from 'node:util';
+import { UsageError } from './errors.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 import { DEFAULT_MAX_REQUEST_LINE } from './request-line.ts';
 
@@ -88,14 +89,6 @@ Exit status:
   1   could not start: the application cannot be loaded, the port is in use
   2   a mistake on the command line
 `;
-
-/** A command-line mistake; `main` prints the message on one line and exits {@link EXIT_USAGE}. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 /** How `parseArgs` reads one option. */
 export interface OptionSpec {

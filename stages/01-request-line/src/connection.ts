@@ -1,9 +1,11 @@
 /**
  * One connection of stage 01: read a request-line, answer it, close.
  *
- * Strategy: buffer bytes until the first LF, parse the request-line, call the application,
- * write the whole response with `Connection: close`, and close. That is all nibiru did on
- * 2024-08-06. A few details make it a server clients can trust:
+ * Strategy: buffer bytes until the first LF, parse the request-line (`request-line.ts`), build
+ * the environ (`environ.ts`), call the application ({@link callApp}), write the whole response
+ * with `Connection: close` (`response.ts`), and close. That is all nibiru did on 2024-08-06. A
+ * protocol error (an {@link HttpError} from the parser) gets the server's own response instead,
+ * written the same way. A few details make it a server clients can trust:
  *
  * - **The bytes after the request-line.** A client sends its header section (and maybe a
  *   body) right behind the request-line. This stage reads none of it, and closing a TCP socket
@@ -24,14 +26,13 @@
  */
 
 import type { Socket } from 'node:net';
-import { BufferInput, stderrStream, type App, type Environ } from './app.ts';
+import { CR, isTchar, LF } from './abnf.ts';
+import { callApp, type App, type AppResponse } from './app.ts';
+import { buildEnviron } from './environ.ts';
 import { HttpError } from './errors.ts';
 import type { AccessRecord } from './log.ts';
-import { decodePath, findLineEnd, parseRequestLine, splitTarget, TCHAR, type RequestLine } from './request-line.ts';
-import { errorResponse, findHeader, httpDate, runApp, serializeHead } from './response.ts';
-
-const CR = 0x0d;
-const LF = 0x0a;
+import { findLineEnd, parseRequestLine, type RequestLine } from './request-line.ts';
+import { logAppError, serverResponse, writeResponse } from './response.ts';
 
 /**
  * How many bytes of empty lines may precede a request-line before it is an error.
@@ -89,22 +90,22 @@ export function handleConnection(socket: Socket, options: ConnectionOptions): vo
     if (start > 0) {
       emptyBytes += start;
       if (emptyBytes > MAX_LEADING_EMPTY_BYTES) {
-        respond(errorResponse(400));
+        respond(serverResponse(400));
         return;
       }
       buf = buf.subarray(start);
       if (buf.length === 0) return;
     }
     // A request-line starts with a method token; a lone CR may still become an empty line.
-    if (TCHAR[buf[0]!] !== 1 && !(buf.length === 1 && buf[0] === CR)) {
-      respond(errorResponse(400));
+    if (!isTchar(buf[0]!) && !(buf.length === 1 && buf[0] === CR)) {
+      respond(serverResponse(400));
       return;
     }
     const lf = findLineEnd(buf, start === 0 ? searched : 0);
     if (lf === -1) {
       // The line so far, less a CR that may turn out to be its terminator, against the limit.
       const length = buf.length - (buf[buf.length - 1] === CR ? 1 : 0);
-      if (length > options.maxRequestLine) respond(errorResponse(414));
+      if (length > options.maxRequestLine) respond(serverResponse(414));
       else pending = buf;
       return;
     }
@@ -113,85 +114,49 @@ export function handleConnection(socket: Socket, options: ConnectionOptions): vo
       line = parseRequestLine(buf, 0, lf, options.maxRequestLine);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
-      respond(errorResponse(err.status));
+      respond(serverResponse(err.status));
       return;
     }
     respond(answer(line, socket, options), line);
   });
 
-  function respond(bytes: Buffer | Buffer[], line: RequestLine | null = null): void {
+  /** Writes `res`, the answer to `line` (null when the request-line could not be read), then closes. */
+  function respond(res: AppResponse, line: RequestLine | null = null): void {
     answered = true;
     pending = null;
     clearTimeout(timer);
-    if (Array.isArray(bytes)) {
-      socket.cork();
-      for (const b of bytes) socket.write(b);
-      socket.uncork();
-    } else {
-      socket.write(bytes);
-    }
-    options.onResponse?.(accessRecord(bytes, line, performance.now() - startedAt));
+    const method = line?.method ?? '-';
+    const bodyBytes = writeResponse(socket, method, res);
+    const ms = performance.now() - startedAt;
+    options.onResponse?.({ method, target: line?.target ?? '-', status: res.code, bodyBytes, ms });
     lingeringClose(socket, options.lingerMs);
   }
 }
 
-/** What the access log says of a response: its status and body length, read from its bytes. */
-function accessRecord(bytes: Buffer | Buffer[], line: RequestLine | null, ms: number): AccessRecord {
-  const [head, ...body] = Array.isArray(bytes) ? bytes : [bytes];
-  // `HTTP/1.1 200 OK`: the status code is at bytes 9 to 12
-  const status = Number(head!.toString('latin1', 9, 12));
-  let bodyBytes = head!.length - head!.indexOf('\r\n\r\n') - 4;
-  for (const b of body) bodyBytes += b.length;
-  return { method: line?.method ?? '-', target: line?.target ?? '-', status, bodyBytes, ms };
-}
-
 /**
- * Calls the application for one request-line and returns the response bytes. An application
- * that throws, or breaks the interface, gets a 500 and the process keeps serving.
+ * What to answer `line` with: what the application answered (the connection calls it,
+ * {@link callApp}), or the server's own 400 (a malformed percent-escape in the path, which
+ * cannot reach the application) or 500 (an application that throws, or breaks the interface:
+ * nothing was sent yet, so a 500 is still honest, and the process keeps serving).
  */
-function answer(line: RequestLine, socket: Socket, options: ConnectionOptions): Buffer | Buffer[] {
-  let environ: Environ;
+function answer(line: RequestLine, socket: Socket, options: ConnectionOptions): AppResponse {
+  let environ;
   try {
-    const { path, query } = splitTarget(line.target, line.form);
-    environ = {
-      REQUEST_METHOD: line.method,
-      SCRIPT_NAME: '',
-      PATH_INFO: decodePath(path),
-      QUERY_STRING: query,
-      SERVER_NAME: options.serverName,
-      SERVER_PORT: String(options.serverPort),
-      SERVER_PROTOCOL: `HTTP/${line.version}`,
-      REMOTE_ADDR: socket.remoteAddress ?? '',
-      REMOTE_PORT: String(socket.remotePort ?? ''),
-      'wsgi.version': [1, 0],
-      'wsgi.url_scheme': 'http',
-      'wsgi.input': new BufferInput(),
-      'wsgi.errors': stderrStream,
-      'wsgi.multithread': false,
-      'wsgi.multiprocess': false,
-      'wsgi.run_once': false,
-    };
+    environ = buildEnviron(line, {
+      serverName: options.serverName,
+      serverPort: String(options.serverPort),
+      remoteAddr: socket.remoteAddress ?? '',
+      remotePort: String(socket.remotePort ?? ''),
+    });
   } catch (err) {
-    if (err instanceof HttpError) return errorResponse(err.status, '1.1', line.method === 'HEAD');
+    if (err instanceof HttpError) return serverResponse(err.status);
     throw err;
   }
   try {
-    const res = runApp(options.app, environ);
-    // Date and Content-Length unless the application gave its own: never one twice (RFC 9110
-    // §5.3), and an origin server with a clock sends a Date (§6.6.1).
-    let extra = findHeader(res.headers, 'date') === undefined ? `Date: ${httpDate()}\r\n` : '';
-    if (findHeader(res.headers, 'content-length') === undefined) {
-      extra += `Content-Length: ${res.length}\r\n`;
-    }
-    extra += 'Connection: close\r\n';
-    // Always HTTP/1.1: a server answers with the highest version it speaks (RFC 9110 §6.2)
-    const head = Buffer.from(serializeHead('1.1', res.status, res.headers, extra), 'latin1');
-    // HEAD: the same headers as GET, no body (RFC 9110 §9.3.2)
-    return line.method === 'HEAD' ? head : [head, ...res.body];
+    return callApp(options.app, environ);
   } catch (err) {
-    process.stderr.write(`nibiru-ts: application error on ${line.method} ${line.target}\n`);
-    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-    return errorResponse(500, '1.1', line.method === 'HEAD');
+    logAppError(line, err);
+    return serverResponse(500);
   }
 }
 

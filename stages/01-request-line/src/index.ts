@@ -6,12 +6,16 @@
  * @module 01-request-line
  */
 
+export * from './abnf.ts';
 export * from './app.ts';
 export * from './cli.ts';
 export * from './connection.ts';
+export * from './environ.ts';
 export * from './errors.ts';
 export * from './log.ts';
 export * from './main.ts';
 export * from './request-line.ts';
 export * from './response.ts';
 export * from './server.ts';
+export * from './target.ts';
+export * from './writer.ts';

@@ -12,10 +12,11 @@
  */
 
 import { pathToFileURL } from 'node:url';
-import { AppLoadError, loadApp } from './app.ts';
-import { EXIT_USAGE, parseCli, USAGE, UsageError } from './cli.ts';
+import { loadApp } from './app.ts';
+import { EXIT_USAGE, parseCli, USAGE } from './cli.ts';
+import { AppLoadError, ListenError, UsageError } from './errors.ts';
 import { createLogger } from './log.ts';
-import { ListenError, startServer } from './server.ts';
+import { startServer } from './server.ts';
 
 /** The name of this stage, as the ready line prints it. */
 export const STAGE = '01-request-line';

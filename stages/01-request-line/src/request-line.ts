@@ -11,9 +11,6 @@
  * ```abnf
  * request-line   = method SP request-target SP HTTP-version
  * method         = token
- * token          = 1*tchar
- * tchar          = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
- *                  "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
  * HTTP-version   = HTTP-name "/" DIGIT "." DIGIT
  * HTTP-name      = %s"HTTP"
  * ```
@@ -22,20 +19,16 @@
  * lenient about whitespace; lenient whitespace is how request smuggling starts, so we are not);
  * the line must end with CRLF (§2.2 lets a recipient accept a bare LF; a server that may sit
  * behind a proxy which reads lines differently must not); the request-target must be visible
- * US-ASCII (RFC 3986 has no room for anything else).
+ * US-ASCII (RFC 3986 has no room for anything else). The characters each part may hold are
+ * predicates in `abnf.ts`; which form the target takes is `target.ts`'s question.
  */
 
+import { CR, isDigit, isTchar, isVchar, LF, SP } from './abnf.ts';
 import { BadRequest, NotImplemented, UriTooLong, VersionNotSupported } from './errors.ts';
+import { parseTarget, type TargetForm } from './target.ts';
 
 /** The HTTP versions this server speaks. `1.x` with x > 1 is answered as 1.1 (RFC 9110 §6.2). */
 export type HttpVersion = '1.0' | '1.1';
-
-/**
- * The four forms a request-target can take.
- *
- * @see RFC 9112 §3.2
- */
-export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';
 
 /** A parsed request-line. */
 export interface RequestLine {
@@ -45,6 +38,8 @@ export interface RequestLine {
   readonly target: string;
   /** Which of the four forms the target takes. */
   readonly form: TargetForm;
+  /** The authority (`host[:port]`) of an absolute-form target; empty for the other forms. */
+  readonly authority: string;
   /** The protocol version the request is handled as. */
   readonly version: HttpVersion;
 }
@@ -68,24 +63,6 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
 
 /** The default limit on a request-line's length, in bytes (the line terminator excluded). */
 export const DEFAULT_MAX_REQUEST_LINE = 8192;
-
-const SP = 0x20;
-const CR = 0x0d;
-const LF = 0x0a;
-
-/**
- * `TCHAR[b]` is 1 when byte `b` may appear in a token.
- *
- * @see RFC 9110 §5.6.2
- */
-export const TCHAR: Uint8Array = (() => {
-  const table = new Uint8Array(256);
-  for (const c of "!#$%&'*+-.^_`|~") table[c.charCodeAt(0)] = 1;
-  for (let b = 0x30; b <= 0x39; b++) table[b] = 1;
-  for (let b = 0x41; b <= 0x5a; b++) table[b] = 1;
-  for (let b = 0x61; b <= 0x7a; b++) table[b] = 1;
-  return table;
-})();
 
 /**
  * Finds the end of the line that starts at `from`: the index of its LF, or -1 when the buffer
@@ -120,7 +97,7 @@ export function parseRequestLine(
 
   // method = token, then exactly one SP
   let i = start;
-  while (i < end && TCHAR[buf[i]!] === 1) i++;
+  while (i < end && isTchar(buf[i]!)) i++;
   if (i === start) throw new BadRequest('request-line must start with a method token');
   if (i === end || buf[i] !== SP) throw new BadRequest('invalid character in method');
   const method = buf.toString('latin1', start, i);
@@ -130,7 +107,7 @@ export function parseRequestLine(
   while (i < end) {
     const b = buf[i]!;
     if (b === SP) break;
-    if (b <= 0x20 || b >= 0x7f) throw new BadRequest('invalid character in request-target');
+    if (!isVchar(b)) throw new BadRequest('invalid character in request-target');
     i++;
   }
   if (i === targetStart) throw new BadRequest('empty request-target');
@@ -152,71 +129,7 @@ export function parseRequestLine(
   const version: HttpVersion = minor === 0 ? '1.0' : '1.1';
 
   if (!KNOWN_METHODS.has(method)) throw new NotImplemented(`method not implemented: ${method}`);
-  return { method, target, form: targetFormOf(method, target), version };
+  const { form, authority } = parseTarget(method, target);
+  return { method, target, form, authority, version };
 }
 
-/**
- * Classifies a request-target and checks that the method allows that form.
- *
- * @throws {@link BadRequest} when the form does not fit the method.
- * @see RFC 9112 §3.2
- */
-export function targetFormOf(method: string, target: string): TargetForm {
-  const first = target.charCodeAt(0);
-  if (first === 0x2f /* / */) return 'origin';
-  if (target === '*') {
-    if (method !== 'OPTIONS') throw new BadRequest('asterisk-form is only for OPTIONS');
-    return 'asterisk';
-  }
-  // absolute-form = absolute-URI: scheme ":" hier-part [ "?" query ]
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) return 'absolute';
-  // authority-form only makes sense for CONNECT, which this server does not implement.
-  throw new BadRequest('request-target must be origin-form, absolute-form or *');
-}
-
-/** The path and query of a request-target, the query without its `?`. */
-export interface TargetParts {
-  /** The raw (still percent-encoded) path. */
-  readonly path: string;
-  /** The query string, without the leading `?`; empty when there is none. */
-  readonly query: string;
-}
-
-/**
- * Splits a request-target into its path and query. For absolute-form, the scheme and
- * authority are dropped (RFC 9112 §3.2.2: the server uses the target's authority as `Host`);
- * for asterisk-form the path is `*`.
- */
-export function splitTarget(target: string, form: TargetForm): TargetParts {
-  let path = target;
-  if (form === 'absolute') {
-    const afterScheme = target.indexOf('//') + 2;
-    const slash = target.indexOf('/', afterScheme);
-    const q = target.indexOf('?', afterScheme);
-    if (slash === -1 || (q !== -1 && q < slash)) path = '/' + (q === -1 ? '' : target.slice(q));
-    else path = target.slice(slash);
-  }
-  const hash = path.indexOf('#');
-  if (hash !== -1) path = path.slice(0, hash);
-  const q = path.indexOf('?');
-  if (q === -1) return { path, query: '' };
-  return { path: path.slice(0, q), query: path.slice(q + 1) };
-}
-
-/**
- * Percent-decodes a path for `PATH_INFO`, as PEP 3333 asks.
- *
- * @throws {@link BadRequest} for a malformed escape or bytes that are not UTF-8.
- */
-export function decodePath(path: string): string {
-  if (path.indexOf('%') === -1) return path;
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    throw new BadRequest('malformed percent-encoding in request-target');
-  }
-}
-
-function isDigit(b: number): boolean {
-  return b >= 0x30 && b <= 0x39;
-}

@@ -11,6 +11,7 @@ import net from 'node:net';
 import type { App } from './app.ts';
 import type { Config } from './cli.ts';
 import { handleConnection } from './connection.ts';
+import { ListenError } from './errors.ts';
 import { writeAccessLine } from './log.ts';
 
 /** A running server. */
@@ -23,14 +24,6 @@ export interface RunningServer {
   readonly port: number;
   /** Stops accepting, waits up to `graceMs` for open connections, then destroys them. */
   close(graceMs?: number): Promise<void>;
-}
-
-/** The server could not listen; the message says why in one line. */
-export class ListenError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ListenError';
-  }
 }
 
 /**
@@ -81,17 +74,20 @@ export async function startServer(config: Config, app: App): Promise<RunningServ
  */
 export function listen(server: net.Server, host: string, port: number, backlog: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      const where = `${host}:${port}`;
-      if (err.code === 'EADDRINUSE') reject(new ListenError(`port in use: ${where} (is another server running?)`));
-      else if (err.code === 'EACCES') reject(new ListenError(`permission denied to listen on ${where}`));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new ListenError(`cannot listen on ${where}: no such local address`));
-      else reject(new ListenError(`cannot listen on ${where}: ${err.message}`));
-    };
+    const onError = (err: NodeJS.ErrnoException): void => reject(listenError(err, host, port));
     server.once('error', onError);
     server.listen({ host, port, backlog }, () => {
       server.off('error', onError);
       resolve();
     });
   });
+}
+
+/** Turns a failure to bind or listen into a one-line {@link ListenError}. */
+function listenError(err: { code?: string | undefined; message: string }, host: string, port: number): ListenError {
+  const where = `${host}:${port}`;
+  if (err.code === 'EADDRINUSE') return new ListenError(`port in use: ${where} (is another server running?)`);
+  if (err.code === 'EACCES') return new ListenError(`permission denied to listen on ${where}`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new ListenError(`cannot listen on ${where}: no such local address`);
+  return new ListenError(`cannot listen on ${where}: ${err.message}`);
 }

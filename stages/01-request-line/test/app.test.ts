@@ -2,7 +2,21 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppLoadError, BufferInput, importFailure, loadApp, parseAppSpec, resolveAppModule } from '../src/app.ts';
+import {
+  BufferInput,
+  callApp,
+  checkHeaders,
+  checkStatus,
+  importFailure,
+  loadApp,
+  parseAppSpec,
+  resolveAppModule,
+  type App,
+  type Environ,
+} from '../src/app.ts';
+import { AppLoadError, ResponseError } from '../src/errors.ts';
+
+const environ = {} as Environ;
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'nibiru-app-'));
@@ -71,6 +85,94 @@ describe('BufferInput (wsgi.input)', () => {
     const input = new BufferInput(Buffer.from('abcdef\ngh'));
     expect(input.readline(3).toString()).toBe('abc');
     expect([...input].map(String)).toEqual(['def\n', 'gh']);
+  });
+});
+
+describe('checkStatus', () => {
+  it('returns the code of a valid status line', () => {
+    expect(checkStatus('200 OK')).toBe(200);
+    expect(checkStatus('404 ')).toBe(404);
+  });
+  it.each(['200', 'OK 200', '20 OK', '999 Nope', '099 Low', '200 OK\r\nX: y', '200 O\nK', '200 \0'])('refuses %j', (s) => {
+    expect(() => checkStatus(s)).toThrow(ResponseError);
+  });
+});
+
+describe('checkHeaders', () => {
+  it('accepts token names and visible values, repeated names included', () => {
+    expect(() => checkHeaders([['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['X-Tab', 'a\tb']])).not.toThrow();
+  });
+  it.each([
+    ['CR in a value (response splitting)', [['X', 'a\r\nSet-Cookie: evil=1']]],
+    ['LF in a value', [['X', 'a\nb']]],
+    ['NUL in a value', [['X', 'a\0b']]],
+    ['a space in a name', [['Bad Name', 'v']]],
+    ['a colon in a name', [['Bad:', 'v']]],
+    ['an empty name', [['', 'v']]],
+    ['a hop-by-hop header', [['Connection', 'keep-alive']]],
+    ['Transfer-Encoding from the app', [['Transfer-Encoding', 'chunked']]],
+    ['a non-string value', [['X', 5]]],
+  ] as const)('refuses %s', (_why, headers) => {
+    expect(() => checkHeaders(headers as never)).toThrow(ResponseError);
+  });
+});
+
+describe('callApp', () => {
+  it('collects a list body and its length', () => {
+    const app: App = (_e, start) => {
+      start('200 OK', [['Content-Type', 'text/plain']]);
+      return ['Nibiru', ' ', new Uint8Array([0x44])];
+    };
+    const res = callApp(app, environ);
+    expect(res.code).toBe(200);
+    expect(res.length).toBe(8);
+    expect(Buffer.concat(res.chunks.map((c) => Buffer.from(c))).toString()).toBe('Nibiru D');
+  });
+  it('lets a generator call startResponse before its first chunk, and collects all it yields', () => {
+    const app: App = function* (_e, start) {
+      start('201 Created', []);
+      yield 'x';
+      yield '';
+      yield 'yz';
+    };
+    expect(callApp(app, environ)).toMatchObject({ code: 201, chunks: ['x', '', 'yz'], length: 3 });
+  });
+  it('refuses an app that never calls startResponse', () => {
+    expect(() => callApp(() => ['x'], environ)).toThrow(/never called startResponse/);
+  });
+  it('refuses a second startResponse without excInfo, and allows it with', () => {
+    const twice: App = (_e, start) => {
+      start('200 OK', []);
+      start('500 Oops', []);
+      return [];
+    };
+    expect(() => callApp(twice, environ)).toThrow(/twice/);
+    const recovered: App = (_e, start) => {
+      start('200 OK', []);
+      start('500 Oops', [], new Error('x'));
+      return [];
+    };
+    expect(callApp(recovered, environ).code).toBe(500);
+  });
+  it('refuses a Content-Length that disagrees with the body, and keeps one that agrees', () => {
+    const app: App = (_e, start) => {
+      start('200 OK', [['Content-Length', '3']]);
+      return ['four'];
+    };
+    expect(() => callApp(app, environ)).toThrow(/does not match/);
+    const agrees: App = function* (_e, start) {
+      start('200 OK', [['Content-Length', '4'], ['Date', 'Sun, 06 Nov 1994 08:49:37 GMT']]);
+      yield 'fo';
+      yield 'ur';
+    };
+    expect(callApp(agrees, environ)).toMatchObject({ declaredLength: 4, hasDate: true, length: 4 });
+  });
+  it('refuses an interim (1xx) status: only the server sends those', () => {
+    expect(() => callApp((_e, start) => (start('103 Early Hints', []), []), environ)).toThrow(/interim/);
+  });
+  it('refuses a non-iterable result and non-bytes chunks', () => {
+    expect(() => callApp(((_e: Environ, s: (a: string, b: []) => void) => (s('200 OK', []), 5)) as never, environ)).toThrow(/iterable/);
+    expect(() => callApp(((_e: Environ, s: (a: string, b: []) => void) => (s('200 OK', []), [5])) as never, environ)).toThrow(/strings or Uint8Arrays/);
   });
 });
 

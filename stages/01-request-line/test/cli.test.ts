@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, duration, formatDuration, parseCli, UsageError } from '../src/cli.ts';
+import { DEFAULTS, duration, formatDuration, parseCli } from '../src/cli.ts';
+import { UsageError } from '../src/errors.ts';
 
 describe('parseCli', () => {
   it('takes the app and a positional port, as in the log', () => {

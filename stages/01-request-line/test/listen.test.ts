@@ -7,7 +7,8 @@
 
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listen, ListenError } from '../src/server.ts';
+import { ListenError } from '../src/errors.ts';
+import { listen } from '../src/server.ts';
 
 const servers: net.Server[] = [];
 afterEach(async () => {
