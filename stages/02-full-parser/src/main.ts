@@ -46,6 +46,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const logger = createLogger(config.logLevel);
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
+      // Ctrl-C under `npm run` comes twice: from the terminal, and passed on by npm
       if (stopping) return;
       stopping = true;
       logger.info(`${signal}: stopping: ${running.connections.summary()}; grace ${formatDuration(config.graceMs)}`);
