@@ -84,7 +84,8 @@ const CHAPTER_01: readonly Replacement[] = [
   if (major !== 1) throw new VersionNotSupported(\`HTTP/\${major}.\${minor}\`);
   const version: HttpVersion = minor === 0 ? '1.0' : '1.1';
   if (!KNOWN_METHODS.has(method)) throw new NotImplemented(\`method not implemented: \${method}\`);
-  return { method, target, form: targetFormOf(method, target), version };
+  const { form, authority } = parseTarget(method, target);
+  return { method, target, form, authority, version };
 }
 `,
   },
