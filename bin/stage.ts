@@ -12,9 +12,10 @@
  * {@link startDirectory}): `npm run` runs scripts from the repository root, but an app's
  * `module.path` is relative to where the user typed the command, as with gunicorn. Doing it
  * here, once, serves every stage (and the workers, which inherit the directory). The workers
- * are forked with this process's `execArgv`, whose `--import tsx` Node resolves from the
- * current directory: {@link absoluteImports} makes it a file URL first, or a worker started in
- * a directory without `node_modules/tsx` would fail to start.
+ * are forked with this process's `execArgv`; where that holds a bare `--import tsx` (this file
+ * run through tsx by hand), Node resolves it from the current directory: {@link absoluteImports}
+ * makes it a file URL first, or a worker started in a directory without `node_modules/tsx`
+ * would fail to start.
  *
  * npm's traps, which this file closes:
  *

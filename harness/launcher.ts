@@ -23,6 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledPath, prepare } from '../bin/compile.mjs';
 
 /** The repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -116,8 +117,15 @@ export interface StageProcess {
  */
 export function stageCommand(stage: string, env: NodeJS.ProcessEnv = process.env): string[] {
   if (stage.startsWith('ref:')) {
-    // a reference server from bench/reference/, e.g. ref:node-http, ref:node-cluster
-    return ['--import', 'tsx', path.join(ROOT, 'bench', 'reference', `${stage.slice(4)}.ts`)];
+    // a reference server from bench/reference/, e.g. ref:node-http, ref:node-cluster: its
+    // compiled copy run as the main module, as a stage is (node:cluster forks process.argv[1])
+    const file = path.join(ROOT, 'bench', 'reference', `${stage.slice(4)}.ts`);
+    const compiled = env.NIBIRU_TSX === '1' ? undefined : prepare([file]);
+    if (compiled?.entry === undefined) {
+      if (compiled?.warning) process.stderr.write(`${compiled.warning}\n`);
+      return ['--import', 'tsx', file];
+    }
+    return ['--enable-source-maps', compiledPath(compiled.entry, file)];
   }
   const dir = stage.includes('/') ? path.resolve(stage) : undefined;
   if (dir !== undefined && !existsSync(path.join(dir, 'src', 'main.ts'))) throw new Error(`no src/main.ts in ${dir}`);
