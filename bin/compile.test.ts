@@ -108,6 +108,14 @@ describe('the compile cache', () => {
     expect(readdirSync(cache).filter((n) => !entries().includes(n))).toEqual([]); // no folder left half-written
   }, 180_000);
 
+  it('serves an app written in JavaScript as it is', async () => {
+    writeFileSync(path.join(dir, 'plain.mjs'), "export function app(environ, startResponse) {\n  startResponse('200 OK', []);\n  return ['plain'];\n}\n");
+    const server = await startStage('04', { app: 'plain:app', cwd: dir, env: { NIBIRU_CACHE_DIR: cache } });
+    const r = await exchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(r.responses[0]?.body.toString()).toBe('plain');
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
   it('runs the master and the workers with plain node, and NIBIRU_TSX=1 through tsx', async () => {
     const compiled = await answer('04');
     expect(compiled.body).toBe('one');
