@@ -38,12 +38,13 @@ function answer(answer) {
 function rewriteMeta(src, file) {
   const sourceUrl = JSON.stringify(pathToFileURL(file).href);
   return src
-    .replace(/\bnew\s+URL\(\s*(['"])(\.\.?\/[^'"\n]+?)\1\s*,\s*import\.meta\.url\s*\)/g, (all, q, rel) => {
+    .replace(/\bnew\s+URL\(\s*(['"])(\.\.?(?:\/[^'"\n]*)?)\1\s*,\s*import\.meta\.url\s*\)/g, (all, q, rel) => {
       if (/\.m?ts$/.test(rel)) return `new URL(${q}${rel.replace(/\.m?ts$/, '.js')}${q}, import.meta.url)`;
       if (/\.(?:mjs|js|cjs|json)$/.test(rel)) return all;
       return `new URL(${q}${rel}${q}, ${sourceUrl})`;
     })
-    .replace(/\bfileURLToPath\(\s*import\.meta\.url\s*\)/g, JSON.stringify(file));
+    .replace(/\bfileURLToPath\(\s*import\.meta\.url\s*\)|\bimport\.meta\.filename\b/g, JSON.stringify(file))
+    .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(file)));
 }
 
 /** Every file (not link) under `dir`, relative to it, sorted. */

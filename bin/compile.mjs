@@ -11,11 +11,12 @@
 // `.ts` becoming `.js` (relative imports rewritten to match), with a source map, so stack
 // traces name the `.ts` file and line.
 //
-// In a compiled copy, `fileURLToPath(import.meta.url)` is the source's path (code asking where
-// its file is means the source: `docs/site.ts`'s repository root, `app.ts`'s server folder);
-// `new URL('./x.ts', import.meta.url)` is the compiled `./x.js` beside it (a stage's worker
-// file); `new URL('./asset', import.meta.url)` is the asset beside the source; any other
-// `import.meta.url` is the compiled file's own (the "am I the main module?" checks).
+// In a compiled copy, `fileURLToPath(import.meta.url)`, `import.meta.filename` and `.dirname`
+// are the source's (code asking where its file is means the source: `docs/site.ts`'s
+// repository root, `app.ts`'s server folder); `new URL('./x.ts', import.meta.url)` is the
+// compiled `./x.js` beside it (a stage's worker file), and `new URL('./x.mjs', ...)` the copy
+// beside it; `new URL('./asset', import.meta.url)` (or `'..'`) is beside the source; any
+// other `import.meta.url` is the compiled file's own (the "am I the main module?" checks).
 //
 // What it will not do: type-check (esbuild strips types: `npm run typecheck` checks them), or
 // serve a stale, half-written or unreadable entry. When it cannot compile (a folder it cannot

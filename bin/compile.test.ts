@@ -108,6 +108,25 @@ describe('the compile cache', () => {
     expect(readdirSync(cache).filter((n) => !entries().includes(n))).toEqual([]); // no folder left half-written
   }, 180_000);
 
+  it("keeps import.meta's answers those of the source: where the file and its folder are", async () => {
+    mkdirSync(path.join(dir, 'meta'));
+    writeFileSync(
+      path.join(dir, 'meta', 'where.ts'),
+      `import { fileURLToPath } from 'node:url';
+const seen = [new URL('..', import.meta.url).href, new URL('./data.txt', import.meta.url).href, import.meta.dirname, import.meta.filename, fileURLToPath(import.meta.url)];
+export function app(environ: unknown, startResponse: (s: string, h: [string, string][]) => void): string[] {
+  startResponse('200 OK', []);
+  return [seen.join('\\n')];
+}
+`,
+    );
+    const server = await startStage('02', { app: 'meta.where:app', cwd: dir, env: { NIBIRU_CACHE_DIR: cache } });
+    const r = await exchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const file = path.join(dir, 'meta', 'where.ts');
+    expect(r.responses[0]?.body.toString().split('\n')).toEqual([`file://${dir}/`, `file://${dir}/meta/data.txt`, path.dirname(file), file, file]);
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
   it('serves an app written in JavaScript as it is', async () => {
     writeFileSync(path.join(dir, 'plain.mjs'), "export function app(environ, startResponse) {\n  startResponse('200 OK', []);\n  return ['plain'];\n}\n");
     const server = await startStage('04', { app: 'plain:app', cwd: dir, env: { NIBIRU_CACHE_DIR: cache } });

@@ -23,10 +23,10 @@ const STAGE_TS = fileURLToPath(new URL('./stage.ts', import.meta.url));
 /** Registers tsx in this process and for the processes it forks. */
 async function useTsx() {
   delete process.env.NIBIRU_COMPILED;
-  const tsx = import.meta.resolve('tsx');
-  if (!process.execArgv.includes(tsx)) {
-    await import(tsx);
-    process.execArgv.unshift('--import', tsx);
+  const loader = import.meta.resolve('tsx');
+  if (!process.execArgv.includes(loader)) {
+    await import(loader);
+    process.execArgv.unshift('--import', loader);
   }
   return (/** @type {string} */ file) => pathToFileURL(file).href;
 }
