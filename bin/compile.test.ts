@@ -164,6 +164,17 @@ describe('a stage folder of your own', () => {
     expect((await once(stage)).body).toBe('one');
   }, 120_000);
 
+  it('runs through tsx, with one line of warning, when its app.ts predates the cache', async () => {
+    const app = path.join(stage, 'src', 'app.ts');
+    writeFileSync(app, readFileSync(app, 'utf8').replaceAll('NIBIRU_COMPILED', 'NIBIRU_ELSEWHERE'));
+    const { body, server } = await answer(stage);
+    expect(body).toBe('one');
+    expect(server.stderr().trim().split('\n')).toEqual([
+      `nibiru-ts: warning: ${app} does not load compiled apps (NIBIRU_COMPILED: it is older than the compile cache); running through tsx`,
+    ]);
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
   it('reports a syntax error as file:line:column, exit 1', async () => {
     const parser = path.join(stage, 'src', 'parser.ts');
     const lines = readFileSync(parser, 'utf8').split('\n');

@@ -13,6 +13,7 @@
 // says nothing here, tsx reports it as `file:line:column`), everything runs through tsx, as
 // before the cache: its hooks are registered here, and `--import tsx` goes to the workers.
 
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { appFiles, prepare } from './compile.mjs';
@@ -46,8 +47,28 @@ async function urls(prepared) {
   return prepared.url;
 }
 
+/**
+ * Why a stage folder cannot load a compiled app: its `app.ts` predates the cache (a copy made
+ * before it, an older commit that `npm run bench:ab` exported) and imports the `.ts` source.
+ *
+ * @param {string} main the stage's `src/main.ts`
+ * @param {readonly string[]} apps the `.ts` apps the command line names
+ */
+function appHookMissing(main, apps) {
+  const appTs = path.join(path.dirname(main), 'app.ts');
+  if (apps.length === 0 || !existsSync(appTs) || readFileSync(appTs, 'utf8').includes('NIBIRU_COMPILED')) return undefined;
+  return `nibiru-ts: warning: ${appTs} does not load compiled apps (NIBIRU_COMPILED: it is older than the compile cache); running through tsx`;
+}
+
+/** @type {import('../bin/stage.ts').Prepare} */
+async function prepareStage(files, args) {
+  if (tsx) return url;
+  const apps = appFiles(args, process.cwd());
+  const missing = appHookMissing(files[0], apps);
+  if (missing) return urls({ entry: undefined, warning: missing });
+  return urls(prepare([...files, ...apps].map((f) => path.resolve(f))));
+}
+
 const url = tsx ? await useTsx() : await urls(prepare([STAGE_TS]));
 const { run } = await import(url(STAGE_TS));
-await run(process.argv.slice(2), async (/** @type {string[]} */ files, /** @type {string[]} */ args) =>
-  tsx ? url : urls(prepare([...files, ...appFiles(args, process.cwd())].map((f) => path.resolve(f)))),
-);
+await run(process.argv.slice(2), prepareStage);

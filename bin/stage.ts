@@ -257,10 +257,10 @@ export async function run(argv: string[], prepare: Prepare = asItIs): Promise<vo
     }
   }
   watchLauncher();
-  const mod = (await import(url(main))) as {
-    main(argv: readonly string[]): Promise<void>;
-  };
-  await mod.main(rest);
+  type Main = { main?(argv: readonly string[]): Promise<void> };
+  const mod = (await import(url(main))) as Main & { default?: Main };
+  // through tsx, a folder outside any `"type": "module"` package is CommonJS: its exports are the default
+  await (mod.main ?? mod.default?.main)!(rest);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
