@@ -3,16 +3,19 @@
  * runs one stage of the server.
  *
  * Strategy: resolve the stage from `01`, `1` or `01-request-line` to its folder under
- * `stages/`, import that stage's `src/main.ts` and call its `main` with the remaining
- * arguments, in this same process (so signals and the pid are the server's own).
+ * `stages/` (or take the path of a stage folder of your own), import that stage's
+ * `src/main.ts` and call its `main` with the remaining arguments, in this same process (so
+ * signals and the pid are the server's own). `bin/nibiru-ts.mjs` runs this file compiled to
+ * JavaScript, and hands {@link run} a {@link Prepare} that compiles what it imports.
  *
  * Before that, it moves back to the directory the command was started in (see
  * {@link startDirectory}): `npm run` runs scripts from the repository root, but an app's
  * `module.path` is relative to where the user typed the command, as with gunicorn. Doing it
  * here, once, serves every stage (and the workers, which inherit the directory). The workers
- * are forked with this process's `execArgv`, whose `--import tsx` Node resolves from the
- * current directory: {@link absoluteImports} makes it a file URL first, or a worker started in
- * a directory without `node_modules/tsx` would fail to start.
+ * are forked with this process's `execArgv`; where that holds a bare `--import tsx` (this file
+ * run through tsx by hand), Node resolves it from the current directory: {@link absoluteImports}
+ * makes it a file URL first, or a worker started in a directory without `node_modules/tsx`
+ * would fail to start.
  *
  * npm's traps, which this file closes:
  *
@@ -197,10 +200,27 @@ export function watchLauncher(env: NodeJS.ProcessEnv = process.env): void {
 }
 
 /**
- * Runs the command: `argv` is what follows `stage.ts` (or `nibiru-ts`), e.g.
- * `['04', 'docs.app:app', '--workers', '4']`.
+ * Makes the files this command imports ready to import (`bin/compile.mjs` compiles them, with
+ * the application the arguments name) and resolves with the URL to import each one from.
  */
-export async function run(argv: string[]): Promise<void> {
+export type Prepare = (files: readonly string[], args: readonly string[]) => Promise<(file: string) => string>;
+
+/** The {@link Prepare} of a process that runs TypeScript as it is (through tsx). */
+const asItIs: Prepare = async () => (file) => pathToFileURL(file).href;
+
+/** The folder of a stage of one's own, named by its path (`workspace/02-full-parser`), or undefined. */
+function stageFolder(name: string): string | undefined {
+  if (!name.includes('/') && !name.startsWith('.')) return undefined;
+  const dir = path.resolve(name);
+  return existsSync(path.join(dir, 'src', 'main.ts')) ? dir : undefined;
+}
+
+/**
+ * Runs the command: `argv` is what follows `stage.ts` (or `nibiru-ts`), e.g.
+ * `['04', 'docs.app:app', '--workers', '4']`. The stage may also be the path of a stage
+ * folder of one's own (the spec launcher's `NIBIRU_STAGE_DIR`).
+ */
+export async function run(argv: string[], prepare: Prepare = asItIs): Promise<void> {
   const here = startDirectory();
   if (here !== process.cwd()) {
     process.execArgv.splice(0, process.execArgv.length, ...absoluteImports(process.execArgv, (s) => import.meta.resolve(s)));
@@ -212,16 +232,20 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage(stages));
     process.exit(0);
   }
-  const stage = name === undefined ? undefined : resolveStage(name, stages);
+  const own = name === undefined ? undefined : stageFolder(name);
+  const stage = name === undefined ? undefined : own ?? resolveStage(name, stages);
   if (stage === undefined) {
     process.stderr.write(name === undefined ? usage(stages) : `nibiru-ts: error: unknown stage '${name}'; the stages are: ${stages.join(', ')} (--help says more)\n`);
     process.exit(EXIT_USAGE);
   }
-  if (ranByNpmRun()) {
+  const main = path.join(own ?? path.join(STAGES_DIR, stage), 'src', 'main.ts');
+  const clis = ranByNpmRun() ? stages.map((s) => path.join(STAGES_DIR, s, 'src', 'cli.ts')) : [];
+  const url = await prepare([main, ...clis], rest);
+  if (clis.length > 0) {
     // every stage's flags: a flag of stage 04 typed for stage 02 is npm's too
     const options: Record<string, OptionSpec> = {};
-    for (const s of stages) {
-      const cli = (await import(pathToFileURL(path.join(STAGES_DIR, s, 'src', 'cli.ts')).href)) as { OPTIONS?: Record<string, OptionSpec> };
+    for (const file of clis) {
+      const cli = (await import(url(file))) as { OPTIONS?: Record<string, OptionSpec> };
       Object.assign(options, cli.OPTIONS ?? {});
     }
     const swallowed = swallowedFlags(options, process.env);
@@ -233,10 +257,10 @@ export async function run(argv: string[]): Promise<void> {
     }
   }
   watchLauncher();
-  const mod = (await import(pathToFileURL(path.join(STAGES_DIR, stage, 'src', 'main.ts')).href)) as {
-    main(argv: readonly string[]): Promise<void>;
-  };
-  await mod.main(rest);
+  type Main = { main?(argv: readonly string[]): Promise<void> };
+  const mod = (await import(url(main))) as Main & { default?: Main };
+  // through tsx, a folder outside any `"type": "module"` package is CommonJS: its exports are the default
+  await (mod.main ?? mod.default?.main)!(rest);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

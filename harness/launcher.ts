@@ -2,10 +2,11 @@
  * Starts a stage as a real process and stops it: the one launcher every spec, test and
  * benchmark uses.
  *
- * Strategy: spawn `node --import tsx bin/stage.ts <stage> <app> --port 0 ...` (or a stage
- * folder of your own, given as a path), read stdout until the ready line, and take the URL and
- * pids from it. Stopping sends a signal and waits for the exit code. Nothing is mocked: the
- * server is the program people run.
+ * Strategy: spawn `node bin/nibiru-ts.mjs <stage> <app> --port 0 ...` (or a stage folder of
+ * your own, given as a path), read stdout until the ready line, and take the URL and pids from
+ * it. Stopping sends a signal and waits for the exit code. Nothing is mocked: the server is
+ * the program people run, compiled into the same cache (`bin/compile.mjs`); with
+ * `NIBIRU_TSX=1` it runs through tsx instead, as `npm run coverage` needs.
  *
  * Every wait here is for an event: the ready line, a line on stderr, the exit, or what Linux's
  * `/proc/<pid>/wchan` says a process sleeps in ({@link blockedInApp}, {@link idleInEventLoop},
@@ -22,6 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledPath, prepare } from '../bin/compile.mjs';
 
 /** The repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -109,21 +111,26 @@ export interface StageProcess {
 }
 
 /**
- * The command that runs `stage`: through `bin/stage.ts`, a stage folder's own `src/main.ts`
- * (when `stage` is a path), or a reference server (`ref:node-http`, `ref:node-cluster`).
+ * The command that runs `stage`: through `bin/nibiru-ts.mjs` (`bin/stage.ts` with tsx under
+ * `NIBIRU_TSX=1`), for a stage name or the path of a stage folder, or a reference server
+ * (`ref:node-http`, `ref:node-cluster`).
  */
-export function stageCommand(stage: string): string[] {
+export function stageCommand(stage: string, env: NodeJS.ProcessEnv = process.env): string[] {
   if (stage.startsWith('ref:')) {
-    // a reference server from bench/reference/, e.g. ref:node-http, ref:node-cluster
-    return ['--import', 'tsx', path.join(ROOT, 'bench', 'reference', `${stage.slice(4)}.ts`)];
+    // a reference server from bench/reference/, e.g. ref:node-http, ref:node-cluster: its
+    // compiled copy run as the main module, as a stage is (node:cluster forks process.argv[1])
+    const file = path.join(ROOT, 'bench', 'reference', `${stage.slice(4)}.ts`);
+    const compiled = env.NIBIRU_TSX === '1' ? undefined : prepare([file]);
+    if (compiled?.entry === undefined) {
+      if (compiled?.warning) process.stderr.write(`${compiled.warning}\n`);
+      return ['--import', 'tsx', file];
+    }
+    return ['--enable-source-maps', compiledPath(compiled.entry, file)];
   }
   const dir = stage.includes('/') ? path.resolve(stage) : undefined;
-  if (dir !== undefined) {
-    const main = path.join(dir, 'src', 'main.ts');
-    if (!existsSync(main)) throw new Error(`no src/main.ts in ${dir}`);
-    return ['--import', 'tsx', main];
-  }
-  return ['--import', 'tsx', path.join(ROOT, 'bin', 'stage.ts'), stage];
+  if (dir !== undefined && !existsSync(path.join(dir, 'src', 'main.ts'))) throw new Error(`no src/main.ts in ${dir}`);
+  const launcher = env.NIBIRU_TSX === '1' ? ['--import', 'tsx', path.join(ROOT, 'bin', 'stage.ts')] : [path.join(ROOT, 'bin', 'nibiru-ts.mjs')];
+  return [...launcher, dir ?? stage];
 }
 
 /**

@@ -261,6 +261,8 @@ async function main(argv: readonly string[]): Promise<number> {
           ...process.env,
           NIBIRU_COVERAGE_DIR: children,
           NIBIRU_COVERAGE_ROOT: ROOT,
+          // the servers run through tsx, whose inline source maps the conversion reads, not the compile cache
+          NIBIRU_TSX: '1',
           NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${hook}`.trim(),
         },
       },

@@ -32,7 +32,7 @@ function workersOf(pid: number): number[] {
       .map(Number)
       .filter((child) => {
         try {
-          return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('worker.ts');
+          return /worker\.[jt]s\b/.test(readFileSync(`/proc/${child}/cmdline`, 'utf8')); // compiled or through tsx
         } catch {
           return false;
         }

@@ -213,6 +213,18 @@ function isAppFrame(line: string): boolean {
 }
 
 /**
+ * The file to import for an application's module: its compiled copy when the launcher
+ * compiled it (`bin/compile.mjs` puts it at the source's path under `NIBIRU_COMPILED`, as
+ * `.js`, and the workers inherit the variable), else the file itself.
+ */
+function compiledCopy(file: string): string {
+  const root = process.env.NIBIRU_COMPILED;
+  if (!root || !file.endsWith('.ts')) return file;
+  const copy = path.join(root, `${file.slice(0, -3)}.js`);
+  return existsSync(copy) ? copy : file;
+}
+
+/**
  * Loads the application named by `spec`, relative to `cwd`.
  *
  * @throws {@link AppLoadError} when the module is missing or fails to load (its message then
@@ -224,7 +236,7 @@ export async function loadApp(spec: string, cwd: string = process.cwd()): Promis
   const file = resolveAppModule(modulePath, cwd);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = (await import(pathToFileURL(compiledCopy(file)).href)) as Record<string, unknown>;
   } catch (err) {
     throw new AppLoadError(`error loading ${modulePath} (${path.relative(cwd, file)}): ${importFailure(err)}`);
   }

@@ -1,0 +1,188 @@
+// The short-lived child that compiles: `compile.mjs` runs it on a cache miss, so that esbuild
+// (about 25 MB once loaded) is never loaded by a server's own processes.
+//
+// Strategy: read `{ files, root, key }` on stdin; compile every `.ts` file with esbuild, one
+// output per input (every import marked external, relative `.ts` specifiers rewritten to the
+// compiled `.js`), each at its source's absolute path under a temporary folder beside the
+// entry, with a linked source map; copy the other files (`.mjs`, `.js`, `.json`); link each
+// `node_modules` the sources would find walking up, so that bare imports resolve as they do
+// from the source; write a `package.json` saying the `.js` files are modules, then the marker
+// (the outputs and their hash), and rename the folder into place. Answer one JSON object on
+// stdout: `{ kind: 'ok' | 'syntax' | 'failed', message? }`.
+//
+// What it will not do: bundle (a file stays a file, so every `import.meta.url` keeps its
+// meaning), or overwrite a complete entry another start put in place first.
+
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isComplete, MARKER, outputsHash, resolveRelative } from './compile.mjs';
+
+/** How many entries the cache keeps, at least; older ones go once a day has passed. */
+const KEEP = 30;
+const DAY_MS = 24 * 3600_000;
+
+/** @param {{ kind: string, message?: string }} answer */
+function answer(answer) {
+  process.stdout.write(JSON.stringify(answer));
+  process.exit(0);
+}
+
+/**
+ * The source as esbuild is given it, with the `import.meta.url` uses that mean the source
+ * pointed at it (see `compile.mjs`); lines keep their number.
+ *
+ * @param {string} src
+ * @param {string} file
+ */
+function rewriteMeta(src, file) {
+  const sourceUrl = JSON.stringify(pathToFileURL(file).href);
+  return src
+    .replace(/\bnew\s+URL\(\s*(['"])(\.\.?(?:\/[^'"\n]*)?)\1\s*,\s*import\.meta\.url\s*\)/g, (all, q, rel) => {
+      if (/\.m?ts$/.test(rel)) return `new URL(${q}${rel.replace(/\.m?ts$/, '.js')}${q}, import.meta.url)`;
+      if (/\.(?:mjs|js|cjs|json)$/.test(rel)) return all;
+      return `new URL(${q}${rel}${q}, ${sourceUrl})`;
+    })
+    .replace(/\bfileURLToPath\(\s*import\.meta\.url\s*\)|\bimport\.meta\.filename\b/g, JSON.stringify(file))
+    .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(file)));
+}
+
+/** Every file (not link) under `dir`, relative to it, sorted. */
+function listFiles(dir, prefix = '') {
+  const out = [];
+  for (const d of readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = path.join(prefix, d.name);
+    if (d.isDirectory()) out.push(...listFiles(dir, rel));
+    else if (d.isFile() && rel !== MARKER) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** Removes entries beyond the newest {@link KEEP} that are a day old, and old leftovers. */
+function prune(root) {
+  const now = Date.now();
+  const entries = [];
+  for (const name of readdirSync(root)) {
+    const dir = path.join(root, name);
+    try {
+      if (/^[0-9a-f]{24}$/.test(name)) entries.push({ dir, at: statSync(existsSync(path.join(dir, MARKER)) ? path.join(dir, MARKER) : dir).mtimeMs });
+      else if (/\.(?:tmp|stale)-/.test(name) && now - statSync(dir).mtimeMs > 3600_000) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another start removed it first
+    }
+  }
+  entries.sort((a, b) => b.at - a.at);
+  for (const e of entries.slice(KEEP)) if (now - e.at > DAY_MS) rmSync(e.dir, { recursive: true, force: true });
+}
+
+const { files, root, key } = JSON.parse(readFileSync(0, 'utf8'));
+const entry = path.join(root, key);
+const known = new Set(files);
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch (err) {
+  answer({ kind: 'failed', message: `esbuild cannot be loaded (${err.code ?? err.message})` });
+}
+let tmp;
+try {
+  mkdirSync(root, { recursive: true });
+  tmp = mkdtempSync(path.join(root, `${key}.tmp-`));
+} catch (err) {
+  answer({ kind: 'failed', message: `cannot write the compile cache in ${root} (${err.code ?? err.message})` });
+}
+
+/** @type {import('esbuild').Plugin} */
+const rewrite = {
+  name: 'nibiru-ts-file-by-file',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (!/^\.\.?\//.test(args.path)) return { path: args.path, external: true };
+      const target = resolveRelative(args.importer, args.path);
+      if (target === undefined) return undefined; // esbuild says where: a syntax-like error
+      if (!known.has(target)) return { errors: [{ text: `${args.path}: missed by the scan of ${args.importer}` }] };
+      let rel = path.relative(path.dirname(args.importer), target.replace(/\.m?ts$/, '.js'));
+      if (!rel.startsWith('.')) rel = `./${rel}`;
+      return { path: rel, external: true };
+    });
+    build.onLoad({ filter: /\.m?ts$/ }, (args) => ({ contents: rewriteMeta(readFileSync(args.path, 'utf8'), args.path), loader: 'ts' }));
+  },
+};
+
+try {
+  await esbuild.build({
+    entryPoints: files.filter((f) => /\.m?ts$/.test(f)),
+    outdir: tmp,
+    outbase: '/',
+    outExtension: { '.js': '.js' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: `node${process.versions.node.split('.')[0]}`,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    keepNames: true,
+    logLevel: 'silent',
+    plugins: [rewrite],
+  });
+} catch (err) {
+  rmSync(tmp, { recursive: true, force: true });
+  const first = err.errors?.[0];
+  if (first?.location) {
+    const { file, line, column } = first.location;
+    answer({ kind: 'syntax', message: `${file}:${line}:${column}: ${first.text}` });
+  }
+  answer({ kind: 'failed', message: `cannot compile: ${first?.text ?? err.message}` });
+}
+
+try {
+  const links = new Set();
+  for (const file of files) {
+    if (!/\.m?ts$/.test(file)) {
+      mkdirSync(path.dirname(path.join(tmp, file)), { recursive: true });
+      copyFileSync(file, path.join(tmp, file));
+    }
+    for (let dir = path.dirname(file); !links.has(dir); dir = path.dirname(dir)) {
+      links.add(dir);
+      if (existsSync(path.join(dir, 'node_modules'))) {
+        mkdirSync(path.join(tmp, dir), { recursive: true });
+        symlinkSync(path.join(dir, 'node_modules'), path.join(tmp, dir, 'node_modules'), 'dir');
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+  }
+  writeFileSync(path.join(tmp, 'package.json'), '{ "type": "module", "private": true }\n');
+  const outputs = listFiles(tmp);
+  writeFileSync(path.join(tmp, MARKER), JSON.stringify({ key, outputs, hash: outputsHash(tmp, outputs) }));
+} catch (err) {
+  rmSync(tmp, { recursive: true, force: true });
+  answer({ kind: 'failed', message: `cannot write the compile cache in ${root} (${err.code ?? err.message})` });
+}
+
+try {
+  renameSync(tmp, entry);
+} catch {
+  if (!isComplete(entry, key)) {
+    // an entry without its marker, or with outputs changed since: set it aside, then ours goes in
+    const aside = `${entry}.stale-${process.pid}`;
+    try {
+      renameSync(entry, aside);
+      rmSync(aside, { recursive: true, force: true });
+    } catch {
+      // another start moved it first
+    }
+    try {
+      renameSync(tmp, entry);
+    } catch {
+      // another start's went in first
+    }
+  }
+  rmSync(tmp, { recursive: true, force: true });
+}
+try {
+  prune(root);
+} catch {
+  // pruning is housekeeping: the entry is in place
+}
+answer(isComplete(entry, key) ? { kind: 'ok' } : { kind: 'failed', message: `the compile cache entry ${entry} is incomplete` });

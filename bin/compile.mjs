@@ -1,0 +1,210 @@
+// The compile cache: a stage's TypeScript, and its app's, as plain JavaScript, so that the
+// server's processes run with plain `node` (no TypeScript loader in each of them).
+//
+// Strategy: from the entry files, follow the relative imports (and `new URL('./x', import.meta.url)`)
+// with a regular expression, hash the contents of every file reached, with the compiler's own
+// source, esbuild's version and Node's, and look for `<cache>/<hash>/` holding a `.complete`
+// marker whose list of outputs and their hashes still matches. On a miss, a short-lived child
+// (`compile-child.mjs`, the only file that loads esbuild) compiles the files into a temporary
+// folder and renames it into place: two starts at once both compile, one rename wins, and the
+// other uses the winner's. A compiled file sits at its source's absolute path under the entry,
+// `.ts` becoming `.js` (relative imports rewritten to match), with a source map, so stack
+// traces name the `.ts` file and line.
+//
+// In a compiled copy, `fileURLToPath(import.meta.url)`, `import.meta.filename` and `.dirname`
+// are the source's (code asking where its file is means the source: `docs/site.ts`'s
+// repository root, `app.ts`'s server folder); `new URL('./x.ts', import.meta.url)` is the
+// compiled `./x.js` beside it (a stage's worker file), and `new URL('./x.mjs', ...)` the copy
+// beside it; `new URL('./asset', import.meta.url)` (or `'..'`) is beside the source; any
+// other `import.meta.url` is the compiled file's own (the "am I the main module?" checks).
+//
+// What it will not do: type-check (esbuild strips types: `npm run typecheck` checks them), or
+// serve a stale, half-written or unreadable entry. When it cannot compile (a folder it cannot
+// write, esbuild missing) it says so in one line and the caller runs through tsx; on a syntax
+// error it says nothing, and tsx reports the error as `file:line:column`.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The repository root (the folder holding `bin/`). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The name of the marker a complete entry holds. */
+export const MARKER = '.complete';
+
+const CHILD = path.join(ROOT, 'bin', 'compile-child.mjs');
+
+/** Where the cache lives: `NIBIRU_CACHE_DIR`, else `node_modules/.cache/nibiru-ts/`. */
+export function cacheRoot(env = process.env) {
+  return env.NIBIRU_CACHE_DIR ? path.resolve(env.NIBIRU_CACHE_DIR) : path.join(ROOT, 'node_modules', '.cache', 'nibiru-ts');
+}
+
+// import/export ... from '…', import '…', import('…'), new URL('…', import.meta.url); `import type` is erased
+const DEPENDENCY =
+  /\b(?:import|export)\s+(?!type\b)(?:[\w*${}\s,]+?\s+from\s*)?['"]([^'"\n]+)['"]|\bimport\s*\(\s*['"]([^'"\n]+)['"]\s*\)|\bnew\s+URL\(\s*['"]([^'"\n]+)['"]\s*,\s*import\.meta\.url\s*\)/g;
+
+/** The extensions compiled (`.ts`) or copied as they are. */
+const CODE = /\.(?:ts|mts|mjs|js|cjs|json)$/;
+
+/**
+ * The file a relative specifier names from `importer`, as tsx finds it (`./x.ts`, `./x`,
+ * `./x.js` for `./x.ts`, `./x/index.ts`), or undefined.
+ *
+ * @param {string} importer absolute path
+ * @param {string} specifier e.g. `./x.ts`
+ * @returns {string | undefined}
+ */
+export function resolveRelative(importer, specifier) {
+  const base = path.resolve(path.dirname(importer), specifier.split(/[?#]/)[0]);
+  const tries = [base, `${base}.ts`, base.replace(/\.js$/, '.ts'), base.replace(/\.mjs$/, '.mts'), path.join(base, 'index.ts')];
+  return tries.find((f) => CODE.test(f) && existsSync(f) && statSync(f).isFile());
+}
+
+/**
+ * Every local file the entries reach through relative specifiers, entries first, sorted.
+ *
+ * @param {readonly string[]} entries absolute paths
+ * @returns {string[]}
+ */
+export function scan(entries) {
+  const seen = new Set();
+  const todo = [...entries];
+  while (todo.length > 0) {
+    const file = /** @type {string} */ (todo.pop());
+    if (seen.has(file)) continue;
+    seen.add(file);
+    if (file.endsWith('.json')) continue;
+    for (const m of readFileSync(file, 'utf8').matchAll(DEPENDENCY)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (!spec || !/^\.\.?\//.test(spec)) continue;
+      const target = resolveRelative(file, spec);
+      if (target !== undefined && !seen.has(target)) todo.push(target);
+    }
+  }
+  return [...seen].sort();
+}
+
+/** The version of the esbuild that `compile-child.mjs` loads, read without loading it. */
+function esbuildVersion() {
+  try {
+    return JSON.parse(readFileSync(createRequire(CHILD).resolve('esbuild/package.json'), 'utf8')).version;
+  } catch {
+    return 'none';
+  }
+}
+
+/**
+ * The key of an entry: the hash of the files' paths and contents, the compiler's own source,
+ * esbuild's version and Node's.
+ *
+ * @param {readonly string[]} files
+ * @returns {string}
+ */
+export function cacheKey(files) {
+  const hash = createHash('sha256');
+  hash.update(`nibiru-ts compile\0${process.version}\0${esbuildVersion()}\0`);
+  for (const own of [fileURLToPath(import.meta.url), CHILD]) hash.update(readFileSync(own)).update('\0');
+  for (const file of files) hash.update(file).update('\0').update(readFileSync(file)).update('\0');
+  return hash.digest('hex').slice(0, 24);
+}
+
+/**
+ * Where `file` (an absolute path) is compiled to under an entry.
+ *
+ * @param {string} entry
+ * @param {string} file
+ */
+export function compiledPath(entry, file) {
+  return path.join(entry, file.replace(/\.m?ts$/, (ext) => (ext === '.mts' ? '.mjs' : '.js')));
+}
+
+/**
+ * The hash of an entry's outputs, as its marker records them.
+ *
+ * @param {string} entry
+ * @param {readonly string[]} outputs paths relative to the entry
+ */
+export function outputsHash(entry, outputs) {
+  const hash = createHash('sha256');
+  for (const out of outputs) hash.update(out).update('\0').update(readFileSync(path.join(entry, out))).update('\0');
+  return hash.digest('hex');
+}
+
+/**
+ * Whether `entry` is complete: its marker is there, names `key`, and every output it lists
+ * still has the content it had when it was written.
+ *
+ * @param {string} entry
+ * @param {string} key
+ */
+export function isComplete(entry, key) {
+  try {
+    const marker = JSON.parse(readFileSync(path.join(entry, MARKER), 'utf8'));
+    return marker.key === key && Array.isArray(marker.outputs) && outputsHash(entry, marker.outputs) === marker.hash;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * @typedef {{ entry: string, url: (file: string) => string } | { entry: undefined, warning: string | undefined }} Prepared
+ * An entry to import from, or why there is none: a warning to print, or none when tsx will
+ * report the problem itself (a syntax error).
+ */
+
+/**
+ * Makes sure the files the entries reach are compiled, compiling them in a child on a miss.
+ *
+ * @param {readonly string[]} entries absolute paths of `.ts` files
+ * @param {{ root?: string }} [options]
+ * @returns {Prepared}
+ */
+export function prepare(entries, options = {}) {
+  const root = options.root ?? cacheRoot();
+  const files = scan(entries);
+  const key = cacheKey(files);
+  const entry = path.join(root, key);
+  const url = (/** @type {string} */ file) => pathToFileURL(compiledPath(entry, file)).href;
+  if (isComplete(entry, key)) {
+    try {
+      const now = new Date();
+      utimesSync(path.join(entry, MARKER), now, now); // in use: the pruning keeps it
+    } catch {
+      // a cache that cannot be written can still be read
+    }
+    return { entry, url };
+  }
+  const r = spawnSync(process.execPath, [CHILD], { input: JSON.stringify({ files, root, key }), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  let answer;
+  try {
+    answer = JSON.parse(r.stdout);
+  } catch {
+    answer = { kind: 'failed', message: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0] };
+  }
+  if (answer.kind === 'ok' && isComplete(entry, key)) return { entry, url };
+  if (answer.kind === 'syntax') return { entry: undefined, warning: undefined };
+  return { entry: undefined, warning: `nibiru-ts: warning: ${answer.message ?? 'the compiled copy is incomplete'}; running through tsx (slower to start, heavier)` };
+}
+
+/**
+ * The application files a command line may name (`module.path[:callable]` resolving to a
+ * `.ts` file from `cwd`): each argument that does is compiled with the stage.
+ *
+ * @param {readonly string[]} args
+ * @param {string} cwd
+ * @returns {string[]}
+ */
+export function appFiles(args, cwd) {
+  const files = [];
+  for (const arg of args) {
+    const m = /^([A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)*)(?::[A-Za-z_$][\w$]*)?$/.exec(arg);
+    if (!m) continue;
+    const file = `${path.resolve(cwd, ...m[1].split('.'))}.ts`;
+    if (existsSync(file)) files.push(file);
+  }
+  return files;
+}
