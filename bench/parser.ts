@@ -18,10 +18,9 @@
  */
 
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { NEED_DATA, RequestParser } from '../stages/02-full-parser/src/parser.ts';
-import { BenchUsageError, formatDuration, parseFlags, positive, preamble } from './cli-args.ts';
+import { BenchUsageError, command, formatDuration, parseFlags, positive } from './cli-args.ts';
 import { fmt } from './markdown.ts';
 import { median } from './stats.ts';
 
@@ -355,9 +354,7 @@ function measure(contender: Contender, row: Row, seconds: number): number {
   return requests / (elapsed / 1e9);
 }
 
-async function main(argv: string[]): Promise<void> {
-  const parsed = await preamble(argv, 'bench:parser', () => USAGE, parseParserArgs);
-  if (parsed === undefined) return;
+function main(parsed: ParserOptions): void {
   options = parsed;
   const { seconds: SECONDS, rounds: ROUNDS, clock: CLOCK } = options;
   const rows = ROWS.filter((row) => options.only === '' || row.name.includes(options.only));
@@ -403,4 +400,4 @@ async function main(argv: string[]): Promise<void> {
   if (sink.total === -1) console.log(''); // keep the sink observable
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));
+command(import.meta.url, { name: 'bench:parser', usage: () => USAGE, parse: parseParserArgs, run: main });

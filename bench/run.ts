@@ -10,10 +10,9 @@
  * CPU) and `bench/report.ts` (the text); this file parses flags and takes the shared lock.
  */
 
-import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, preamble, START_S, tool as parseTool } from './cli-args.ts';
-import { DEFAULT_THREADS, measureLoad, type Measured, type Tool } from './load.ts';
+import { BenchUsageError, command, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
+import { DEFAULT_THREADS, measureLoad, type Tool } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { formatReport } from './report.ts';
 import { acceptsFlag, displayName, resolveTarget, withTarget } from './target.ts';
@@ -92,46 +91,24 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   };
 }
 
-/** Starts the target, runs the load, stops the target. */
-export async function benchOnce(args: RunArgs, progress = true): Promise<{ measured: Measured; args: string[]; name: string }> {
-  const machine = describeMachine();
-  return withTarget(args.target, { ...(args.workers !== undefined ? { workers: args.workers } : {}), ...(args.backlog !== undefined ? { backlog: args.backlog } : {}) }, async (t) => {
-    const measured = await measureLoad(
-      t.pids,
-      {
-        tool: args.tool,
-        url: t.url,
-        path: args.path,
-        connections: args.connections,
-        ...(args.durationS !== undefined ? { durationS: args.durationS } : { requests: args.requests! }),
-        threads: args.threads,
-        close: args.close,
-        progress,
-      },
-      machine.cores,
-    );
-    return { measured, args: t.args, name: t.name };
-  });
-}
-
-async function main(argv: string[]): Promise<void> {
-  const args = await preamble(argv, 'bench', () => USAGE, parseRunArgs, {
-    estimate: (o) =>
-      `bench: one run of ${o.durationS !== undefined ? `${o.durationS} s, about ${formatDuration(o.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${o.requests} requests`}`,
-  });
-  if (args === undefined) return;
-  if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
-    process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
-  }
-  const { measured, args: serverArgs, name } = await benchOnce(args);
-  const machine = describeMachine();
-  if (args.json) process.stdout.write(JSON.stringify({ machine, target: name, serverArgs, ...measured }, null, 2) + '\n');
-  else process.stdout.write(formatReport(measured, machine, `${name}${serverArgs.length ? ' ' + serverArgs.join(' ') : ''}`));
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`bench: error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+command(import.meta.url, {
+  name: 'bench',
+  usage: () => USAGE,
+  parse: parseRunArgs,
+  estimate: (o) =>
+    `bench: one run of ${o.durationS !== undefined ? `${o.durationS} s, about ${formatDuration(o.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${o.requests} requests`}`,
+  run: async (args) => {
+    if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
+      process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
+    }
+    const machine = describeMachine();
+    const options = { ...(args.workers !== undefined ? { workers: args.workers } : {}), ...(args.backlog !== undefined ? { backlog: args.backlog } : {}) };
+    const { measured, serverArgs, name } = await withTarget(args.target, options, async (t) => {
+      const load = { tool: args.tool, url: t.url, path: args.path, connections: args.connections, threads: args.threads, close: args.close, progress: true };
+      const amount = args.durationS !== undefined ? { durationS: args.durationS } : { requests: args.requests! };
+      return { measured: await measureLoad(t.pids, { ...load, ...amount }, machine.cores), serverArgs: t.args, name: t.name };
+    });
+    if (args.json) process.stdout.write(JSON.stringify({ machine, target: name, serverArgs, ...measured }, null, 2) + '\n');
+    else process.stdout.write(formatReport(measured, machine, `${name}${serverArgs.length ? ' ' + serverArgs.join(' ') : ''}`));
+  },
+});
