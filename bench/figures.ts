@@ -404,24 +404,6 @@ function ratiosBlock(ref: Reference, args: readonly string[]): string {
   return table(header, rows) + (bare ? '' : `\nMedian (lowest–highest round) of ${loadWords(r)}; ${made(r)}. ${generatorWords(r)}`);
 }
 
-/** `ratio <file> <A> <B> <c> [cpu]`: one ratio with its range, for a sentence. */
-function ratioInline(ref: Reference, args: readonly string[]): string {
-  const [file, a, b, c, per] = args as [string, string, string, string, string | undefined];
-  return ratioText(spreadOf(ratios(ref.compare(file), a, b, Number(c), per === 'cpu' ? 'cpu' : 'rps')));
-}
-
-/** `rps <file> <target> <c>`: one target's requests/s with its range, for a sentence. */
-function rpsInline(ref: Reference, args: readonly string[]): string {
-  const [file, t, c] = args as [string, string, string];
-  return countText(row(ref.compare(file), t, Number(c)).rps);
-}
-
-/** `percpu <file> <target> <c>`: one target's requests per server CPU-second with its range, for a sentence. */
-function perCpuInline(ref: Reference, args: readonly string[]): string {
-  const [file, t, c] = args as [string, string, string];
-  return countText(row(ref.compare(file), t, Number(c)).perServerCpuS);
-}
-
 /** `split <file> <target> <c>`: how the connections were spread over the workers, round by round. */
 function splitInline(ref: Reference, args: readonly string[]): string {
   const [file, t, c] = args as [string, string, string];
@@ -505,12 +487,6 @@ function abBlock(ref: Reference, args: readonly string[]): string {
     `\nMedian (lowest–highest round) of ${first.rounds.length} rounds of ${first.durationS} s at -c ${first.connections}, ${first.tool}${first.tool === 'hey' ? '' : ` in ${first.threads} thread(s)`}, A and B taking turns to go first; ${first.date.slice(0, 10)}, load average ${fmt(Math.min(...loads), 2)} to ${fmt(Math.max(...loads), 2)} on ${first.run.machine.cores} cores when they began.`;
 }
 
-/** `ab-ratio <name> [cpu]`: one A/B ratio with its range, for a sentence. */
-function abInline(ref: Reference, args: readonly string[]): string {
-  const r = ref.ab(args[0]!);
-  return ratioText(args[1] === 'cpu' ? r.ratioPerCpuS : r.ratio);
-}
-
 /**
  * Whether an A/B step's ratios clear the noise (the same command with A = B): every round above
  * the noise's highest, the median only, or not at all. Spreads are of per-round ratios B / A.
@@ -522,14 +498,6 @@ export function noiseVerdict(step: Spread, noise: Spread): string {
   if (step.median > noise.max) return `pays, narrowly: its median (${f(step.median)}) is above the noise's highest round (${f(noise.max)}), its lowest round (${f(step.min)}) is not`;
   if (step.median > noise.median) return `is not shown to pay: its median (${f(step.median)}) is above the noise's (${f(noise.median)}) but within the noise's rounds (up to ${f(noise.max)})`;
   return `does not pay: its median (${f(step.median)}) is not above the noise's (${f(noise.median)})`;
-}
-
-/** `ab-verdict <step> <noise> [cpu]`: whether an A/B run clears the noise run, for a sentence. */
-function abVerdictInline(ref: Reference, args: readonly string[]): string {
-  const cpu = args[2] === 'cpu';
-  const step = ref.ab(args[0]!);
-  const noise = ref.ab(args[1]!);
-  return noiseVerdict(cpu ? step.ratioPerCpuS : step.ratio, cpu ? noise.ratioPerCpuS : noise.ratio);
 }
 
 function mixedLoadBlock(ref: Reference): string {
@@ -546,11 +514,6 @@ function mixedLoadBlock(ref: Reference): string {
   ) + `\n${settings ? `${settings.connections} client loops for ${settings.durationS} s, every ${settings.slowEvery}th request \`/slow?ms=${settings.slowMs}\`; ` : ''}${made(e)}.`;
 }
 
-/** `log <entry>`: the log's own figures of an entry, as a sentence. */
-function logInline(_ref: Reference, args: readonly string[]): string {
-  return logQuote(args[0]!);
-}
-
 /** The target `name` names in the profile `file`, or a {@link FigureError}. */
 function profileTarget(ref: Reference, file: string, name: string): TargetProfile {
   try {
@@ -559,12 +522,6 @@ function profileTarget(ref: Reference, file: string, name: string): TargetProfil
     if (err instanceof FigureError) throw err;
     throw new FigureError(`${file}: ${(err as Error).message}`);
   }
-}
-
-/** `profile <file>`: CPU per request by class, one column per target, and how it was made. */
-function profileBlock(ref: Reference, args: readonly string[]): string {
-  const r = ref.profile(args[0]!);
-  return `${profileTable(r).trimEnd()}\n\n${profileNote(r)} ${made(r)}.`;
 }
 
 /**
@@ -606,7 +563,7 @@ function profileAbInline(ref: Reference, args: readonly string[]): string {
   return `${(b / a).toFixed(2)}× (${a.toFixed(2)} → ${b.toFixed(2)} µs)`;
 }
 
-/** Every generator a marker may name. */
+/** Every generator a marker may name: `<!-- figures:<name> <arguments> -->`. */
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   'in-short': inShort,
   'machine-line': machineLine,
@@ -614,22 +571,30 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   'backlog-short': backlogShort,
   'replay-2025-01-01': replay20250101,
   'one-connection-line': oneConnectionLine,
+  'mixed-load': mixedLoadBlock,
+  // the log's own figures of an entry, as a sentence
+  log: takes('log <entry>', (_ref, [entry]) => logQuote(entry!)),
   ratios: takes('ratios <file> <A> <B> [log:workers|log:shared] [bare]', ratiosBlock),
-  ratio: takes('ratio <file> <A> <B> <c> [cpu]', ratioInline),
-  rps: takes('rps <file> <target> <c>', rpsInline),
-  percpu: takes('percpu <file> <target> <c>', perCpuInline),
+  // one ratio (of requests/s, or per server CPU-second) with its range, for a sentence
+  ratio: takes('ratio <file> <A> <B> <c> [cpu]', (ref, [file, a, b, c, per]) => ratioText(spreadOf(ratios(ref.compare(file!), a!, b!, Number(c), per === 'cpu' ? 'cpu' : 'rps')))),
+  // one target's requests/s, or requests per server CPU-second, with its range
+  rps: takes('rps <file> <target> <c>', (ref, [file, t, c]) => countText(row(ref.compare(file!), t!, Number(c)).rps)),
+  percpu: takes('percpu <file> <target> <c>', (ref, [file, t, c]) => countText(row(ref.compare(file!), t!, Number(c)).perServerCpuS)),
   split: takes('split <file> <target> <c>', splitInline),
   targets: takes('targets <file>', targetsBlock),
   generators: takes('generators <file> ...', generators),
   ab: takes('ab <name> ...', abBlock),
-  'ab-ratio': takes('ab-ratio <name> [cpu]', abInline),
-  'ab-verdict': takes('ab-verdict <step> <noise> [cpu]', abVerdictInline),
-  profile: takes('profile <file>', profileBlock),
+  // one A/B ratio with its range; whether an A/B run clears the noise run (the same code twice)
+  'ab-ratio': takes('ab-ratio <name> [cpu]', (ref, [name, cpu]) => ratioText(ref.ab(name!)[cpu === 'cpu' ? 'ratioPerCpuS' : 'ratio'])),
+  'ab-verdict': takes('ab-verdict <step> <noise> [cpu]', (ref, [step, noise, cpu]) => {
+    const k = cpu === 'cpu' ? 'ratioPerCpuS' : 'ratio';
+    return noiseVerdict(ref.ab(step!)[k], ref.ab(noise!)[k]);
+  }),
+  // CPU per request by class, one column per target, and how it was made
+  profile: takes('profile <file>', (ref, [file]) => `${profileTable(ref.profile(file!)).trimEnd()}\n\n${profileNote(ref.profile(file!))} ${made(ref.profile(file!))}.`),
   'profile-ratio': takes('profile-ratio <file> <A> <B> [bound|without-server]', profileRatioInline),
   'profile-us': takes('profile-us <file> <target> <class|all|module:name>', profileUsInline),
   'profile-ab': takes('profile-ab <file> [user|all]', profileAbInline),
-  'mixed-load': mixedLoadBlock,
-  log: takes('log <entry>', logInline),
 };
 
 // ---------------------------------------------------------------------------------------------

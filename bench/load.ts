@@ -126,10 +126,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.threads !== undefined && options.threads < 1) throw new Error('give at least one generator thread');
   if (tool !== 'autocannon' && (options.pipelining ?? 1) > 1) throw new Error(`${tool} does not pipeline requests (use autocannon)`);
   const progress = options.progress ? startProgress(options) : undefined;
+  const url = new URL(options.path ?? '/', options.url).href;
   try {
-    if (tool === 'autocannon') return await runAutocannon(options, progress);
-    if (tool === 'hey') return await runHey(options);
-    return await runWrk(options);
+    const measured = tool === 'autocannon' ? runAutocannon(options, url, progress) : tool === 'hey' ? runHey(options, url) : runWrk(options, url);
+    const amount = options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests! };
+    return { tool, url, connections: options.connections, ...amount, close: options.close === true, ...(await measured) };
   } finally {
     progress?.stop();
   }
@@ -208,8 +209,10 @@ async function generatorThreads(n: number): Promise<Worker[]> {
   return Promise.all(pool.slice(0, n));
 }
 
-async function runAutocannon(options: LoadOptions, progress?: Progress): Promise<LoadResult> {
-  const url = new URL(options.path ?? '/', options.url).href;
+/** What a tool measured, beside what the load was ({@link runLoad} adds that). */
+type Measurement = Omit<LoadResult, 'tool' | 'url' | 'connections' | 'durationS' | 'requests' | 'close'>;
+
+async function runAutocannon(options: LoadOptions, url: string, progress?: Progress): Promise<Measurement> {
   const threads = Math.min(options.threads ?? DEFAULT_THREADS.autocannon, options.connections);
   const connections = share(options.connections, threads);
   const amounts = options.requests !== undefined ? share(options.requests, threads) : undefined;
@@ -255,10 +258,6 @@ async function runAutocannon(options: LoadOptions, progress?: Progress): Promise
     let over900Ms = 0;
     for (const ms of latencies) if (ms >= 900) over900Ms++;
     return {
-      tool: 'autocannon',
-      url,
-      connections: options.connections,
-      ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
       totalS: wallMs / 1000,
       responses: latencies.length,
       rps: (latencies.length * 1000) / wallMs,
@@ -271,7 +270,6 @@ async function runAutocannon(options: LoadOptions, progress?: Progress): Promise
       generatorCpu: cpuUse((cpu.user + cpu.system) / 1000, wallMs),
       generatorCores: threads,
       threads,
-      close: options.close === true,
     };
   } finally {
     workers.forEach((w, i) => {
@@ -284,31 +282,18 @@ async function runAutocannon(options: LoadOptions, progress?: Progress): Promise
 /** Resolves with the first message of `type` from a worker; rejects on its error or early exit. */
 function message(w: Worker, type: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const settle = (): void => void w.off('message', onMessage).off('error', reject).off('exit', onExit);
     const onMessage = (m: { type: string; message?: string }): void => {
-      if (m.type === type) {
-        cleanup();
-        resolve(m);
-      } else if (m.type === 'error') {
-        cleanup();
-        reject(new Error(`generator thread: ${m.message}`));
-      }
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
+      if (m.type === type) resolve(m);
+      else if (m.type === 'error') reject(new Error(`generator thread: ${m.message}`));
+      else return;
+      settle();
     };
     const onExit = (code: number): void => {
-      cleanup();
+      settle();
       reject(new Error(`generator thread exited (${code}) before '${type}'`));
     };
-    const cleanup = (): void => {
-      w.off('message', onMessage);
-      w.off('error', onError);
-      w.off('exit', onExit);
-    };
-    w.on('message', onMessage);
-    w.on('error', onError);
-    w.on('exit', onExit);
+    w.on('message', onMessage).once('error', reject).on('exit', onExit);
   });
 }
 
@@ -339,8 +324,7 @@ function runTimed(command: string, args: readonly string[], onStart?: () => void
   });
 }
 
-async function runHey(options: LoadOptions): Promise<LoadResult> {
-  const url = new URL(options.path ?? '/', options.url).href;
+async function runHey(options: LoadOptions, url: string): Promise<Measurement> {
   const args = ['-c', String(options.connections)];
   if (options.close) args.push('-disable-keepalive');
   if (options.durationS !== undefined) args.push('-z', `${options.durationS}s`);
@@ -350,10 +334,6 @@ async function runHey(options: LoadOptions): Promise<LoadResult> {
   if (run.code !== 0) throw new Error(`hey exited ${run.code}: ${run.stderr || run.stdout}`);
   const { heyCapped, ...parsed } = parseHey(run.stdout);
   return {
-    tool: 'hey',
-    url,
-    connections: options.connections,
-    ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
     ...parsed,
     latencyNote: heyCapped
       ? "hey's own figures (0.1 ms resolution) from its first 1,000,000 responses; its Average divided by (responses / 1M) to undo hey's over-count"
@@ -362,7 +342,6 @@ async function runHey(options: LoadOptions): Promise<LoadResult> {
     // hey is Go: it runs on GOMAXPROCS threads, every core by default
     generatorCores: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
     threads: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
-    close: options.close === true,
   };
 }
 
@@ -416,8 +395,7 @@ export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' |
   };
 }
 
-async function runWrk(options: LoadOptions): Promise<LoadResult> {
-  const url = new URL(options.path ?? '/', options.url).href;
+async function runWrk(options: LoadOptions, url: string): Promise<Measurement> {
   const threads = Math.min(options.threads ?? DEFAULT_THREADS.wrk, options.connections);
   const args = [`-t${threads}`, `-c${options.connections}`, `-d${options.durationS}s`, '-s', path.join(HERE, 'wrk-report.lua')];
   if (options.close) args.push('-H', 'Connection: close');
@@ -438,10 +416,6 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
   if (w.status > 0) statusCodes['other'] = w.status;
   const scale = w.requests / Math.max(1, points.length);
   return {
-    tool: 'wrk',
-    url,
-    connections: options.connections,
-    durationS: options.durationS!,
     totalS: w.durationUs / 1e6,
     responses: w.requests,
     rps: w.requests / (w.durationUs / 1e6),
@@ -459,7 +433,6 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
     ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
     generatorCores: threads,
     threads,
-    close: options.close === true,
   };
 }
 
