@@ -480,13 +480,13 @@ export function connectionsPerPid(port: number, pids: readonly number[]): Promis
 }
 
 /** Runs a load while measuring the server's CPU time, and says which side was saturated. */
-export async function measureLoad(serverPids: readonly number[], options: LoadOptions & { readonly port?: number }, cores: number): Promise<Measured> {
+export async function measureLoad(serverPids: readonly number[], options: LoadOptions, cores: number): Promise<Measured> {
   let before: number | undefined;
   let machineBefore: number | undefined;
   let t0 = performance.now();
   let spread: Promise<number[] | undefined> | undefined;
   let sampler: NodeJS.Timeout | undefined;
-  const port = options.port ?? Number(new URL(options.url).port);
+  const port = Number(new URL(options.url).port);
   const load = await runLoad({
     ...options,
     serverPids,

@@ -13,7 +13,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { listStages, resolveStage } from '../bin/stage.ts';
-import { runStage, startStage, type StageProcess } from '../harness/launcher.ts';
+import { runStage, startStage } from '../harness/launcher.ts';
 
 /** The yardsticks: launcher name and the name reports print. */
 export const REFERENCES = { 'ref:node-http': 'node:http', 'ref:node-cluster': 'node:cluster' } as const;
@@ -42,8 +42,6 @@ export interface Target {
   readonly path: string;
   readonly host: string;
   readonly port: number;
-  /** The launched process; undefined for a server given by URL. */
-  readonly process?: StageProcess;
   /** The server's pids: the master, then its workers; empty when they are not known. */
   readonly pids: number[];
   /** How the pids were found, when the suite did not start the server. */
@@ -188,7 +186,6 @@ export async function startTarget(target: string, options: TargetOptions = {}): 
     path: '/',
     host: proc.host,
     port: proc.port,
-    process: proc,
     pids: [proc.pid, ...proc.workerPids],
     args,
     readyMs,
