@@ -21,7 +21,7 @@
  * written with, and a new reference run never rewrites it.
  */
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AbResults } from './ab.ts';
@@ -37,21 +37,12 @@ import { median, roundRatios, spreadOf, type Spread } from './stats.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The documents that hold generated figures, relative to the repository root. */
+/** The documents that hold generated figures, relative to the repository root: the living ones, never the changelog. */
 export const DOCUMENTS: readonly string[] = [
   'docs/performance.md',
   'README.md',
-  'stages/01-request-line/README.md',
-  'stages/02-full-parser/README.md',
-  'stages/03-fd-passing/README.md',
-  'stages/04-shared-socket/README.md',
-  'stages/05-fast-path/README.md',
-  'docs/guide/README.md',
-  'docs/guide/01-request-line.md',
-  'docs/guide/02-full-parser.md',
-  'docs/guide/03-fd-passing.md',
-  'docs/guide/04-shared-socket.md',
-  'docs/guide/05-fast-path.md',
+  ...readdirSync(path.join(ROOT, 'stages')).sort().map((stage) => `stages/${stage}/README.md`),
+  ...readdirSync(path.join(ROOT, 'docs/guide')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/guide/${f}`),
 ];
 
 /** A generator could not make its figures: a missing run, a marker that names nothing. */

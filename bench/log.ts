@@ -31,11 +31,6 @@ import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { median } from './stats.ts';
 import { withTarget, type Target, type TargetOptions } from './target.ts';
 
-/** The entries `bench:log` knows. */
-export const ENTRIES = ['2024-08-06', '2025-01-01', '2026-01-01', '2026-01-02', 'mixed-load'] as const;
-/** One of {@link ENTRIES}. */
-export type Entry = (typeof ENTRIES)[number];
-
 /** How to replay an entry. */
 export interface LogOptions {
   readonly quick: boolean;
@@ -226,13 +221,6 @@ async function entryMixed(o: LogOptions): Promise<Measurements> {
   return { stages: ['03', '04'].map(stage).filter((x): x is string => !!x), missing, runs: [], extra: { mixedLoad: results, settings } };
 }
 
-const RUNNERS: Record<Entry, (o: LogOptions, m: Machine) => Promise<Measurements>> = {
-  '2024-08-06': entry20240806,
-  '2025-01-01': entry20250101,
-  '2026-01-01': (o, m) => step(o, m, ['02', '03'], LOG_2026_01_01),
-  '2026-01-02': (o, m) => step(o, m, ['03', '04'], LOG_2026_01_02),
-  'mixed-load': entryMixed,
-};
 
 // ---------------------------------------------------------------------------------------------
 // Printing: the tables of the documents (figures.ts), made from this run instead of the reference one
@@ -255,9 +243,25 @@ function stepTable(r: EntryReport, names: readonly [string, string], stages: rea
   );
 }
 
-/** What each entry prints under its header: a line of text, or the blocks of `figures.ts`'s generators. */
-const PRINT: Record<Entry, { what: (o: LogOptions) => string; blocks: (r: EntryReport, ref: Reference) => string[] }> = {
+/** Seconds a load takes, with the generator's start, for estimates. */
+const secs = (s: number): number => s + GENERATOR_START_S;
+/** Seconds one stage started once takes under some of the log's loads (2026-01-02's 1M-request rows: at 20,000 req/s). */
+const stageSecs = (o: LogOptions, log: readonly LogRun[]): number => START_S + log.reduce((a, l) => a + secs(l.durationS !== undefined ? dur(o, l.durationS) : reqs(o, l.requests!) / 20_000), 0);
+
+/** An entry: what it is, what it measures, what it prints under its header, how long it takes. */
+interface EntryPlan {
+  readonly what: (o: LogOptions) => string;
+  readonly measure: (o: LogOptions, m: Machine) => Promise<Measurements>;
+  /** A line of text, or a block of `figures.ts`'s generators, each. */
+  readonly blocks: (r: EntryReport, ref: Reference) => string[];
+  readonly seconds: (o: LogOptions) => number;
+}
+
+/** The entries `bench:log` knows, by name. */
+const PLANS = {
   '2024-08-06': {
+    measure: entry20240806,
+    seconds: (o) => 2 * (START_S + (o.quick ? 2 : 5) * secs(1) + secs(3)) + (listStages().length + 1) * (o.quick ? 1 : 3) * (START_S + 1),
     what: () => "stage 01, hey's defaults (200 requests, 50 at once), backlog 32 then 128",
     blocks: (r, ref) => {
       const first = (r.extra as { firstRequest: FirstRequest[] }).firstRequest;
@@ -270,14 +274,20 @@ const PRINT: Record<Entry, { what: (o: LogOptions) => string; blocks: (r: EntryR
     },
   },
   '2025-01-01': {
+    measure: entry20250101,
+    seconds: (o) => START_S + stageSecs(o, LOG_2025_01_01) + TOOLS.filter(toolAvailable).length * secs(dur(o, 5)),
     what: (o) => `stage 02 (full parser, one process), ${dur(o, 30)} s per concurrency, then ${dur(o, 5)} s at -c 5; one connection by each tool`,
     blocks: (_r, ref) => [GENERATORS['replay-2025-01-01']!(ref, []), `One connection: ${GENERATORS['one-connection-line']!(ref, [])}.`],
   },
   '2026-01-01': {
+    measure: (o, m) => step(o, m, ['02', '03'], LOG_2026_01_01),
+    seconds: (o) => 2 * stageSecs(o, LOG_2026_01_01),
     what: (o) => `stage 03 (fd passing, least connection, --workers ${o.workers}) against the stage 02 baseline, ${dur(o, 30)} s per row`,
     blocks: (r) => [stepTable(r, ['baseline', 'concurrent'], ['02', '03'], LOG_2026_01_01, (c) => LOG_2025_01_01.find((x) => x.connections === c)!.rps)],
   },
   '2026-01-02': {
+    measure: (o, m) => step(o, m, ['03', '04'], LOG_2026_01_02),
+    seconds: (o) => 2 * stageSecs(o, LOG_2026_01_02),
     what: (o) => `stage 04 (shared socket, --workers ${o.workers}) against stage 03, -n ${fmt(reqs(o, 1_000_000))} per row`,
     blocks: (r) => [
       stepTable(r, ['FD passing', 'shared socket'], ['03', '04'], LOG_2026_01_02, (c) => LOG_FD_PASSING_FOR_2026_01_02[c]!),
@@ -285,10 +295,17 @@ const PRINT: Record<Entry, { what: (o: LogOptions) => string; blocks: (r: EntryR
     ],
   },
   'mixed-load': {
+    measure: entryMixed,
+    seconds: (o) => 4 * (START_S + (o.quick ? 1 : 10)),
     what: (o) => `a share of requests hit /slow: stage 03 (least connection) vs 04 (the kernel's accept), --workers ${o.workers}`,
     blocks: (_r, ref) => [GENERATORS['mixed-load']!(ref, [])],
   },
-};
+} satisfies Record<string, EntryPlan>;
+
+/** The entries `bench:log` knows. */
+export const ENTRIES = Object.keys(PLANS) as Entry[];
+/** One of {@link ENTRIES}. */
+export type Entry = keyof typeof PLANS;
 
 /** The Markdown of a report: what was measured and how, then the entry's blocks. */
 function markdown(r: EntryReport, o: LogOptions): string {
@@ -296,13 +313,13 @@ function markdown(r: EntryReport, o: LogOptions): string {
   const ref: Reference = { log: () => r, compare: nowhere, ab: nowhere, profile: nowhere };
   let blocks: string[];
   try {
-    blocks = PRINT[r.entry].blocks(r, ref).map((b) => b.trim());
+    blocks = PLANS[r.entry].blocks(r, ref).map((b) => b.trim());
   } catch (err) {
     if (!(err instanceof FigureError)) throw err;
     blocks = [`(nothing to print: ${err.message})`];
   }
   return (
-    `## ${r.entry}: ${PRINT[r.entry].what(o)}\n\n` +
+    `## ${r.entry}: ${PLANS[r.entry].what(o)}\n\n` +
     `Measured ${r.date} with ${r.entry === 'mixed-load' ? 'a raw node:net client (bench/probe.ts)' : o.tool !== 'hey' ? `${o.tool} in ${o.threads} thread(s)` : o.tool}${o.quick ? ' (--quick: durations cut to 1 s, request counts 50-fold; these figures are a smoke run, not a measurement)' : ''}.\n` +
     `Machine: ${machineLine(m)}; ${loadLine(m.loadAverage, m.cores)} at the start.\n` +
     `CPU: generator / server (master + workers) / whole machine, each in % of one core (${m.cores * 100}% = all ${m.cores} cores busy).\n\n` +
@@ -315,32 +332,16 @@ const nowhere = (): never => {
   throw new FigureError('bench:log prints its own run only');
 };
 
-/** Seconds an entry's replay will take, roughly (2026-01-02's 1M-request rows: at 20,000 req/s). */
+/** Seconds an entry's replay will take, roughly. */
 export function estimateEntrySeconds(entry: Entry, o: LogOptions): number {
-  const stages = listStages().length;
-  const launches = o.quick ? 1 : 3;
-  const load = (s: number): number => s + GENERATOR_START_S;
-  switch (entry) {
-    case '2024-08-06':
-      return 2 * (START_S + (o.quick ? 2 : 5) * load(1) + load(3)) + (stages + 1) * launches * (START_S + 1);
-    case '2025-01-01': {
-      const tools = TOOLS.filter(toolAvailable).length;
-      return START_S + LOG_2025_01_01.reduce((a, l) => a + load(dur(o, l.durationS!)), 0) + START_S + tools * load(dur(o, 5));
-    }
-    case '2026-01-01':
-      return 2 * (START_S + LOG_2026_01_01.reduce((a, l) => a + load(dur(o, l.durationS!)), 0));
-    case '2026-01-02':
-      return 2 * (START_S + LOG_2026_01_02.reduce((a, l) => a + load(reqs(o, l.requests!) / 20_000), 0));
-    case 'mixed-load':
-      return 4 * (START_S + (o.quick ? 1 : 10));
-  }
+  return PLANS[entry].seconds(o);
 }
 
 /** Replays one entry and returns its report; saves it unless `save` is false. */
 export async function replay(entry: Entry, o: LogOptions, run: RunInfo, save: { reference: boolean } | false = { reference: false }): Promise<EntryReport> {
   const machine = run.machine;
   note(`bench:log ${entry}${o.quick ? ' --quick' : ''} with ${o.tool}; generator and server share ${machine.cores} cores`);
-  const body = await RUNNERS[entry](o, machine);
+  const body = await PLANS[entry].measure(o, machine);
   const measured = { entry, run: endRun(run), date: run.date, quick: o.quick, tool: o.tool, threads: o.threads, machine, ...body, markdown: '' };
   const report: EntryReport = { ...measured, markdown: markdown(measured, o) };
   if (save) saveRun(`log-${entry}${o.tool === 'autocannon' ? '' : `-${o.tool}`}`, report, {}, save.reference);
