@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listStages, resolveStage } from '../bin/stage.ts';
-import { BenchUsageError, command, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, ROUNDS_FLAGS, START_S } from './cli-args.ts';
 import { generatorSentence, roundFigures, type RoundFigures } from './compare.ts';
 import { DEFAULT_THREADS, measureLoad, runLoad, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
@@ -131,7 +131,6 @@ export function parseAbArgs(argv: readonly string[]): AbOptions | 'help' {
   const a = dots === -1 ? range : range.slice(0, dots);
   const b = dots === -1 ? undefined : range.slice(dots + 2);
   if (a === '' || b === '') throw new BenchUsageError(`bad range '${range}': expected <A>..<B>, both given`);
-  const t = parseTool(values.tool);
   return {
     a,
     ...(b !== undefined ? { b } : {}),
@@ -141,9 +140,7 @@ export function parseAbArgs(argv: readonly string[]): AbOptions | 'help' {
     connections: positive('-c', values.c) ?? 50,
     workers: positive('--workers', values.workers) ?? 2,
     warmupS: values.warmup === '0' ? 0 : (positive('--warmup', values.warmup) ?? 2),
-    tool: t,
-    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
-    close: values.close === true,
+    ...generator(values),
     pipelining: positive('-p', values.p) ?? 1,
     saveReference: values['save-reference'] === true,
     ...(values.out !== undefined ? { out: values.out } : {}),

@@ -8,7 +8,7 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { announce, runUnderLock } from './lock.ts';
-import { toolAvailable, TOOLS, type Tool } from './load.ts';
+import { DEFAULT_THREADS, toolAvailable, TOOLS, type Tool } from './load.ts';
 
 /** A mistake on the command line; the script prints the message and its usage, and exits 1. */
 export class BenchUsageError extends Error {
@@ -61,11 +61,12 @@ export function positiveList(name: string, raw: string | undefined): number[] | 
   return [...new Set(values)];
 }
 
-/** Reads `--tool`. */
-export function tool(raw: string | undefined): Tool {
-  if (raw === undefined) return 'autocannon';
-  if (!(TOOLS as readonly string[]).includes(raw)) throw new BenchUsageError(`bad --tool '${raw}': expected one of ${TOOLS.join(', ')}`);
-  return raw as Tool;
+/** Reads `--tool`, `--threads` and `--close` ({@link LOAD_FLAGS}), the same way for every command. */
+export function generator(values: { tool?: string; threads?: string; close?: boolean }): { tool: Tool; threads: number; close: boolean } {
+  const tool = (values.tool ?? 'autocannon') as Tool;
+  if (!TOOLS.includes(tool)) throw new BenchUsageError(`bad --tool '${tool}': expected one of ${TOOLS.join(', ')}`);
+  if (tool === 'hey' && values.threads !== undefined) throw new BenchUsageError('hey takes no --threads (set GOMAXPROCS)');
+  return { tool, threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[tool], close: values.close === true };
 }
 
 /** `4 min 30 s`, `45 s`, `1 h 5 min`: a duration for the "this will take" line. */

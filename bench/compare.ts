@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, command, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, positiveList, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, positiveList, ROUNDS_FLAGS, START_S } from './cli-args.ts';
 import { cpuSourceNote } from './cpu.ts';
 import { DEFAULT_THREADS, measureLoad, runLoad, type Measured, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
@@ -441,9 +441,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareOptions | 'hel
   }
   targets = [...new Set(targets)];
   if (targets.length === 0) throw new BenchUsageError('no targets: --targets none needs at least one --against-url');
-  const t = parseTool(values.tool);
-  if (t === 'hey' && values.threads !== undefined) throw new BenchUsageError('hey takes no --threads (set GOMAXPROCS)');
-  const close = values.close === true;
+  const { tool: t, threads, close } = generator(values);
   if (values['save-reference'] && quick) throw new BenchUsageError('--save-reference keeps a run for the docs: not a --quick one');
   const warmup = values.warmup === '0' ? 0 : positive('--warmup', values.warmup);
   return {
@@ -456,7 +454,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareOptions | 'hel
     warmupS: warmup ?? (quick ? 0 : 1),
     workers: positive('--workers', values.workers) ?? 2,
     tool: t,
-    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
+    threads,
     close,
     ...(values.against !== undefined ? { against: values.against } : {}),
     saveReference: values['save-reference'] === true,

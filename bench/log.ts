@@ -1,9 +1,7 @@
 /**
- * `npm run bench:log -- <entry> [--quick] [--tool autocannon|hey|wrk] [--threads N] [--reports] [--save-reference]`
- *
- * Replays one entry of the performance log with its exact runs (concurrencies, durations or
- * request counts, worker counts) and prints the entry's tables with the log's own figures
- * beside the ones measured here. Entries: `2024-08-06`, `2025-01-01`, `2026-01-01`,
+ * `npm run bench:log -- <entry>`: replays one entry of the performance log with its exact
+ * runs (concurrencies, durations or request counts, worker counts) and prints the entry's
+ * tables with the log's own figures beside the ones measured here. Entries: `2024-08-06`, `2025-01-01`, `2026-01-01`,
  * `2026-01-02`, and the experiment the log did not run, `mixed-load`.
  *
  * Strategy: each entry is a function from options to what it measured (every run as data);
@@ -18,7 +16,7 @@
  */
 
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, command, formatDuration, GENERATOR_START_S, parseFlags, positive, START_S, tool as parseTool, toolMissing } from './cli-args.ts';
+import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S, parseFlags, positive, START_S, toolMissing } from './cli-args.ts';
 import { roundFigures, type RoundFigures } from './compare.ts';
 import { firstRequest, mixedLoad, type FirstRequest, type MixedLoadResult } from './experiments.ts';
 import { FigureError, GENERATORS, type Reference } from './figures.ts';
@@ -394,13 +392,13 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
   if (positionals.length !== 1 || !(ENTRIES as readonly string[]).includes(positionals[0]!)) {
     throw new BenchUsageError(`give one entry: ${ENTRIES.join(', ')}`);
   }
-  const t = parseTool(values.tool);
-  if (t === 'wrk' && positionals[0] === '2026-01-02') throw new BenchUsageError('2026-01-02 runs -n 1000000; wrk runs for a duration only');
+  const { tool, threads } = generator(values);
+  if (tool === 'wrk' && positionals[0] === '2026-01-02') throw new BenchUsageError('2026-01-02 runs -n 1000000; wrk runs for a duration only');
   if (values['save-reference'] && values.quick) throw new BenchUsageError('--save-reference keeps a run for the docs: not a --quick one');
   const options: LogOptions = {
     quick: values.quick === true,
-    tool: t,
-    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
+    tool,
+    threads,
     workers: positive('--workers', values.workers) ?? 2,
     reports: values.reports === true,
   };

@@ -12,9 +12,7 @@
  * kOnMessageComplete callbacks). It is C, but every message crosses into JavaScript through
  * those callbacks, with its strings made on the C++ side. What this does not measure: sockets,
  * IncomingMessage objects and streams, which node:http adds on top (the end-to-end benchmark
- * does that).
- *
- * Usage: `npm run bench:parser -- [--seconds 1] [--rounds 5] [--only name] [--clock wall|cpu]` (`--help` lists them)
+ * does that). `npm run bench:parser -- --help` lists the options.
  */
 
 import { createRequire } from 'node:module';

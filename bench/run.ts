@@ -1,17 +1,15 @@
 /**
- * `npm run bench -- <stage> [-c N] [-d seconds | -n requests] [--workers N] [--path /] [--tool autocannon|hey|wrk] [--threads N] [--close] [--backlog N] [--json]`
- *
- * One run, one report: start the stage (or `node:http` / `node:cluster`) with
- * `docs.app:app`, wait for its ready line, load it, stop it, and print the load in the shape
- * of the log's `hey` reports, with the CPU each side used. Defaults are `hey`'s: 200 requests,
- * 50 at once.
+ * `npm run bench -- <stage>`: one run, one report. Starts the stage (or `node:http` /
+ * `node:cluster`) with `docs.app:app`, waits for its ready line, loads it, stops it, and
+ * prints the load in the shape of the log's `hey` reports, with the CPU each side used.
+ * Defaults are `hey`'s: 200 requests, 50 at once.
  *
  * Strategy: the work is in `bench/target.ts` (start/stop), `bench/load.ts` (the load and its
- * CPU) and `bench/report.ts` (the text); this file parses flags and takes the shared lock.
+ * CPU) and `bench/report.ts` (the text); this file reads the flags (`--help` lists them).
  */
 
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, command, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, START_S, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, START_S } from './cli-args.ts';
 import { DEFAULT_THREADS, measureLoad, type Tool } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { formatReport } from './report.ts';
@@ -75,8 +73,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   const durationS = positive('-d', values.d);
   const path = values.path ?? '/';
   if (!path.startsWith('/')) throw new BenchUsageError(`bad --path '${path}': it must start with /`);
-  const t = parseTool(values.tool);
-  if (t === 'wrk' && durationS === undefined) throw new BenchUsageError('wrk runs for a duration only: give -d');
+  const load = generator(values);
+  if (load.tool === 'wrk' && durationS === undefined) throw new BenchUsageError('wrk runs for a duration only: give -d');
   return {
     target,
     connections: positive('-c', values.c) ?? 50,
@@ -84,9 +82,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
     ...(values.workers !== undefined ? { workers: positive('--workers', values.workers)! } : {}),
     ...(values.backlog !== undefined ? { backlog: positive('--backlog', values.backlog)! } : {}),
     path,
-    tool: t,
-    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
-    close: values.close === true,
+    ...load,
     json: values.json === true,
   };
 }
