@@ -120,24 +120,23 @@ export function command<O>(meta: string, c: Command<O>): void {
     process.stderr.write(line);
     process.exit(1);
   };
-  let o: O | 'help';
-  try {
-    o = c.parse(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    return fail(`${c.name}: error: ${err.message}\n\n${c.usage()}`);
-  }
-  if (o === 'help') return void process.stdout.write(c.usage());
-  const tool = (o as { tool?: Tool }).tool;
-  const missing = c.missing ? c.missing(o) : tool !== undefined ? toolMissing(tool) : undefined;
-  if (missing !== undefined) fail(`${c.name}: ${missing}\n`);
-  const options = o;
   (async () => {
-    c.check?.(options);
+    let o: O | 'help';
+    try {
+      o = c.parse(argv);
+    } catch (err) {
+      if (!(err instanceof BenchUsageError)) throw err;
+      return fail(`${c.name}: error: ${err.message}\n\n${c.usage()}`);
+    }
+    if (o === 'help') return void process.stdout.write(c.usage());
+    const tool = (o as { tool?: Tool }).tool;
+    const missing = c.missing ? c.missing(o) : tool !== undefined ? toolMissing(tool) : undefined;
+    if (missing !== undefined) fail(`${c.name}: ${missing}\n`);
+    c.check?.(o);
     if (c.estimate) {
-      announce(c.estimate(options));
+      announce(c.estimate(o));
       await runUnderLock(c.name);
     }
-    await c.run(options, argv);
+    await c.run(o, argv);
   })().catch((err: unknown) => fail(`${c.name}: error: ${err instanceof Error ? err.message : String(err)}\n`));
 }
