@@ -274,7 +274,7 @@ export function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
 }
 
 /** The Markdown report of an A/B comparison. */
-export function abReport(r: AbResults): string {
+function abReport(r: AbResults): string {
   const m = r.run.machine;
   let md = `## bench:ab: stage ${r.stage}, A = ${r.a.ref} (${r.a.commit}), B = ${r.b.ref}${r.b.commit !== r.b.ref ? ` (${r.b.commit})` : ''}\n\n`;
   md += `\`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC: ${r.tool}, -c ${r.connections}, ${r.durationS} s per load, ${r.rounds.length} rounds${r.serverArgs.length ? `, ${r.serverArgs.join(' ')}` : ''}${r.close ? ', `Connection: close` on every request' : ''}${(r.pipelining ?? 1) > 1 ? `, ${r.pipelining} requests pipelined per connection` : ''}.\n`;

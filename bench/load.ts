@@ -346,7 +346,7 @@ async function runHey(options: LoadOptions, url: string): Promise<Measurement> {
 }
 
 /** How many results `hey` keeps for its latency and status-code figures (its `maxRes`). */
-export const HEY_MAX_RESULTS = 1_000_000;
+const HEY_MAX_RESULTS = 1_000_000;
 
 /** Reads `hey`'s text report. */
 export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' | 'rps' | 'latency' | 'statusCodes' | 'errors'> & { heyCapped: boolean } {
@@ -463,7 +463,7 @@ export interface Measured {
  * How many established connections on `port` each of `pids` holds, from `ss -tnp`; undefined
  * where `ss` is missing or shows no pids.
  */
-export function connectionsPerPid(port: number, pids: readonly number[]): Promise<number[] | undefined> {
+function connectionsPerPid(port: number, pids: readonly number[]): Promise<number[] | undefined> {
   return new Promise((resolve) => {
     execFile('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], (err, stdout) => {
       if (err) return resolve(undefined);
@@ -525,7 +525,7 @@ export async function measureLoad(serverPids: readonly number[], options: LoadOp
  * the cores its processes can use), or the whole machine (both together ≥ 90 % of all cores);
  * and whether something else took a share of the machine ("contended").
  */
-export function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serverProcesses: number, cores: number, machineCpu?: CpuUse): string[] {
+function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serverProcesses: number, cores: number, machineCpu?: CpuUse): string[] {
   const verdicts: string[] = [];
   const gen = load.generatorCpu?.percentOfCore;
   const genCap = 100 * Math.min(load.generatorCores, cores);

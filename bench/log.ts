@@ -301,7 +301,7 @@ const PLANS = {
 } satisfies Record<string, EntryPlan>;
 
 /** The entries `bench:log` knows. */
-export const ENTRIES = Object.keys(PLANS) as Entry[];
+const ENTRIES = Object.keys(PLANS) as Entry[];
 /** One of {@link ENTRIES}. */
 export type Entry = keyof typeof PLANS;
 

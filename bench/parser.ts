@@ -54,7 +54,7 @@ interface ParserOptions {
 }
 
 /** Parses the command line; throws {@link BenchUsageError}. */
-export function parseParserArgs(argv: readonly string[]): ParserOptions | 'help' {
+function parseParserArgs(argv: readonly string[]): ParserOptions | 'help' {
   const { values } = parseFlags(argv, {
     seconds: { type: 'string' },
     rounds: { type: 'string' },

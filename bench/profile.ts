@@ -35,7 +35,7 @@ import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { displayName, resolveTarget, startTarget, type Target } from './target.ts';
 
 /** The sampling rate, in samples per CPU-second. */
-export const FREQUENCY_HZ = 999;
+const FREQUENCY_HZ = 999;
 
 /** How to run a profile. */
 export interface ProfileOptions {
@@ -55,13 +55,13 @@ export interface ProfileOptions {
 }
 
 /** The classes a sample falls in, in the order reports list them. */
-export const CLASSES = ['kernel', 'node-native', 'gc', 'server', 'app', 'node-streams', 'node-http', 'node-buffer', 'node-other', 'other'] as const;
+const CLASSES = ['kernel', 'node-native', 'gc', 'server', 'app', 'node-streams', 'node-http', 'node-buffer', 'node-other', 'other'] as const;
 
 /** One class. */
 export type SampleClass = (typeof CLASSES)[number];
 
 /** What each class means, for a report. */
-export const CLASS_NAMES: Readonly<Record<SampleClass, string>> = {
+const CLASS_NAMES: Readonly<Record<SampleClass, string>> = {
   kernel: 'kernel: system calls, TCP on loopback',
   'node-native': "Node's C++ and libuv, no JavaScript on the stack",
   gc: 'garbage collector',
@@ -149,7 +149,7 @@ export interface ProfileResults {
 }
 
 /** Microseconds of CPU per request that `samples` taken at `hz` stand for, over `requests`. */
-export function usPerRequest(samples: number, requests: number, hz = FREQUENCY_HZ): number {
+function usPerRequest(samples: number, requests: number, hz = FREQUENCY_HZ): number {
   return requests > 0 ? (samples / hz / requests) * 1e6 : NaN;
 }
 
@@ -304,7 +304,7 @@ export function profileNote(r: ProfileResults): string {
 }
 
 /** The report: the table, the ratios to the last target, how it was made. */
-export function profileReport(r: ProfileResults): string {
+function profileReport(r: ProfileResults): string {
   let md = `# bench:profile, ${r.date}\n\n${machineLine(r.run.machine)}\n${loadLine(r.run.machine.loadAverage, r.run.machine.cores)}\n\n`;
   md += `${profileTable(r)}\n\n`;
   const last = r.targets[r.targets.length - 1]!;

@@ -35,7 +35,7 @@ export interface ReferenceRun {
 }
 
 /** Every run the documents cite, in the order they are made. */
-export const REFERENCE_RUNS: readonly ReferenceRun[] = [
+const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'compare', script: 'bench:compare', args: ['--rounds', '5'], why: 'every stage and both yardsticks, the default generator: most figures' },
   { name: 'compare-1thread', script: 'bench:compare', args: ['--targets', '02,04,node:http,node:cluster', '--threads', '1', '--out', 'compare-1thread'], why: 'the same with one generator thread: what a saturated generator does to the ratios' },
   { name: 'compare-wrk', script: 'bench:compare', args: ['--tool', 'wrk'], why: 'every stage with wrk (skipped when wrk is not installed)' },
@@ -73,7 +73,7 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
 ];
 
 /** Roughly how long a reference run takes, in seconds. */
-export function estimateRun(r: ReferenceRun): number {
+function estimateRun(r: ReferenceRun): number {
   if (r.script === 'bench:compare') return estimateSeconds(parseCompareArgs(r.args) as CompareOptions);
   if (r.script === 'bench:ab') return estimateAbSeconds(parseAbArgs(r.args) as AbOptions);
   if (r.script === 'bench:profile') return estimateProfileSeconds(parseProfileArgs(r.args) as ProfileOptions);

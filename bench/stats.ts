@@ -7,7 +7,7 @@
  */
 
 /** The percentiles `hey` prints under "Latency distribution". */
-export const HEY_PERCENTILES = [10, 25, 50, 75, 90, 95, 99] as const;
+const HEY_PERCENTILES = [10, 25, 50, 75, 90, 95, 99] as const;
 
 /** One bar of a response-time histogram: responses at or below `markMs` (and above the previous mark). */
 export interface Bucket {

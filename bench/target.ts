@@ -16,7 +16,7 @@ import { listStages, resolveStage } from '../bin/stage.ts';
 import { runStage, startStage } from '../harness/launcher.ts';
 
 /** The yardsticks: launcher name and the name reports print. */
-export const REFERENCES = { 'ref:node-http': 'node:http', 'ref:node-cluster': 'node:cluster' } as const;
+const REFERENCES = { 'ref:node-http': 'node:http', 'ref:node-cluster': 'node:cluster' } as const;
 
 /** How to start a target. */
 export interface TargetOptions {
@@ -132,7 +132,7 @@ export function parseExternal(target: string): External {
  * server holds the listening socket), from `ss -ltnp`; empty when `ss` is missing or shows no
  * pids (another user's processes).
  */
-export function listeningPids(port: number): number[] {
+function listeningPids(port: number): number[] {
   const r = spawnSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
   if (r.error || r.status !== 0) return [];
   return [...new Set([...r.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
