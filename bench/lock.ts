@@ -121,8 +121,9 @@ function findHolder(): Holder | undefined {
     pids = [];
   }
   // the owner file is only to be believed while its writer lives (and, where /proc/locks
-  // tells, is among the holders or their children)
-  if (owner && alive(owner.pid) && (pids.length === 0 || pids.some((p) => p === owner!.pid || parentsOf(owner!.pid).includes(p)))) {
+  // tells, is a holder, a child of one (under `flock <lock> ...`), or the parent of one: the
+  // flock child that runUnderLock starts)
+  if (owner && alive(owner.pid) && (pids.length === 0 || pids.some((p) => p === owner!.pid || parentsOf(owner!.pid).includes(p) || parentsOf(p).includes(owner!.pid)))) {
     return { pid: owner.pid, command: owner.command, since: owner.since, sinceIsStart: false };
   }
   const pid = pids[0];
