@@ -1,13 +1,13 @@
 /**
  * `npm run bench:log -- <entry>`: replays one entry of the performance log with its exact
- * runs (concurrencies, durations or request counts, worker counts) and prints the entry's
- * tables with the log's own figures beside the ones measured here. Entries: `2024-08-06`, `2025-01-01`, `2026-01-01`,
- * `2026-01-02`, and the experiment the log did not run, `mixed-load`.
+ * runs (concurrencies, request counts or durations) and prints the entry's tables with the
+ * log's own figures beside the ones measured here. Entries: `2024-08-06`, `2025-01-01`, and
+ * the experiment the log did not run, `mixed-load`. The log's two steps to workers
+ * (2026-01-01, 2026-01-02) are measured by `bench:compare`, in rounds, as the documents cite.
  *
  * Strategy: each entry is a function from options to what it measured (every run as data);
  * its report prints the tables of the documents, made by the generators of
- * `bench/figures.ts` from this run instead of the reference one, and the tables only this
- * command prints (a stage's step against the log's). The report is printed and saved as JSON under
+ * `bench/figures.ts` from this run instead of the reference one. The report is printed and saved as JSON under
  * `bench/results/local/` (git-ignored), or with `--save-reference` as the reference run the
  * documents cite (`bench/results/reference/log-<entry>.json`). `--quick` scales durations to
  * 1 s and request counts down 50-fold, for a smoke run; its figures mean nothing. A stage
@@ -20,10 +20,10 @@ import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S,
 import { roundFigures, type RoundFigures } from './compare.ts';
 import { firstRequest, mixedLoad, type FirstRequest, type MixedLoadResult } from './experiments.ts';
 import { FigureError, GENERATORS, type Reference } from './figures.ts';
-import { LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
+import { LOG_2025_01_01 } from './log-figures.ts';
 import { DEFAULT_THREADS, measureLoad, toolAvailable, TOOLS, type LoadResult, type Tool } from './load.ts';
 import { loadLine, machineLine, type Machine } from './machine.ts';
-import { change, fmt, table } from './markdown.ts';
+import { fmt, table } from './markdown.ts';
 import { formatReport } from './report.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { median } from './stats.ts';
@@ -82,8 +82,6 @@ const note = (s: string): void => void process.stderr.write(`${s}\n`);
 
 /** Scales a log duration for `--quick`. */
 const dur = (o: LogOptions, s: number): number => (o.quick ? 1 : s);
-/** Scales a log request count for `--quick` (never below 200, hey's default). */
-const reqs = (o: LogOptions, n: number): number => (o.quick ? Math.max(200, Math.round(n / 50)) : n);
 
 /** A load, as an entry gives it. */
 interface Load {
@@ -145,7 +143,6 @@ async function runStage(nn: string, targetOptions: TargetOptions, o: LogOptions,
 
 const ms = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : `${fmt(v, 2)} ms`);
 const rate = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : fmt(v));
-const find = (runs: RunRecord[], target: string | undefined, c: number): RunRecord | undefined => runs.find((r) => r.target === target && r.connections === c);
 
 /** The CPU of generator, server and machine, and who was saturated. */
 function cpuCell(r: RunRecord | undefined): string {
@@ -189,15 +186,6 @@ async function entry20250101(o: LogOptions, machine: Machine): Promise<Measureme
   return { stages: missing.length ? [] : [stage('02')!], missing, runs, extra: {} };
 }
 
-/** A step from one stage to the next with the log's loads, e.g. 02 → 03 for 2026-01-01. */
-async function step(o: LogOptions, machine: Machine, [before, after]: readonly [string, string], log: readonly LogRun[]): Promise<Measurements> {
-  const missing: string[] = [];
-  const loads = log.map((l) => ({ connections: l.connections, ...(l.durationS !== undefined ? { durationS: dur(o, l.durationS) } : { requests: reqs(o, l.requests!) }) }));
-  const runs: RunRecord[] = [];
-  for (const nn of [before, after]) runs.push(...(await runStage(nn, nn === '02' ? {} : { workers: o.workers }, o, machine, loads, missing)));
-  return { stages: [before, after].map(stage).filter((x): x is string => !!x), missing, runs, extra: {} };
-}
-
 /** mixed-load: the experiment the log did not run. 03 (least connection) vs 04 (kernel accept). */
 async function entryMixed(o: LogOptions): Promise<Measurements> {
   const missing: string[] = [];
@@ -223,28 +211,8 @@ async function entryMixed(o: LogOptions): Promise<Measurements> {
 // ---------------------------------------------------------------------------------------------
 // Printing: the tables of the documents (figures.ts), made from this run instead of the reference one
 
-/**
- * A step against the stage before it, here and in the log, one row per connection count of
- * the log's entry: `names` are the two columns' names, `stages` their stage numbers;
- * `logBefore` is the log's figure for the stage before.
- */
-function stepTable(r: EntryReport, names: readonly [string, string], stages: readonly [string, string], log: readonly LogRun[], logBefore: (c: number) => number): string {
-  const [a, b] = names;
-  return table(
-    ['-c', `${a} here`, `${b} here`, 'improvement here', `${a} log`, `${b} log`, 'improvement log', 'avg here', 'errors', `CPU gen / server / all (${stages[1]})`],
-    log.map((l) => {
-      const [x, y] = stages.map((nn) => find(r.runs, stage(nn), l.connections));
-      const lx = logBefore(l.connections);
-      const row = [rate(x?.rps), rate(y?.rps), x && y ? change(x.rps, y.rps) : '—', rate(lx), rate(l.rps), change(lx, l.rps)];
-      return [String(l.connections), ...row, `${ms(x?.averageMs)} → ${ms(y?.averageMs)}`, `${x?.errors ?? '—'} / ${y?.errors ?? '—'}`, cpuCell(y)];
-    }),
-  );
-}
-
 /** Seconds a load takes, with the generator's start, for estimates. */
 const secs = (s: number): number => s + GENERATOR_START_S;
-/** Seconds one stage started once takes under some of the log's loads (2026-01-02's 1M-request rows: at 20,000 req/s). */
-const stageSecs = (o: LogOptions, log: readonly LogRun[]): number => START_S + log.reduce((a, l) => a + secs(l.durationS !== undefined ? dur(o, l.durationS) : reqs(o, l.requests!) / 20_000), 0);
 
 /** An entry: what it is, what it measures, what it prints under its header, how long it takes. */
 interface EntryPlan {
@@ -273,24 +241,9 @@ const PLANS = {
   },
   '2025-01-01': {
     measure: entry20250101,
-    seconds: (o) => START_S + stageSecs(o, LOG_2025_01_01) + TOOLS.filter(toolAvailable).length * secs(dur(o, 5)),
+    seconds: (o) => 2 * START_S + LOG_2025_01_01.reduce((a, l) => a + secs(dur(o, l.durationS!)), 0) + TOOLS.filter(toolAvailable).length * secs(dur(o, 5)),
     what: (o) => `stage 02 (full parser, one process), ${dur(o, 30)} s per concurrency, then ${dur(o, 5)} s at -c 5; one connection by each tool`,
     blocks: (_r, ref) => [GENERATORS['replay-2025-01-01']!(ref, []), `One connection: ${GENERATORS['one-connection-line']!(ref, [])}.`],
-  },
-  '2026-01-01': {
-    measure: (o, m) => step(o, m, ['02', '03'], LOG_2026_01_01),
-    seconds: (o) => 2 * stageSecs(o, LOG_2026_01_01),
-    what: (o) => `stage 03 (fd passing, least connection, --workers ${o.workers}) against the stage 02 baseline, ${dur(o, 30)} s per row`,
-    blocks: (r) => [stepTable(r, ['baseline', 'concurrent'], ['02', '03'], LOG_2026_01_01, (c) => LOG_2025_01_01.find((x) => x.connections === c)!.rps)],
-  },
-  '2026-01-02': {
-    measure: (o, m) => step(o, m, ['03', '04'], LOG_2026_01_02),
-    seconds: (o) => 2 * stageSecs(o, LOG_2026_01_02),
-    what: (o) => `stage 04 (shared socket, --workers ${o.workers}) against stage 03, -n ${fmt(reqs(o, 1_000_000))} per row`,
-    blocks: (r) => [
-      stepTable(r, ['FD passing', 'shared socket'], ['03', '04'], LOG_2026_01_02, (c) => LOG_FD_PASSING_FOR_2026_01_02[c]!),
-      "The log's own comparison set fresh 1M-request runs of 04 against 30-second runs of 03 from the entry before; here both run the same -n in one session.",
-    ],
   },
   'mixed-load': {
     measure: entryMixed,
@@ -361,7 +314,7 @@ ${times}
 
 Options:
   --quick            1-second runs and 50-fold fewer requests: a smoke run, not a measurement
-  --tool <name>      autocannon (default), hey or wrk (wrk cannot do 2026-01-02's -n runs)
+  --tool <name>      autocannon (default), hey or wrk (if installed)
   --threads <n>      generator threads (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
   --workers <n>      workers for stages 03 and 04 (default 2, the log's)
   --reports          also print every run's hey-style report (on stderr)
@@ -393,7 +346,6 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
     throw new BenchUsageError(`give one entry: ${ENTRIES.join(', ')}`);
   }
   const { tool, threads } = generator(values);
-  if (tool === 'wrk' && positionals[0] === '2026-01-02') throw new BenchUsageError('2026-01-02 runs -n 1000000; wrk runs for a duration only');
   if (values['save-reference'] && values.quick) throw new BenchUsageError('--save-reference keeps a run for the docs: not a --quick one');
   const options: LogOptions = {
     quick: values.quick === true,

@@ -46,8 +46,6 @@ const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'compare-fast-workers-wrk', script: 'bench:compare', args: ['--targets', '05,04,node:cluster', '-c', '50,100', '--rounds', '5', '--tool', 'wrk', '--out', 'compare-fast-workers-wrk'], why: 'the same with wrk (skipped when wrk is not installed)' },
   { name: 'log-2024-08-06', script: 'bench:log', args: ['2024-08-06'], why: 'the backlog and the first request' },
   { name: 'log-2025-01-01', script: 'bench:log', args: ['2025-01-01'], why: "stage 02 with the log's loads; one connection by each tool" },
-  { name: 'log-2026-01-01', script: 'bench:log', args: ['2026-01-01'], why: "stages 02 and 03 with the log's loads" },
-  { name: 'log-2026-01-02', script: 'bench:log', args: ['2026-01-02'], why: "stages 03 and 04 with the log's 1M-request loads" },
   { name: 'log-mixed-load', script: 'bench:log', args: ['mixed-load'], why: 'the experiment the log did not run' },
   { name: 'ab-02-8a01472-c56469c', script: 'bench:ab', args: ['8a01472..c56469c', '02'], why: 'the two connection changes of 2026-11-27, stage 02' },
   { name: 'ab-04-8a01472-c56469c', script: 'bench:ab', args: ['8a01472..c56469c', '04'], why: 'the same, stage 04' },
