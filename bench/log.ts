@@ -141,18 +141,16 @@ async function runStage(nn: string, targetOptions: TargetOptions, o: LogOptions,
   });
 }
 
-const ms = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : `${fmt(v, 2)} ms`);
-const rate = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : fmt(v));
+const ms = (v: number): string => (Number.isFinite(v) ? `${fmt(v, 2)} ms` : '—');
 
 /** The CPU of generator, server and machine, and who was saturated. */
-function cpuCell(r: RunRecord | undefined): string {
-  if (!r) return '—';
+function cpuCell(r: RunRecord): string {
   const saturated = ['generator', 'machine', 'contended'].find((w) => r.verdicts.some((v) => v.startsWith(w)));
   return `${r.generatorCpuPct ?? '?'}% / ${r.serverCpuPct ?? '?'}% / ${r.machineCpuPct ?? '?'}%${saturated === undefined ? '' : saturated === 'contended' ? ' (contended)' : ` (${saturated} saturated)`}`;
 }
 
 // ---------------------------------------------------------------------------------------------
-// The entries: each measures, and says what to print (PRINT, below).
+// The entries: what each measures; PLANS, below, says what each prints.
 
 /** 2024-08-06: stage 01, hey's defaults, backlog 32 then 128; the slow first request. */
 async function entry20240806(o: LogOptions, machine: Machine): Promise<Measurements> {
@@ -209,7 +207,7 @@ async function entryMixed(o: LogOptions): Promise<Measurements> {
 
 
 // ---------------------------------------------------------------------------------------------
-// Printing: the tables of the documents (figures.ts), made from this run instead of the reference one
+// The plans: what each entry prints (the tables of the documents, by figures.ts, from this run) and how long it takes
 
 /** Seconds a load takes, with the generator's start, for estimates. */
 const secs = (s: number): number => s + GENERATOR_START_S;
@@ -233,7 +231,7 @@ const PLANS = {
       const first = (r.extra as { firstRequest: FirstRequest[] }).firstRequest;
       return [
         `Kernel: somaxconn ${r.machine.somaxconn ?? '?'}, tcp_abort_on_overflow ${r.machine.tcpAbortOnOverflow ?? '?'}: with 0, Linux drops a connection the full accept queue cannot take (retransmitted about 1 s later) instead of resetting it, so a full queue shows as ~1 s latencies, not errors.`,
-        table(['run', 'req/s', 'avg', 'p99', 'slowest', 'errors', '≥ 900 ms', 'CPU gen / server / all'], r.runs.map((x) => [x.label ?? '', rate(x.rps), ms(x.averageMs), ms(x.p99Ms), ms(x.slowestMs), String(x.errors), String(x.over900Ms ?? '—'), cpuCell(x)])),
+        table(['run', 'req/s', 'avg', 'p99', 'slowest', 'errors', '≥ 900 ms', 'CPU gen / server / all'], r.runs.map((x) => [x.label ?? '', fmt(x.rps), ms(x.averageMs), ms(x.p99Ms), ms(x.slowestMs), String(x.errors), String(x.over900Ms ?? '—'), cpuCell(x)])),
         GENERATORS['backlog-short']!(ref, []),
         `### The slow first request (each on a new connection)\n\n${table(['server', 'spawn → ready line', 'spawn → first response', 'first request', 'next (median)'], first.map((f) => [f.target, ms(f.readyMs), ms(f.firstResponseMs), ms(f.firstLatencyMs), ms(f.nextMedianMs)]))}`,
       ];
