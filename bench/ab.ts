@@ -19,13 +19,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { listStages, resolveStage } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, preamble, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
-import { generatorSentence, roundFigures, spreadText, type RoundFigures } from './compare.ts';
+import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, ROUNDS_FLAGS, START_S } from './cli-args.ts';
+import { generatorSentence, roundFigures, type RoundFigures } from './compare.ts';
 import { DEFAULT_THREADS, measureLoad, runLoad, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
-import { fmt, table } from './markdown.ts';
+import { fmt, spreadText, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { roundRatios, spreadOf, type Spread } from './stats.ts';
 import { startTarget, type Target } from './target.ts';
@@ -131,7 +131,6 @@ export function parseAbArgs(argv: readonly string[]): AbOptions | 'help' {
   const a = dots === -1 ? range : range.slice(0, dots);
   const b = dots === -1 ? undefined : range.slice(dots + 2);
   if (a === '' || b === '') throw new BenchUsageError(`bad range '${range}': expected <A>..<B>, both given`);
-  const t = parseTool(values.tool);
   return {
     a,
     ...(b !== undefined ? { b } : {}),
@@ -141,9 +140,7 @@ export function parseAbArgs(argv: readonly string[]): AbOptions | 'help' {
     connections: positive('-c', values.c) ?? 50,
     workers: positive('--workers', values.workers) ?? 2,
     warmupS: values.warmup === '0' ? 0 : (positive('--warmup', values.warmup) ?? 2),
-    tool: t,
-    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
-    close: values.close === true,
+    ...generator(values),
     pipelining: positive('-p', values.p) ?? 1,
     saveReference: values['save-reference'] === true,
     ...(values.out !== undefined ? { out: values.out } : {}),
@@ -156,30 +153,65 @@ export function estimateAbSeconds(o: AbOptions): number {
 }
 
 /** The short commit of a ref; throws {@link BenchUsageError} when git does not know it. */
-export function resolveCommit(ref: string, cwd = ROOT): string {
+export function resolveCommit(ref: string): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    return execFileSync('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch {
     throw new BenchUsageError(`git knows no commit '${ref}'`);
   }
 }
 
 /** Exports `commit` into a new temporary folder with this checkout's `node_modules`; returns the folder. */
-export function exportCommit(commit: string, cwd = ROOT): string {
+function exportCommit(commit: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `nibiru-ab-${commit}-`));
-  const archive = spawnSync('git', ['archive', '--format=tar', commit], { cwd, maxBuffer: 1 << 30 });
+  const archive = spawnSync('git', ['archive', '--format=tar', commit], { cwd: ROOT, maxBuffer: 1 << 30 });
   if (archive.status !== 0) throw new Error(`git archive ${commit} failed: ${archive.stderr.toString()}`);
   const untar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
   if (untar.status !== 0) throw new Error(`tar failed: ${untar.stderr.toString()}`);
-  symlinkSync(path.join(cwd, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return dir;
 }
 
-/** The stage folder `name` means in the tree at `root`; throws when that tree has none. */
-export function stageIn(root: string, name: string, side: string): string {
-  const stage = resolveStage(name, listStages(path.join(root, 'stages')));
-  if (stage === undefined) throw new BenchUsageError(`no stage '${name}' at ${side}`);
-  return stage;
+/** One side exported: where its tree is, and the stage folder `name` means there. */
+export interface Checkout extends Side {
+  readonly side: 'A' | 'B';
+  /** The exported tree, or this checkout for the working tree. */
+  readonly tree: string;
+  readonly stage: string;
+}
+
+/**
+ * Runs `fn` with commit A and commit B (undefined: the working tree) exported and the stage
+ * `name` found in each (`bench:ab`, and `bench:profile --at`); the exports are removed when
+ * it ends, however it ends.
+ */
+export async function withCheckouts<T>(refs: readonly [string, string | undefined], name: string, fn: (a: Checkout, b: Checkout) => Promise<T>): Promise<T> {
+  const exported: string[] = [];
+  const removeAll = (): void => {
+    for (const dir of exported.splice(0)) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', removeAll);
+  // an interrupted run must not leave its exports behind; exiting also stops the servers
+  // (harness/launcher.ts stops them on exit, and leaves signals to whoever handles them first)
+  const onSignal = (signal: NodeJS.Signals): void => {
+    removeAll();
+    process.exit(128 + (os.constants.signals[signal] ?? 1));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
+  try {
+    const [a, b] = refs.map((ref, i): Checkout => {
+      const side = i === 0 ? 'A' : 'B';
+      const commit = ref === undefined ? 'working tree' : resolveCommit(ref);
+      const tree = ref === undefined ? ROOT : exportCommit(commit);
+      if (tree !== ROOT) exported.push(tree);
+      const stage = resolveStage(name, listStages(path.join(tree, 'stages')));
+      if (stage === undefined) throw new BenchUsageError(`no stage '${name}' at ${side} (${commit})`);
+      return { side, ref: ref ?? commit, commit, tree, stage };
+    }) as [Checkout, Checkout];
+    return await fn(a, b);
+  } finally {
+    removeAll();
+  }
 }
 
 /** Runs the rounds against two started servers. */
@@ -203,36 +235,12 @@ async function rounds(o: AbOptions, a: Target, b: Target, cores: number): Promis
 }
 
 /** Runs the A/B comparison. */
-export async function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
-  const cleanup: string[] = [];
-  const removeAll = (): void => {
-    for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', removeAll);
-  // an interrupted run must not leave its exports behind; exiting also stops the servers
-  // (harness/launcher.ts stops them on exit, and leaves signals to whoever handles them first)
-  const onSignal = (signal: NodeJS.Signals): void => {
-    removeAll();
-    process.exit(128 + (os.constants.signals[signal] ?? 1));
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
-  try {
-    const a: Side = { ref: o.a, commit: resolveCommit(o.a) };
-    const b: Side = o.b !== undefined ? { ref: o.b, commit: resolveCommit(o.b) } : { ref: 'working tree', commit: 'working tree' };
-    const treeA = exportCommit(a.commit);
-    cleanup.push(treeA);
-    let treeB = ROOT;
-    if (o.b !== undefined) {
-      treeB = exportCommit(b.commit);
-      cleanup.push(treeB);
-    }
-    const stageA = stageIn(treeA, o.stage, `A (${a.commit})`);
-    const stageB = stageIn(treeB, o.stage, `B (${b.commit})`);
-    const start = (tree: string, stage: string, label: string): Promise<Target> =>
-      startTarget(path.join(tree, 'stages', stage), { workers: o.workers, cwd: tree, label });
-    const ta = await start(treeA, stageA, `A ${a.commit}`);
+export function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
+  return withCheckouts([o.a, o.b], o.stage, async (a, b) => {
+    const start = (c: Checkout): Promise<Target> => startTarget(path.join(c.tree, 'stages', c.stage), { workers: o.workers, cwd: c.tree, label: `${c.side} ${c.commit}` });
+    const ta = await start(a);
     try {
-      const tb = await start(treeB, stageB, `B ${b.commit}`);
+      const tb = await start(b);
       try {
         if (o.warmupS > 0) {
           for (const t of [ta, tb]) await runLoad({ tool: o.tool, threads: o.threads, url: t.url, connections: o.connections, durationS: o.warmupS, close: o.close, pipelining: o.pipelining });
@@ -242,9 +250,9 @@ export async function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
           kind: 'nibiru-ts bench:ab',
           run: endRun(run),
           date: run.date,
-          stage: stageA,
-          a,
-          b,
+          stage: a.stage,
+          a: { ref: a.ref, commit: a.commit },
+          b: { ref: b.ref, commit: b.commit },
           tool: o.tool,
           threads: o.threads,
           close: o.close,
@@ -262,13 +270,11 @@ export async function ab(o: AbOptions, run: RunInfo): Promise<AbResults> {
     } finally {
       await ta.stop();
     }
-  } finally {
-    removeAll();
-  }
+  });
 }
 
 /** The Markdown report of an A/B comparison. */
-export function abReport(r: AbResults): string {
+function abReport(r: AbResults): string {
   const m = r.run.machine;
   let md = `## bench:ab: stage ${r.stage}, A = ${r.a.ref} (${r.a.commit}), B = ${r.b.ref}${r.b.commit !== r.b.ref ? ` (${r.b.commit})` : ''}\n\n`;
   md += `\`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC: ${r.tool}, -c ${r.connections}, ${r.durationS} s per load, ${r.rounds.length} rounds${r.serverArgs.length ? `, ${r.serverArgs.join(' ')}` : ''}${r.close ? ', `Connection: close` on every request' : ''}${(r.pipelining ?? 1) > 1 ? `, ${r.pipelining} requests pipelined per connection` : ''}.\n`;
@@ -283,22 +289,17 @@ export function abReport(r: AbResults): string {
   return md;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const o = await preamble(argv, 'bench:ab', usage, parseAbArgs, {
-    // a typo in a commit should not wait half an hour for the lock
-    check: (x) => [x.a, x.b].forEach((ref) => ref !== undefined && resolveCommit(ref)),
-    estimate: (x) => `bench:ab: ${x.rounds} rounds × 2 loads of ${x.durationS} s: about ${formatDuration(estimateAbSeconds(x))}`,
-  });
-  if (o === undefined) return;
-  const results = await ab(o, beginRun('bench:ab', argv));
-  const name = o.out ?? `ab-${results.stage.slice(0, 2)}-${results.a.commit}-${o.b !== undefined ? results.b.commit : 'tree'}`;
-  saveRun(name, results, {}, o.saveReference);
-  process.stdout.write(abReport(results));
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`bench:ab: error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+command(import.meta.url, {
+  name: 'bench:ab',
+  usage,
+  parse: parseAbArgs,
+  // a typo in a commit should not wait half an hour for the lock
+  check: (x) => [x.a, x.b].forEach((ref) => ref !== undefined && resolveCommit(ref)),
+  estimate: (x) => `bench:ab: ${x.rounds} rounds × 2 loads of ${x.durationS} s: about ${formatDuration(estimateAbSeconds(x))}`,
+  run: async (o, argv) => {
+    const results = await ab(o, beginRun('bench:ab', argv));
+    const name = o.out ?? `ab-${results.stage.slice(0, 2)}-${results.a.commit}-${o.b !== undefined ? results.b.commit : 'tree'}`;
+    saveRun(name, results, {}, o.saveReference);
+    process.stdout.write(abReport(results));
+  },
+});

@@ -27,40 +27,12 @@ declare module 'autocannon' {
     /** Seconds before a request counts as timed out. */
     timeout?: number;
     pipelining?: number;
-    method?: string;
     headers?: Record<string, string>;
     setupClient?: (client: Client) => void;
-    /** Record latencies of non-2xx responses too. */
-    excludeErrorStats?: boolean;
   }
 
-  /** Summary statistics of one measure, as autocannon reports them. */
-  export interface Histogram {
-    average: number;
-    mean: number;
-    stddev: number;
-    min: number;
-    max: number;
-    [percentile: string]: number;
-  }
-
-  /** The result autocannon resolves with. */
-  export interface Result {
-    latency: Histogram;
-    requests: Histogram & { total: number; sent: number };
-    errors: number;
-    timeouts: number;
-    non2xx: number;
-    duration: number;
-    start: Date;
-    finish: Date;
-    statusCodeStats: Record<string, { count: number }>;
-  }
-
-  /** A running load: an event emitter that is also a promise of the result. */
-  export interface Instance extends EventEmitter, PromiseLike<Result> {
-    stop(): void;
-  }
+  /** A running load: an event emitter (`response`, `reqError`) that settles when the load is over. */
+  export interface Instance extends EventEmitter, PromiseLike<unknown> {}
 
   function autocannon(options: Options): Instance;
   export default autocannon;

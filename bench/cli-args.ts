@@ -1,13 +1,14 @@
 /**
  * What the bench commands share on the command line: flags parsed with `node:util`'s
- * `parseArgs`, the one error type they print and exit 1 with, and {@link preamble}, the opening
- * of every command's `main()`: read the arguments, answer `--help`, check the tools, say what
- * the run will do and how long it will take, take the bench lock.
+ * `parseArgs`, the one error type they print and exit 1 with, and {@link command}, which opens
+ * every command: read the arguments, answer `--help`, check the tools, say what the run will
+ * do and how long it will take, take the bench lock, run.
  */
 
+import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { announce, runUnderLock } from './lock.ts';
-import { toolAvailable, TOOLS, type Tool } from './load.ts';
+import { DEFAULT_THREADS, toolAvailable, TOOLS, type Tool } from './load.ts';
 
 /** A mistake on the command line; the script prints the message and its usage, and exits 1. */
 export class BenchUsageError extends Error {
@@ -60,11 +61,12 @@ export function positiveList(name: string, raw: string | undefined): number[] | 
   return [...new Set(values)];
 }
 
-/** Reads `--tool`. */
-export function tool(raw: string | undefined): Tool {
-  if (raw === undefined) return 'autocannon';
-  if (!(TOOLS as readonly string[]).includes(raw)) throw new BenchUsageError(`bad --tool '${raw}': expected one of ${TOOLS.join(', ')}`);
-  return raw as Tool;
+/** Reads `--tool`, `--threads` and `--close` ({@link LOAD_FLAGS}), the same way for every command. */
+export function generator(values: { tool?: string; threads?: string; close?: boolean }): { tool: Tool; threads: number; close: boolean } {
+  const tool = (values.tool ?? 'autocannon') as Tool;
+  if (!TOOLS.includes(tool)) throw new BenchUsageError(`bad --tool '${tool}': expected one of ${TOOLS.join(', ')}`);
+  if (tool === 'hey' && values.threads !== undefined) throw new BenchUsageError('hey takes no --threads (set GOMAXPROCS)');
+  return { tool, threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[tool], close: values.close === true };
 }
 
 /** `4 min 30 s`, `45 s`, `1 h 5 min`: a duration for the "this will take" line. */
@@ -80,8 +82,13 @@ export const START_S = 2;
 /** Seconds the autocannon threads take to start, per load, for estimates. */
 export const GENERATOR_START_S = 0.5;
 
-/** What a command may add to its {@link preamble}. */
-export interface PreambleSteps<O> {
+/** A command: its name, its arguments and help, what it checks before it runs, and its work. */
+export interface Command<O> {
+  /** The npm script (`bench:compare`): names the command in its messages and in the lock's owner file. */
+  readonly name: string;
+  readonly usage: () => string;
+  /** Reads the arguments, or says `'help'`; throws {@link BenchUsageError}. */
+  readonly parse: (argv: readonly string[]) => O | 'help';
   /**
    * What the command needs and this machine lacks (`wrk is not installed; ...`), or undefined;
    * by default, the load generator its options name as `tool`, if any.
@@ -91,54 +98,45 @@ export interface PreambleSteps<O> {
   readonly check?: (o: O) => void;
   /** The line that says what the run will do and how long it takes; a command without one takes no lock. */
   readonly estimate?: (o: O) => string;
+  /** The work, once the arguments are read and the lock is taken. */
+  readonly run: (o: O, argv: readonly string[]) => Promise<void> | void;
 }
 
-/** What {@link PreambleSteps.missing} says of a load generator that is not installed. */
+/** What {@link Command.missing} says of a load generator that is not installed. */
 export function toolMissing(t: Tool): string | undefined {
   return toolAvailable(t) ? undefined : `${t} is not installed; nothing measured (try --tool autocannon)`;
 }
 
 /**
- * The opening of a command's `main()`: reads `argv` with `parse` and returns the options, or
- * undefined once `--help` is answered with `usage`; exits 1 with one line (and the usage, for
- * a mistake in the arguments) when the arguments, the tools or the checks fail. A command with
- * an estimate then announces it and waits for the bench lock ({@link runUnderLock}).
- *
- * @param name the npm script (`bench:compare`): names the command in its messages and in the lock's owner file.
+ * Runs `c` when `meta` (the command file's `import.meta.url`) is the entry point: reads the
+ * arguments, answers `--help` with the usage, checks the tools and `c.check`, announces the
+ * estimate and waits for the bench lock ({@link runUnderLock}), then runs. A mistake in the
+ * arguments exits 1 with one line and the usage; any other failure, 1 with one line.
  */
-export async function preamble<O>(
-  argv: readonly string[],
-  name: string,
-  usage: () => string,
-  parse: (argv: readonly string[]) => O | 'help',
-  steps: PreambleSteps<O> = {},
-): Promise<O | undefined> {
+export function command<O>(meta: string, c: Command<O>): void {
+  if (!process.argv[1] || meta !== pathToFileURL(process.argv[1]).href) return;
+  const argv = process.argv.slice(2);
   const fail = (line: string): never => {
     process.stderr.write(line);
     process.exit(1);
   };
-  let o: O | 'help';
-  try {
-    o = parse(argv);
-  } catch (err) {
-    if (!(err instanceof BenchUsageError)) throw err;
-    return fail(`${name}: error: ${err.message}\n\n${usage()}`);
-  }
-  if (o === 'help') {
-    process.stdout.write(usage());
-    return undefined;
-  }
-  const tool = (o as { tool?: Tool }).tool;
-  const missing = steps.missing ? steps.missing(o) : tool !== undefined ? toolMissing(tool) : undefined;
-  if (missing !== undefined) fail(`${name}: ${missing}\n`);
-  try {
-    steps.check?.(o);
-  } catch (err) {
-    fail(`${name}: error: ${(err as Error).message}\n`);
-  }
-  if (steps.estimate) {
-    announce(steps.estimate(o));
-    await runUnderLock(name);
-  }
-  return o;
+  (async () => {
+    let o: O | 'help';
+    try {
+      o = c.parse(argv);
+    } catch (err) {
+      if (!(err instanceof BenchUsageError)) throw err;
+      return fail(`${c.name}: error: ${err.message}\n\n${c.usage()}`);
+    }
+    if (o === 'help') return void process.stdout.write(c.usage());
+    const tool = (o as { tool?: Tool }).tool;
+    const missing = c.missing ? c.missing(o) : tool !== undefined ? toolMissing(tool) : undefined;
+    if (missing !== undefined) fail(`${c.name}: ${missing}\n`);
+    c.check?.(o);
+    if (c.estimate) {
+      announce(c.estimate(o));
+      await runUnderLock(c.name);
+    }
+    await c.run(o, argv);
+  })().catch((err: unknown) => fail(`${c.name}: error: ${err instanceof Error ? err.message : String(err)}\n`));
 }

@@ -22,13 +22,12 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, positiveList, preamble, ROUNDS_FLAGS, START_S, tool as parseTool } from './cli-args.ts';
+import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, positiveList, ROUNDS_FLAGS, START_S } from './cli-args.ts';
 import { cpuSourceNote } from './cpu.ts';
 import { DEFAULT_THREADS, measureLoad, runLoad, type Measured, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
-import { change, fmt, table } from './markdown.ts';
+import { change, fmt, spreadText, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { median, relativeSpread, roundRatios, spreadOf, type Spread } from './stats.ts';
 import { barChart, roundsChart } from './svg.ts';
@@ -266,13 +265,6 @@ export function roundFigures(m: Measured): RoundFigures {
   };
 }
 
-/** `12,345 (11,000–13,002)`: a median and its range. */
-export function spreadText(s: Spread | undefined, digits?: number, unit = ''): string {
-  if (!s || s.n === 0) return '—';
-  const f = (n: number): string => `${fmt(n, digits)}${unit}`;
-  return s.n === 1 || s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
-}
-
 /** What the generator did over a whole run, in one sentence: its CPU, and when it was saturated. */
 export function generatorSentence(runs: readonly RoundFigures[], tool: Tool, threads: number, cores: number): string {
   const gen = runs.map((x) => x.generatorCpuPct).filter((x): x is number => x !== undefined);
@@ -449,9 +441,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareOptions | 'hel
   }
   targets = [...new Set(targets)];
   if (targets.length === 0) throw new BenchUsageError('no targets: --targets none needs at least one --against-url');
-  const t = parseTool(values.tool);
-  if (t === 'hey' && values.threads !== undefined) throw new BenchUsageError('hey takes no --threads (set GOMAXPROCS)');
-  const close = values.close === true;
+  const { tool: t, threads, close } = generator(values);
   if (values['save-reference'] && quick) throw new BenchUsageError('--save-reference keeps a run for the docs: not a --quick one');
   const warmup = values.warmup === '0' ? 0 : positive('--warmup', values.warmup);
   return {
@@ -464,7 +454,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareOptions | 'hel
     warmupS: warmup ?? (quick ? 0 : 1),
     workers: positive('--workers', values.workers) ?? 2,
     tool: t,
-    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
+    threads,
     close,
     ...(values.against !== undefined ? { against: values.against } : {}),
     saveReference: values['save-reference'] === true,
@@ -496,32 +486,26 @@ function savedRun(file: string | undefined): CompareResults | undefined {
   return saved;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const o = await preamble(argv, 'bench:compare', usage, parseCompareArgs, {
-    check: (x) => void savedRun(x.against),
-    estimate: (x) =>
-      `bench:compare: ${x.targets.length} target(s) × ${x.concurrencies.length} connection count(s) × ${x.rounds} round(s) of ${x.durationS} s: about ${formatDuration(estimateSeconds(x))}` +
-      `${x.quick ? ' (--quick)' : ''}`,
-  });
-  if (o === undefined) return;
-  const saved = savedRun(o.against);
-  const run = beginRun('bench:compare', argv);
-  const results = await compare(o, run);
-  saveRun(o.out, results, compareCharts(results), o.saveReference);
-  let md = compareTable(results);
-  let flagged = false;
-  if (saved) {
-    const a = againstReport(saved, results, o.against!);
-    md += a.md;
-    flagged = a.flagged;
-  }
-  process.stdout.write(md);
-  if (flagged) process.exit(1);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`bench:compare: error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+command(import.meta.url, {
+  name: 'bench:compare',
+  usage,
+  parse: parseCompareArgs,
+  check: (x) => void savedRun(x.against),
+  estimate: (x) =>
+    `bench:compare: ${x.targets.length} target(s) × ${x.concurrencies.length} connection count(s) × ${x.rounds} round(s) of ${x.durationS} s: about ${formatDuration(estimateSeconds(x))}` +
+    `${x.quick ? ' (--quick)' : ''}`,
+  run: async (o, argv) => {
+    const saved = savedRun(o.against);
+    const results = await compare(o, beginRun('bench:compare', argv));
+    saveRun(o.out, results, compareCharts(results), o.saveReference);
+    let md = compareTable(results);
+    let flagged = false;
+    if (saved) {
+      const a = againstReport(saved, results, o.against!);
+      md += a.md;
+      flagged = a.flagged;
+    }
+    process.stdout.write(md);
+    if (flagged) process.exit(1);
+  },
+});

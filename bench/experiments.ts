@@ -10,7 +10,7 @@
 
 import { getOnce, ProbeConnection, type ProbeResponse } from './probe.ts';
 import { median, percentile } from './stats.ts';
-import { startTarget, type TargetOptions } from './target.ts';
+import { startTarget, withTarget, type TargetOptions } from './target.ts';
 
 /** How quickly a fresh server answers. */
 export interface FirstRequest {
@@ -31,18 +31,15 @@ export interface FirstRequest {
  * Starts `target`, sends one request the moment the ready line is out, then `next` more, one
  * at a time, each on a new connection (as `hey` does against a server that closes).
  */
-export async function firstRequest(target: string, options: TargetOptions = {}, next = 20): Promise<FirstRequest> {
-  const t = await startTarget(target, options);
-  try {
+export function firstRequest(target: string, options: TargetOptions = {}, next = 20): Promise<FirstRequest> {
+  return withTarget(target, options, async (t) => {
     const first = await getOnce(t.host, t.port, '/');
     if (first.status !== 200) throw new Error(`${t.name}: first response was ${first.status}`);
     const firstResponseMs = performance.now() - t.spawnedAt;
     const later: number[] = [];
     for (let i = 0; i < next; i++) later.push((await getOnce(t.host, t.port, '/')).ms);
     return { target: t.name, readyMs: t.readyMs, firstResponseMs, firstLatencyMs: first.ms, nextMedianMs: median(later), nextCount: next };
-  } finally {
-    await t.stop();
-  }
+  });
 }
 
 /** How a mixed load spread over a server's processes, and what its latency tail looked like. */

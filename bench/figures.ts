@@ -21,37 +21,28 @@
  * written with, and a new reference run never rewrites it.
  */
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { AbResults } from './ab.ts';
-import { BenchUsageError, preamble } from './cli-args.ts';
+import { BenchUsageError, command } from './cli-args.ts';
 import type { CompareResults, CompareRow } from './compare.ts';
 import type { FirstRequest, MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
 import type { EntryReport, RunRecord } from './log.ts';
-import { fmt, table } from './markdown.ts';
+import { fmt, spreadText, table } from './markdown.ts';
 import { findTarget, profileNote, profileRatio, profileTable, userUs, type ProfileResults, type TargetProfile } from './profile.ts';
 import { REFERENCE_DIR } from './results.ts';
 import { median, roundRatios, spreadOf, type Spread } from './stats.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The documents that hold generated figures, relative to the repository root. */
+/** The documents that hold generated figures, relative to the repository root: the living ones, never the changelog. */
 export const DOCUMENTS: readonly string[] = [
   'docs/performance.md',
   'README.md',
-  'stages/01-request-line/README.md',
-  'stages/02-full-parser/README.md',
-  'stages/03-fd-passing/README.md',
-  'stages/04-shared-socket/README.md',
-  'stages/05-fast-path/README.md',
-  'docs/guide/README.md',
-  'docs/guide/01-request-line.md',
-  'docs/guide/02-full-parser.md',
-  'docs/guide/03-fd-passing.md',
-  'docs/guide/04-shared-socket.md',
-  'docs/guide/05-fast-path.md',
+  ...readdirSync(path.join(ROOT, 'stages')).sort().map((stage) => `stages/${stage}/README.md`),
+  ...readdirSync(path.join(ROOT, 'docs/guide')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/guide/${f}`),
 ];
 
 /** A generator could not make its figures: a missing run, a marker that names nothing. */
@@ -96,16 +87,9 @@ const ms = (v: number): string => (Number.isFinite(v) ? `${fmt(v, 2)} ms` : '—
 const pct = (ratio: number): string => `${ratio >= 1 ? '+' : '−'}${Math.abs(Math.round((ratio - 1) * 100))}%`;
 
 /** `1.23 (0.98–1.40)`: a median with its range, to two decimals. */
-export function ratioText(s: Spread | undefined): string {
-  if (!s || s.n === 0) return '—';
-  return s.n === 1 || s.min.toFixed(2) === s.max.toFixed(2) ? s.median.toFixed(2) : `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
-}
-
+export const ratioText = (s: Spread | undefined): string => spreadText(s, 2);
 /** `12,345 (11,000–13,002)`: a median with its range, whole numbers. */
-export function countText(s: Spread | undefined): string {
-  if (!s || s.n === 0) return '—';
-  return s.n === 1 || Math.round(s.min) === Math.round(s.max) ? n0(s.median) : `${n0(s.median)} (${n0(s.min)}–${n0(s.max)})`;
-}
+const countText = (s: Spread | undefined): string => spreadText(s, 0);
 
 /** What a set of per-round ratios A / B says: `up` (A faster in every round), `down`, or `mixed`. */
 export function direction(ratios: readonly number[]): 'up' | 'down' | 'mixed' {
@@ -184,8 +168,13 @@ function loadWords(r: CompareResults): string {
 /** Makes the text between one pair of markers from the reference runs and the marker's arguments. */
 export type Generator = (ref: Reference, args: readonly string[]) => string;
 
-function needArgs(args: readonly string[], count: number, usage: string): void {
-  if (args.length < count) throw new FigureError(`expected ${usage}`);
+/** `make`, after a check that a marker gives the arguments `usage` names (`<file> <A>`; `[cpu]` is optional). */
+function takes(usage: string, make: Generator): Generator {
+  const count = usage.match(/<[^>]+>/g)?.length ?? 0;
+  return (ref, args) => {
+    if (args.length < count) throw new FigureError(`expected ${usage}`);
+    return make(ref, args);
+  };
 }
 
 /** The log's figures of 2024-08-06, 2025-01-01... as a sentence, for the guide and the stage READMEs. */
@@ -387,7 +376,6 @@ function oneConnectionLine(ref: Reference): string {
  * connection count; `bare` leaves out the line about the run.
  */
 function ratiosBlock(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 3, 'ratios <file> <A> <B> [log:workers|log:shared] [bare]');
   const bare = args.includes('bare'); // no line about the run: the document says it once
   const [file, a, b, log] = args.filter((x) => x !== 'bare') as [string, string, string, string | undefined];
   const r = ref.compare(file);
@@ -407,30 +395,8 @@ function ratiosBlock(ref: Reference, args: readonly string[]): string {
   return table(header, rows) + (bare ? '' : `\nMedian (lowest–highest round) of ${loadWords(r)}; ${made(r)}. ${generatorWords(r)}`);
 }
 
-/** `ratio <file> <A> <B> <c> [cpu]`: one ratio with its range, for a sentence. */
-function ratioInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 4, 'ratio <file> <A> <B> <c> [cpu]');
-  const [file, a, b, c, per] = args as [string, string, string, string, string | undefined];
-  return ratioText(spreadOf(ratios(ref.compare(file), a, b, Number(c), per === 'cpu' ? 'cpu' : 'rps')));
-}
-
-/** `rps <file> <target> <c>`: one target's requests/s with its range, for a sentence. */
-function rpsInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 3, 'rps <file> <target> <c>');
-  const [file, t, c] = args as [string, string, string];
-  return countText(row(ref.compare(file), t, Number(c)).rps);
-}
-
-/** `percpu <file> <target> <c>`: one target's requests per server CPU-second with its range, for a sentence. */
-function perCpuInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 3, 'percpu <file> <target> <c>');
-  const [file, t, c] = args as [string, string, string];
-  return countText(row(ref.compare(file), t, Number(c)).perServerCpuS);
-}
-
 /** `split <file> <target> <c>`: how the connections were spread over the workers, round by round. */
 function splitInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 3, 'split <file> <target> <c>');
   const [file, t, c] = args as [string, string, string];
   const rounds = row(ref.compare(file), t, Number(c)).rounds.map((x) => x.connectionsPerProcess).filter((x): x is number[] => x !== undefined);
   if (rounds.length === 0) return 'not measured (no `ss`)';
@@ -459,7 +425,6 @@ function generatorWords(r: CompareResults): string {
  * and, at the highest, the ratio to the yardstick and requests per server CPU-second.
  */
 function targetsBlock(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'targets <file>');
   const r = ref.compare(args[0]!);
   const top = Math.max(...r.concurrencies);
   const rows = r.targets.map((t) => {
@@ -482,7 +447,6 @@ ${generatorWords(r)} ${loadWords(r)}; ${made(r)}.`
 
 /** `generators <file> <file> ...`: the same comparison with several generators, side by side. */
 function generators(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'generators <file> ...');
   const rows: string[][] = [];
   for (const file of args) {
     const r = ref.compare(file);
@@ -504,7 +468,6 @@ function generators(ref: Reference, args: readonly string[]): string {
 
 /** `ab <name> ...`: A/B runs, one row each. */
 function abBlock(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'ab <name> ...');
   const rows = args.map((name) => {
     const r = ref.ab(name);
     return [`\`${r.run.command}\``, r.stage, `${r.a.commit} → ${r.b.commit}`, ratioText(r.ratio), ratioText(r.ratioPerCpuS)];
@@ -513,13 +476,6 @@ function abBlock(ref: Reference, args: readonly string[]): string {
   const loads = args.map((name) => ref.ab(name).run.machine.loadAverage[0] ?? NaN);
   return table(['command', 'stage', 'A → B', 'B / A, req/s', 'B / A, per server CPU-s'], rows) +
     `\nMedian (lowest–highest round) of ${first.rounds.length} rounds of ${first.durationS} s at -c ${first.connections}, ${first.tool}${first.tool === 'hey' ? '' : ` in ${first.threads} thread(s)`}, A and B taking turns to go first; ${first.date.slice(0, 10)}, load average ${fmt(Math.min(...loads), 2)} to ${fmt(Math.max(...loads), 2)} on ${first.run.machine.cores} cores when they began.`;
-}
-
-/** `ab-ratio <name> [cpu]`: one A/B ratio with its range, for a sentence. */
-function abInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'ab-ratio <name> [cpu]');
-  const r = ref.ab(args[0]!);
-  return ratioText(args[1] === 'cpu' ? r.ratioPerCpuS : r.ratio);
 }
 
 /**
@@ -533,15 +489,6 @@ export function noiseVerdict(step: Spread, noise: Spread): string {
   if (step.median > noise.max) return `pays, narrowly: its median (${f(step.median)}) is above the noise's highest round (${f(noise.max)}), its lowest round (${f(step.min)}) is not`;
   if (step.median > noise.median) return `is not shown to pay: its median (${f(step.median)}) is above the noise's (${f(noise.median)}) but within the noise's rounds (up to ${f(noise.max)})`;
   return `does not pay: its median (${f(step.median)}) is not above the noise's (${f(noise.median)})`;
-}
-
-/** `ab-verdict <step> <noise> [cpu]`: whether an A/B run clears the noise run, for a sentence. */
-function abVerdictInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 2, 'ab-verdict <step> <noise> [cpu]');
-  const cpu = args[2] === 'cpu';
-  const step = ref.ab(args[0]!);
-  const noise = ref.ab(args[1]!);
-  return noiseVerdict(cpu ? step.ratioPerCpuS : step.ratio, cpu ? noise.ratioPerCpuS : noise.ratio);
 }
 
 function mixedLoadBlock(ref: Reference): string {
@@ -558,12 +505,6 @@ function mixedLoadBlock(ref: Reference): string {
   ) + `\n${settings ? `${settings.connections} client loops for ${settings.durationS} s, every ${settings.slowEvery}th request \`/slow?ms=${settings.slowMs}\`; ` : ''}${made(e)}.`;
 }
 
-/** `log <entry>`: the log's own figures of an entry, as a sentence. */
-function logInline(_ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'log <entry>');
-  return logQuote(args[0]!);
-}
-
 /** The target `name` names in the profile `file`, or a {@link FigureError}. */
 function profileTarget(ref: Reference, file: string, name: string): TargetProfile {
   try {
@@ -574,20 +515,12 @@ function profileTarget(ref: Reference, file: string, name: string): TargetProfil
   }
 }
 
-/** `profile <file>`: CPU per request by class, one column per target, and how it was made. */
-function profileBlock(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'profile <file>');
-  const r = ref.profile(args[0]!);
-  return `${profileTable(r).trimEnd()}\n\n${profileNote(r)} ${made(r)}.`;
-}
-
 /**
  * `profile-ratio <file> <A> <B> [bound|without-server]`: how many times A's CPU per request B
  * spends; with `without-server`, what it would be if A's own JavaScript were free; with
  * `bound`, the most it could be.
  */
 function profileRatioInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 3, 'profile-ratio <file> <A> <B> [bound|without-server]');
   let found;
   try {
     found = profileRatio(ref.profile(args[0]!), args[1]!, args[2]!);
@@ -601,7 +534,6 @@ function profileRatioInline(ref: Reference, args: readonly string[]): string {
 
 /** `profile-us <file> <target> <class|all|module:name>`: microseconds of CPU per request. */
 function profileUsInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 3, 'profile-us <file> <target> <class|all|module:name>');
   const t = profileTarget(ref, args[0]!, args[1]!);
   const what = args[2]!;
   const v = what === 'all' ? t.totalUs : what === 'user' ? userUs(t) : what.startsWith('module:') ? t.modules[what.slice(7)] : t.us[what as keyof typeof t.us];
@@ -614,7 +546,6 @@ function profileUsInline(ref: Reference, args: readonly string[]): string {
  * user space (the default) or of all CPU per request, with both figures.
  */
 function profileAbInline(ref: Reference, args: readonly string[]): string {
-  needArgs(args, 1, 'profile-ab <file> [user|all]');
   const r = ref.profile(args[0]!);
   if (r.at === undefined || r.targets.length !== 2) throw new FigureError(`${args[0]} is not a profile of one stage at two commits (--at)`);
   const which = args[1] ?? 'user';
@@ -623,7 +554,7 @@ function profileAbInline(ref: Reference, args: readonly string[]): string {
   return `${(b / a).toFixed(2)}× (${a.toFixed(2)} → ${b.toFixed(2)} µs)`;
 }
 
-/** Every generator a marker may name. */
+/** Every generator a marker may name: `<!-- figures:<name> <arguments> -->`. */
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   'in-short': inShort,
   'machine-line': machineLine,
@@ -631,22 +562,30 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   'backlog-short': backlogShort,
   'replay-2025-01-01': replay20250101,
   'one-connection-line': oneConnectionLine,
-  ratios: ratiosBlock,
-  ratio: ratioInline,
-  rps: rpsInline,
-  percpu: perCpuInline,
-  split: splitInline,
-  targets: targetsBlock,
-  generators,
-  ab: abBlock,
-  'ab-ratio': abInline,
-  'ab-verdict': abVerdictInline,
-  profile: profileBlock,
-  'profile-ratio': profileRatioInline,
-  'profile-us': profileUsInline,
-  'profile-ab': profileAbInline,
   'mixed-load': mixedLoadBlock,
-  log: logInline,
+  // the log's own figures of an entry, as a sentence
+  log: takes('log <entry>', (_ref, [entry]) => logQuote(entry!)),
+  ratios: takes('ratios <file> <A> <B> [log:workers|log:shared] [bare]', ratiosBlock),
+  // one ratio (of requests/s, or per server CPU-second) with its range, for a sentence
+  ratio: takes('ratio <file> <A> <B> <c> [cpu]', (ref, [file, a, b, c, per]) => ratioText(spreadOf(ratios(ref.compare(file!), a!, b!, Number(c), per === 'cpu' ? 'cpu' : 'rps')))),
+  // one target's requests/s, or requests per server CPU-second, with its range
+  rps: takes('rps <file> <target> <c>', (ref, [file, t, c]) => countText(row(ref.compare(file!), t!, Number(c)).rps)),
+  percpu: takes('percpu <file> <target> <c>', (ref, [file, t, c]) => countText(row(ref.compare(file!), t!, Number(c)).perServerCpuS)),
+  split: takes('split <file> <target> <c>', splitInline),
+  targets: takes('targets <file>', targetsBlock),
+  generators: takes('generators <file> ...', generators),
+  ab: takes('ab <name> ...', abBlock),
+  // one A/B ratio with its range; whether an A/B run clears the noise run (the same code twice)
+  'ab-ratio': takes('ab-ratio <name> [cpu]', (ref, [name, cpu]) => ratioText(ref.ab(name!)[cpu === 'cpu' ? 'ratioPerCpuS' : 'ratio'])),
+  'ab-verdict': takes('ab-verdict <step> <noise> [cpu]', (ref, [step, noise, cpu]) => {
+    const k = cpu === 'cpu' ? 'ratioPerCpuS' : 'ratio';
+    return noiseVerdict(ref.ab(step!)[k], ref.ab(noise!)[k]);
+  }),
+  // CPU per request by class, one column per target, and how it was made
+  profile: takes('profile <file>', (ref, [file]) => `${profileTable(ref.profile(file!)).trimEnd()}\n\n${profileNote(ref.profile(file!))} ${made(ref.profile(file!))}.`),
+  'profile-ratio': takes('profile-ratio <file> <A> <B> [bound|without-server]', profileRatioInline),
+  'profile-us': takes('profile-us <file> <target> <class|all|module:name>', profileUsInline),
+  'profile-ab': takes('profile-ab <file> [user|all]', profileAbInline),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -732,22 +671,22 @@ function parseFiguresArgs(argv: readonly string[]): { check: boolean } | 'help' 
   return { check: argv.includes('--check') };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const check = (await preamble(argv, 'figures', () => USAGE, parseFiguresArgs))?.check;
-  if (check === undefined) return;
-  const { findings, changed } = run(check);
-  const broken = findings.filter((f) => f.problem !== 'differs from the data');
-  for (const f of broken) process.stderr.write(`figures: ${f.file}: <!-- figures:${f.marker} -->: ${f.problem}\n`);
-  if (check) {
-    const stale = findings.filter((f) => f.problem === 'differs from the data');
-    for (const f of stale) process.stderr.write(`figures: ${f.file}: <!-- figures:${f.marker} --> differs from the reference data\n`);
-    if (stale.length > 0) process.stderr.write('figures: run npm run figures to rewrite them from bench/results/reference/\n');
-    if (findings.length > 0) process.exit(1);
-    process.stdout.write(`figures: every generated figure matches bench/results/reference/\n`);
-    return;
-  }
-  process.stdout.write(changed.length ? `figures: rewrote ${changed.join(', ')}\n` : 'figures: every document was up to date\n');
-  if (broken.length > 0) process.exit(1);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));
+command(import.meta.url, {
+  name: 'figures',
+  usage: () => USAGE,
+  parse: parseFiguresArgs,
+  run: ({ check }) => {
+    const { findings, changed } = run(check);
+    const broken = findings.filter((f) => f.problem !== 'differs from the data');
+    for (const f of broken) process.stderr.write(`figures: ${f.file}: <!-- figures:${f.marker} -->: ${f.problem}\n`);
+    if (check) {
+      const stale = findings.filter((f) => f.problem === 'differs from the data');
+      for (const f of stale) process.stderr.write(`figures: ${f.file}: <!-- figures:${f.marker} --> differs from the reference data\n`);
+      if (stale.length > 0) process.stderr.write('figures: run npm run figures to rewrite them from bench/results/reference/\n');
+      if (findings.length > 0) process.exit(1);
+      return void process.stdout.write(`figures: every generated figure matches bench/results/reference/\n`);
+    }
+    process.stdout.write(changed.length ? `figures: rewrote ${changed.join(', ')}\n` : 'figures: every document was up to date\n');
+    if (broken.length > 0) process.exit(1);
+  },
+});

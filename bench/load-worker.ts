@@ -46,7 +46,7 @@ export interface WorkerReport {
  * and then times the next response from the lost request; with this wrapper the next request
  * goes on a fresh connection and its time includes the connect, as `hey`'s does.
  */
-export function reconnectAfterClose(client: Client): void {
+function reconnectAfterClose(client: Client): void {
   let closing = false;
   client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
     closing = info.shouldKeepAlive === false;

@@ -126,10 +126,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.threads !== undefined && options.threads < 1) throw new Error('give at least one generator thread');
   if (tool !== 'autocannon' && (options.pipelining ?? 1) > 1) throw new Error(`${tool} does not pipeline requests (use autocannon)`);
   const progress = options.progress ? startProgress(options) : undefined;
+  const url = new URL(options.path ?? '/', options.url).href;
   try {
-    if (tool === 'autocannon') return await runAutocannon(options, progress);
-    if (tool === 'hey') return await runHey(options);
-    return await runWrk(options);
+    const measured = tool === 'autocannon' ? runAutocannon(options, url, progress) : tool === 'hey' ? runHey(options, url) : runWrk(options, url);
+    const amount = options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests! };
+    return { tool, url, connections: options.connections, ...amount, close: options.close === true, ...(await measured) };
   } finally {
     progress?.stop();
   }
@@ -208,8 +209,10 @@ async function generatorThreads(n: number): Promise<Worker[]> {
   return Promise.all(pool.slice(0, n));
 }
 
-async function runAutocannon(options: LoadOptions, progress?: Progress): Promise<LoadResult> {
-  const url = new URL(options.path ?? '/', options.url).href;
+/** What a tool measured, beside what the load was ({@link runLoad} adds that). */
+type Measurement = Omit<LoadResult, 'tool' | 'url' | 'connections' | 'durationS' | 'requests' | 'close'>;
+
+async function runAutocannon(options: LoadOptions, url: string, progress?: Progress): Promise<Measurement> {
   const threads = Math.min(options.threads ?? DEFAULT_THREADS.autocannon, options.connections);
   const connections = share(options.connections, threads);
   const amounts = options.requests !== undefined ? share(options.requests, threads) : undefined;
@@ -255,10 +258,6 @@ async function runAutocannon(options: LoadOptions, progress?: Progress): Promise
     let over900Ms = 0;
     for (const ms of latencies) if (ms >= 900) over900Ms++;
     return {
-      tool: 'autocannon',
-      url,
-      connections: options.connections,
-      ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
       totalS: wallMs / 1000,
       responses: latencies.length,
       rps: (latencies.length * 1000) / wallMs,
@@ -271,7 +270,6 @@ async function runAutocannon(options: LoadOptions, progress?: Progress): Promise
       generatorCpu: cpuUse((cpu.user + cpu.system) / 1000, wallMs),
       generatorCores: threads,
       threads,
-      close: options.close === true,
     };
   } finally {
     workers.forEach((w, i) => {
@@ -284,31 +282,18 @@ async function runAutocannon(options: LoadOptions, progress?: Progress): Promise
 /** Resolves with the first message of `type` from a worker; rejects on its error or early exit. */
 function message(w: Worker, type: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const settle = (): void => void w.off('message', onMessage).off('error', reject).off('exit', onExit);
     const onMessage = (m: { type: string; message?: string }): void => {
-      if (m.type === type) {
-        cleanup();
-        resolve(m);
-      } else if (m.type === 'error') {
-        cleanup();
-        reject(new Error(`generator thread: ${m.message}`));
-      }
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
+      if (m.type === type) resolve(m);
+      else if (m.type === 'error') reject(new Error(`generator thread: ${m.message}`));
+      else return;
+      settle();
     };
     const onExit = (code: number): void => {
-      cleanup();
+      settle();
       reject(new Error(`generator thread exited (${code}) before '${type}'`));
     };
-    const cleanup = (): void => {
-      w.off('message', onMessage);
-      w.off('error', onError);
-      w.off('exit', onExit);
-    };
-    w.on('message', onMessage);
-    w.on('error', onError);
-    w.on('exit', onExit);
+    w.on('message', onMessage).once('error', reject).on('exit', onExit);
   });
 }
 
@@ -339,8 +324,7 @@ function runTimed(command: string, args: readonly string[], onStart?: () => void
   });
 }
 
-async function runHey(options: LoadOptions): Promise<LoadResult> {
-  const url = new URL(options.path ?? '/', options.url).href;
+async function runHey(options: LoadOptions, url: string): Promise<Measurement> {
   const args = ['-c', String(options.connections)];
   if (options.close) args.push('-disable-keepalive');
   if (options.durationS !== undefined) args.push('-z', `${options.durationS}s`);
@@ -350,10 +334,6 @@ async function runHey(options: LoadOptions): Promise<LoadResult> {
   if (run.code !== 0) throw new Error(`hey exited ${run.code}: ${run.stderr || run.stdout}`);
   const { heyCapped, ...parsed } = parseHey(run.stdout);
   return {
-    tool: 'hey',
-    url,
-    connections: options.connections,
-    ...(options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests }),
     ...parsed,
     latencyNote: heyCapped
       ? "hey's own figures (0.1 ms resolution) from its first 1,000,000 responses; its Average divided by (responses / 1M) to undo hey's over-count"
@@ -362,12 +342,11 @@ async function runHey(options: LoadOptions): Promise<LoadResult> {
     // hey is Go: it runs on GOMAXPROCS threads, every core by default
     generatorCores: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
     threads: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
-    close: options.close === true,
   };
 }
 
 /** How many results `hey` keeps for its latency and status-code figures (its `maxRes`). */
-export const HEY_MAX_RESULTS = 1_000_000;
+const HEY_MAX_RESULTS = 1_000_000;
 
 /** Reads `hey`'s text report. */
 export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' | 'rps' | 'latency' | 'statusCodes' | 'errors'> & { heyCapped: boolean } {
@@ -416,8 +395,7 @@ export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' |
   };
 }
 
-async function runWrk(options: LoadOptions): Promise<LoadResult> {
-  const url = new URL(options.path ?? '/', options.url).href;
+async function runWrk(options: LoadOptions, url: string): Promise<Measurement> {
   const threads = Math.min(options.threads ?? DEFAULT_THREADS.wrk, options.connections);
   const args = [`-t${threads}`, `-c${options.connections}`, `-d${options.durationS}s`, '-s', path.join(HERE, 'wrk-report.lua')];
   if (options.close) args.push('-H', 'Connection: close');
@@ -438,10 +416,6 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
   if (w.status > 0) statusCodes['other'] = w.status;
   const scale = w.requests / Math.max(1, points.length);
   return {
-    tool: 'wrk',
-    url,
-    connections: options.connections,
-    durationS: options.durationS!,
     totalS: w.durationUs / 1e6,
     responses: w.requests,
     rps: w.requests / (w.durationUs / 1e6),
@@ -459,7 +433,6 @@ async function runWrk(options: LoadOptions): Promise<LoadResult> {
     ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
     generatorCores: threads,
     threads,
-    close: options.close === true,
   };
 }
 
@@ -490,7 +463,7 @@ export interface Measured {
  * How many established connections on `port` each of `pids` holds, from `ss -tnp`; undefined
  * where `ss` is missing or shows no pids.
  */
-export function connectionsPerPid(port: number, pids: readonly number[]): Promise<number[] | undefined> {
+function connectionsPerPid(port: number, pids: readonly number[]): Promise<number[] | undefined> {
   return new Promise((resolve) => {
     execFile('ss', ['-Htnp', 'state', 'established', `( sport = :${port} )`], (err, stdout) => {
       if (err) return resolve(undefined);
@@ -507,13 +480,13 @@ export function connectionsPerPid(port: number, pids: readonly number[]): Promis
 }
 
 /** Runs a load while measuring the server's CPU time, and says which side was saturated. */
-export async function measureLoad(serverPids: readonly number[], options: LoadOptions & { readonly port?: number }, cores: number): Promise<Measured> {
+export async function measureLoad(serverPids: readonly number[], options: LoadOptions, cores: number): Promise<Measured> {
   let before: number | undefined;
   let machineBefore: number | undefined;
   let t0 = performance.now();
   let spread: Promise<number[] | undefined> | undefined;
   let sampler: NodeJS.Timeout | undefined;
-  const port = options.port ?? Number(new URL(options.url).port);
+  const port = Number(new URL(options.url).port);
   const load = await runLoad({
     ...options,
     serverPids,
@@ -552,7 +525,7 @@ export async function measureLoad(serverPids: readonly number[], options: LoadOp
  * the cores its processes can use), or the whole machine (both together ≥ 90 % of all cores);
  * and whether something else took a share of the machine ("contended").
  */
-export function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serverProcesses: number, cores: number, machineCpu?: CpuUse): string[] {
+function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serverProcesses: number, cores: number, machineCpu?: CpuUse): string[] {
   const verdicts: string[] = [];
   const gen = load.generatorCpu?.percentOfCore;
   const genCap = 100 * Math.min(load.generatorCores, cores);

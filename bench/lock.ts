@@ -21,10 +21,10 @@ import { CLOCK_TICKS, statFields } from './cpu.ts';
 import { formatDuration } from './cli-args.ts';
 
 /** The lock file every load-generating command takes. */
-export const LOCK_FILE = process.env.NIBIRU_BENCH_LOCK ?? '/tmp/nibiru-bench.lock';
+const LOCK_FILE = process.env.NIBIRU_BENCH_LOCK ?? '/tmp/nibiru-bench.lock';
 
 /** Where the holder of the lock says who it is. */
-export const OWNER_FILE = `${LOCK_FILE}.owner`;
+const OWNER_FILE = `${LOCK_FILE}.owner`;
 
 /** The exit status when the lock could not be taken within `NIBIRU_BENCH_LOCK_WAIT` seconds. */
 export const LOCK_BUSY = 75;
@@ -60,7 +60,7 @@ function parentsOf(pid: number): number[] {
 }
 
 /** Whether a parent process is `flock` on {@link LOCK_FILE} (read from `/proc`). */
-export function ancestorHoldsLock(): boolean {
+function ancestorHoldsLock(): boolean {
   return parentsOf(process.pid).some((pid) => {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -107,7 +107,7 @@ function alive(pid: number): boolean {
 }
 
 /** Who holds the lock, as far as this machine can tell; undefined when nobody can be named. */
-export function findHolder(): Holder | undefined {
+function findHolder(): Holder | undefined {
   let owner: { pid: number; command: string; since: number } | undefined;
   try {
     owner = JSON.parse(readFileSync(OWNER_FILE, 'utf8')) as { pid: number; command: string; since: number };
@@ -121,8 +121,9 @@ export function findHolder(): Holder | undefined {
     pids = [];
   }
   // the owner file is only to be believed while its writer lives (and, where /proc/locks
-  // tells, is among the holders or their children)
-  if (owner && alive(owner.pid) && (pids.length === 0 || pids.some((p) => p === owner!.pid || parentsOf(owner!.pid).includes(p)))) {
+  // tells, is a holder, a child of one (under `flock <lock> ...`), or the parent of one: the
+  // flock child that runUnderLock starts)
+  if (owner && alive(owner.pid) && (pids.length === 0 || pids.some((p) => p === owner!.pid || parentsOf(owner!.pid).includes(p) || parentsOf(p).includes(owner!.pid)))) {
     return { pid: owner.pid, command: owner.command, since: owner.since, sinceIsStart: false };
   }
   const pid = pids[0];

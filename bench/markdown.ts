@@ -1,4 +1,6 @@
-/** Markdown tables, aligned so they read well in a terminal too. */
+/** Markdown tables, aligned so they read well in a terminal too, and the numbers in them. */
+
+import type { Spread } from './stats.ts';
 
 /** Renders rows as a Markdown table; numbers are right-aligned. */
 export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
@@ -23,4 +25,11 @@ export function change(from: number, to: number): string {
   if (!Number.isFinite(from) || !Number.isFinite(to) || from === 0) return '—';
   const pct = ((to - from) / from) * 100;
   return `${pct >= 0 ? '+' : ''}${pct.toFixed(Math.abs(pct) < 10 ? 1 : 0)}%`;
+}
+
+/** `12,345 (11,000–13,002)`: a median and its range, to `digits` decimals; the median alone when the range rounds to it. */
+export function spreadText(s: Spread | undefined, digits?: number): string {
+  if (!s || s.n === 0) return '—';
+  const [median, min, max] = [s.median, s.min, s.max].map((n) => fmt(n, digits));
+  return min === max ? median! : `${median} (${min}–${max})`;
 }

@@ -12,17 +12,14 @@
  * kOnMessageComplete callbacks). It is C, but every message crosses into JavaScript through
  * those callbacks, with its strings made on the C++ side. What this does not measure: sockets,
  * IncomingMessage objects and streams, which node:http adds on top (the end-to-end benchmark
- * does that).
- *
- * Usage: `npm run bench:parser -- [--seconds 1] [--rounds 5] [--only name] [--clock wall|cpu]` (`--help` lists them)
+ * does that). `npm run bench:parser -- --help` lists the options.
  */
 
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 import { NEED_DATA, RequestParser } from '../stages/02-full-parser/src/parser.ts';
-import { BenchUsageError, formatDuration, parseFlags, positive, preamble } from './cli-args.ts';
-import { fmt } from './markdown.ts';
+import { BenchUsageError, command, formatDuration, parseFlags, positive } from './cli-args.ts';
+import { fmt, table } from './markdown.ts';
 import { median } from './stats.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -57,7 +54,7 @@ interface ParserOptions {
 }
 
 /** Parses the command line; throws {@link BenchUsageError}. */
-export function parseParserArgs(argv: readonly string[]): ParserOptions | 'help' {
+function parseParserArgs(argv: readonly string[]): ParserOptions | 'help' {
   const { values } = parseFlags(argv, {
     seconds: { type: 'string' },
     rounds: { type: 'string' },
@@ -192,88 +189,86 @@ interface CallbackParser {
   execute(bytes: Buffer): number | Error;
 }
 
+/** The three hooks a contender gives a callback parser. */
+interface Hooks {
+  readonly onHeaders: (method: string, url: string, headers: string[]) => void;
+  readonly onBody: (b: Buffer) => void;
+  readonly onEnd: () => void;
+}
+
+/**
+ * Hooks that also collect a header section spread over several `execute()` calls: as
+ * `_http_common.js` does, kOnHeaders runs only then, and kOnHeadersComplete gets the rest.
+ */
+function collecting(parser: CallbackParser, kOnHeaders: number, hooks: Hooks): Hooks {
+  let partialHeaders: string[] = [];
+  let partialUrl = '';
+  parser[kOnHeaders] = (headers: string[], url: string) => {
+    partialHeaders = partialHeaders.concat(headers);
+    partialUrl += url;
+  };
+  return {
+    ...hooks,
+    onHeaders: (method, url, headers) => {
+      if (partialUrl === '' && partialHeaders.length === 0) return hooks.onHeaders(method, url, headers);
+      hooks.onHeaders(method, url || partialUrl, headers.length === 0 ? partialHeaders : headers);
+      partialHeaders = [];
+      partialUrl = '';
+    },
+  };
+}
+
 function llhttp(): Contender {
   const { HTTPParser, methods } = internalHttpParser();
-  const make = (onHeaders: (method: string, url: string, headers: string[]) => void, onBody: (b: Buffer) => void, onEnd: () => void): CallbackParser => {
+  return callbackContender('llhttp', (given) => {
     const parser = new HTTPParser() as CallbackParser & { initialize(type: number, resource: object): void };
-    let partialHeaders: string[] = [];
-    let partialUrl = '';
-    // As _http_common.js: kOnHeaders only runs when a header section spans execute() calls.
-    parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
-      partialHeaders = partialHeaders.concat(headers);
-      partialUrl += url;
-    };
-    parser[HTTPParser.kOnHeadersComplete] = (
-      _major: number, _minor: number, headers: string[] | undefined, method: number, url: string | undefined,
-    ) => {
-      if (headers === undefined) { headers = partialHeaders; partialHeaders = []; }
-      if (!url) { url = partialUrl; partialUrl = ''; }
-      onHeaders(methods[method]!, url, headers);
+    const hooks = collecting(parser, HTTPParser.kOnHeaders, given);
+    parser[HTTPParser.kOnHeadersComplete] = (_major: number, _minor: number, headers: string[] | undefined, method: number, url: string | undefined) => {
+      hooks.onHeaders(methods[method]!, url ?? '', headers ?? []);
       return 0;
     };
-    parser[HTTPParser.kOnBody] = onBody;
-    parser[HTTPParser.kOnMessageComplete] = onEnd;
+    parser[HTTPParser.kOnBody] = hooks.onBody;
+    parser[HTTPParser.kOnMessageComplete] = hooks.onEnd;
     parser[HTTPParser.kOnExecute] = null;
     parser.initialize(HTTPParser.REQUEST, {});
     return parser;
-  };
-  return callbackContender('llhttp', make);
+  });
 }
 
 function httpParserJs(): Contender {
   const require = createRequire(import.meta.url);
   const { HTTPParser } = require('http-parser-js') as {
-    HTTPParser: {
-      new (type: number): CallbackParser;
-      REQUEST: number;
-      methods: string[];
-      kOnHeaders: number;
-      kOnHeadersComplete: number;
-      kOnBody: number;
-      kOnMessageComplete: number;
-    };
+    HTTPParser: { new (type: number): CallbackParser; REQUEST: number; methods: string[]; kOnHeaders: number; kOnHeadersComplete: number; kOnBody: number; kOnMessageComplete: number };
   };
-  const make = (onHeaders: (method: string, url: string, headers: string[]) => void, onBody: (b: Buffer) => void, onEnd: () => void): CallbackParser => {
+  return callbackContender('http-parser-js', (given) => {
     const parser = new HTTPParser(HTTPParser.REQUEST);
-    let partialHeaders: string[] = [];
-    let partialUrl = '';
-    parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
-      partialHeaders = partialHeaders.concat(headers);
-      partialUrl += url;
-    };
+    const hooks = collecting(parser, HTTPParser.kOnHeaders, given);
     parser[HTTPParser.kOnHeadersComplete] = (info: { method: number; url: string; headers: string[] }) => {
-      let { headers, url } = info;
-      if (headers.length === 0 && partialHeaders.length !== 0) { headers = partialHeaders; partialHeaders = []; }
-      if (!url) { url = partialUrl; partialUrl = ''; }
-      onHeaders(HTTPParser.methods[info.method]!, url, headers);
+      hooks.onHeaders(HTTPParser.methods[info.method]!, info.url, info.headers);
       return 0;
     };
-    parser[HTTPParser.kOnBody] = (b: Buffer, start: number, len: number) => onBody(b.subarray(start, start + len));
-    parser[HTTPParser.kOnMessageComplete] = onEnd;
+    parser[HTTPParser.kOnBody] = (b: Buffer, start: number, len: number) => hooks.onBody(b.subarray(start, start + len));
+    parser[HTTPParser.kOnMessageComplete] = hooks.onEnd;
     return parser;
-  };
-  return callbackContender('http-parser-js', make);
+  });
 }
 
 /** A contender for a callback parser; `make` builds a parser that calls the three hooks. */
-function callbackContender(
-  name: string,
-  make: (onHeaders: (method: string, url: string, headers: string[]) => void, onBody: (b: Buffer) => void, onEnd: () => void) => CallbackParser,
-): Contender {
+function callbackContender(name: string, make: (hooks: Hooks) => CallbackParser): Contender {
   let done = 0;
-  const timed = make(
-    (method, url, headers) => {
+  const timed = make({
+    onHeaders: (method, url, headers) => {
       let seen = method.length + url.length;
       for (let i = 0; i < headers.length; i++) seen += headers[i]!.length;
       sink.total += seen;
     },
-    (b) => {
+    onBody: (b) => {
       sink.total += b.length;
     },
-    () => {
+    onEnd: () => {
       done++;
     },
-  );
+  });
   return {
     name,
     parse(bytes) {
@@ -285,19 +280,19 @@ function callbackContender(
     describe(bytes) {
       const seen: Seen = [];
       let line = '';
-      const parser = make(
-        (method, url, headers) => {
+      const parser = make({
+        onHeaders: (method, url, headers) => {
           const pairs: string[] = [];
           for (let i = 0; i < headers.length; i += 2) pairs.push(`${headers[i]!.toLowerCase()}=${headers[i + 1]}`);
           line = `${method} ${url} ${pairs.join('|')} body:`;
         },
-        (b) => {
+        onBody: (b) => {
           line += b.toString('latin1');
         },
-        () => {
+        onEnd: () => {
           seen.push(line);
         },
-      );
+      });
       const result = parser.execute(bytes);
       if (typeof result !== 'number') throw result;
       return seen;
@@ -355,9 +350,7 @@ function measure(contender: Contender, row: Row, seconds: number): number {
   return requests / (elapsed / 1e9);
 }
 
-async function main(argv: string[]): Promise<void> {
-  const parsed = await preamble(argv, 'bench:parser', () => USAGE, parseParserArgs);
-  if (parsed === undefined) return;
+function main(parsed: ParserOptions): void {
   options = parsed;
   const { seconds: SECONDS, rounds: ROUNDS, clock: CLOCK } = options;
   const rows = ROWS.filter((row) => options.only === '' || row.name.includes(options.only));
@@ -380,10 +373,7 @@ async function main(argv: string[]): Promise<void> {
     }
   }
 
-  const lines = [
-    '| row | nibiru-ts req/s | llhttp req/s | http-parser-js req/s | nibiru/llhttp |',
-    '| --- | ---: | ---: | ---: | ---: |',
-  ];
+  const rowsOut: string[][] = [];
   for (const row of rows) {
     // Warm-up: let every parser's code get optimized before anything counts.
     for (const c of contenders) measure(c, row, Math.min(0.5, SECONDS / 2));
@@ -396,11 +386,11 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     const [ours, theirs, js] = rates.map(median) as [number, number, number];
-    lines.push(`| ${row.name} | ${fmt(ours, 0)} | ${fmt(theirs, 0)} | ${fmt(js, 0)} | ${(ours / theirs).toFixed(2)} |`);
-    process.stderr.write(`${lines[lines.length - 1]}\n`);
+    rowsOut.push([row.name, fmt(ours, 0), fmt(theirs, 0), fmt(js, 0), (ours / theirs).toFixed(2)]);
+    process.stderr.write(`  ${row.name}: ${rowsOut.at(-1)!.slice(1).join(' | ')}\n`);
   }
-  console.log(lines.join('\n'));
+  console.log(table(['row', 'nibiru-ts req/s', 'llhttp req/s', 'http-parser-js req/s', 'nibiru/llhttp'], rowsOut));
   if (sink.total === -1) console.log(''); // keep the sink observable
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));
+command(import.meta.url, { name: 'bench:parser', usage: () => USAGE, parse: parseParserArgs, run: main });

@@ -26,9 +26,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { exportCommit, resolveCommit, stageIn } from './ab.ts';
-import { BenchUsageError, formatDuration, parseFlags, positive, preamble, ROUNDS_FLAGS } from './cli-args.ts';
+import { resolveCommit, withCheckouts, type Checkout } from './ab.ts';
+import { BenchUsageError, command, formatDuration, parseFlags, positive, ROUNDS_FLAGS } from './cli-args.ts';
 import { runLoad, toolAvailable } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
 import { fmt, table } from './markdown.ts';
@@ -36,7 +35,7 @@ import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { displayName, resolveTarget, startTarget, type Target } from './target.ts';
 
 /** The sampling rate, in samples per CPU-second. */
-export const FREQUENCY_HZ = 999;
+const FREQUENCY_HZ = 999;
 
 /** How to run a profile. */
 export interface ProfileOptions {
@@ -56,13 +55,13 @@ export interface ProfileOptions {
 }
 
 /** The classes a sample falls in, in the order reports list them. */
-export const CLASSES = ['kernel', 'node-native', 'gc', 'server', 'app', 'node-streams', 'node-http', 'node-buffer', 'node-other', 'other'] as const;
+const CLASSES = ['kernel', 'node-native', 'gc', 'server', 'app', 'node-streams', 'node-http', 'node-buffer', 'node-other', 'other'] as const;
 
 /** One class. */
 export type SampleClass = (typeof CLASSES)[number];
 
 /** What each class means, for a report. */
-export const CLASS_NAMES: Readonly<Record<SampleClass, string>> = {
+const CLASS_NAMES: Readonly<Record<SampleClass, string>> = {
   kernel: 'kernel: system calls, TCP on loopback',
   'node-native': "Node's C++ and libuv, no JavaScript on the stack",
   gc: 'garbage collector',
@@ -150,7 +149,7 @@ export interface ProfileResults {
 }
 
 /** Microseconds of CPU per request that `samples` taken at `hz` stand for, over `requests`. */
-export function usPerRequest(samples: number, requests: number, hz = FREQUENCY_HZ): number {
+function usPerRequest(samples: number, requests: number, hz = FREQUENCY_HZ): number {
   return requests > 0 ? (samples / hz / requests) * 1e6 : NaN;
 }
 
@@ -225,24 +224,19 @@ async function sample(t: Target, o: ProfileOptions, data: string): Promise<Turn>
  * up, then samples them in turn, round after round (the first target first in odd rounds,
  * the last first in even ones), so that a machine whose speed drifts shares the drift out.
  */
-export async function profile(o: ProfileOptions, run: RunInfo): Promise<ProfileResults> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'nibiru-profile-'));
-  const exported: string[] = [];
+export function profile(o: ProfileOptions, run: RunInfo): Promise<ProfileResults> {
   const env = { NODE_OPTIONS: [process.env.NODE_OPTIONS, '--perf-basic-prof'].filter(Boolean).join(' ') };
+  if (o.at === undefined) return sampleAll(o, run, o.targets.map((target) => () => startTarget(target, { workers: 1, env })));
+  // the stage at each commit, exported as bench:ab does
+  const at = (c: Checkout) => (): Promise<Target> => startTarget(path.join(c.tree, 'stages', c.stage), { workers: 1, cwd: c.tree, label: `${c.side}-${c.commit}`, env });
+  return withCheckouts([o.at.a, o.at.b], o.targets[0]!, (a, b) => sampleAll(o, run, [at(a), at(b)]));
+}
+
+async function sampleAll(o: ProfileOptions, run: RunInfo, starts: readonly (() => Promise<Target>)[]): Promise<ProfileResults> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nibiru-profile-'));
   const started: Target[] = [];
   try {
-    if (o.at === undefined) {
-      for (const target of o.targets) started.push(await startTarget(target, { workers: 1, env }));
-    } else {
-      // the stage at each commit, exported as bench:ab does
-      for (const [side, ref] of [['A', o.at.a], ['B', o.at.b]] as const) {
-        const commit = resolveCommit(ref);
-        const tree = exportCommit(commit);
-        exported.push(tree);
-        const stage = stageIn(tree, o.targets[0]!, `${side} (${commit})`);
-        started.push(await startTarget(path.join(tree, 'stages', stage), { workers: 1, cwd: tree, label: `${side}-${commit}`, env }));
-      }
-    }
+    for (const start of starts) started.push(await start());
     for (const t of started) await runLoad({ tool: 'wrk', url: t.url, connections: o.connections, durationS: o.warmupS });
     const turns: Turn[][] = started.map(() => []);
     for (let round = 1; round <= o.rounds; round++) {
@@ -267,7 +261,6 @@ export async function profile(o: ProfileOptions, run: RunInfo): Promise<ProfileR
       rmSync(`/tmp/perf-${servingPid(t)}.map`, { force: true });
     }
     rmSync(dir, { recursive: true, force: true });
-    for (const tree of exported) rmSync(tree, { recursive: true, force: true });
   }
 }
 
@@ -311,7 +304,7 @@ export function profileNote(r: ProfileResults): string {
 }
 
 /** The report: the table, the ratios to the last target, how it was made. */
-export function profileReport(r: ProfileResults): string {
+function profileReport(r: ProfileResults): string {
   let md = `# bench:profile, ${r.date}\n\n${machineLine(r.run.machine)}\n${loadLine(r.run.machine.loadAverage, r.run.machine.cores)}\n\n`;
   md += `${profileTable(r)}\n\n`;
   const last = r.targets[r.targets.length - 1]!;
@@ -392,26 +385,20 @@ export function estimateProfileSeconds(o: ProfileOptions): number {
   return (o.at === undefined ? o.targets.length : 2) * (o.warmupS + 4 + o.rounds * (o.durationS + 1));
 }
 
-async function main(argv: string[]): Promise<void> {
-  const o = await preamble(argv, 'bench:profile', usage, parseProfileArgs, {
-    missing: () => {
-      const missing = [perfAvailable() ? '' : 'perf (Debian: apt-get install linux-perf)', toolAvailable('wrk') ? '' : 'wrk (apt-get install wrk)'].filter(Boolean);
-      return missing.length > 0 ? `needs ${missing.join(' and ')}; nothing measured` : undefined;
-    },
-    check: (x) => [x.at?.a, x.at?.b].forEach((ref) => ref !== undefined && resolveCommit(ref)),
-    estimate: (x) =>
-      `bench:profile: ${x.at === undefined ? x.targets.map(displayName).join(', ') : `${displayName(x.targets[0]!)} at ${x.at.a} and ${x.at.b}`}: about ${formatDuration(estimateProfileSeconds(x))}`,
-  });
-  if (o === undefined) return;
-  const results = await profile(o, beginRun('bench:profile', argv));
-  saveRun(o.out ?? 'profile', results, {}, o.saveReference);
-  process.stdout.write(profileReport(results));
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`bench:profile: error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
-
+command(import.meta.url, {
+  name: 'bench:profile',
+  usage,
+  parse: parseProfileArgs,
+  missing: () => {
+    const missing = [perfAvailable() ? '' : 'perf (Debian: apt-get install linux-perf)', toolAvailable('wrk') ? '' : 'wrk (apt-get install wrk)'].filter(Boolean);
+    return missing.length > 0 ? `needs ${missing.join(' and ')}; nothing measured` : undefined;
+  },
+  check: (x) => [x.at?.a, x.at?.b].forEach((ref) => ref !== undefined && resolveCommit(ref)),
+  estimate: (x) =>
+    `bench:profile: ${x.at === undefined ? x.targets.map(displayName).join(', ') : `${displayName(x.targets[0]!)} at ${x.at.a} and ${x.at.b}`}: about ${formatDuration(estimateProfileSeconds(x))}`,
+  run: async (o, argv) => {
+    const results = await profile(o, beginRun('bench:profile', argv));
+    saveRun(o.out ?? 'profile', results, {}, o.saveReference);
+    process.stdout.write(profileReport(results));
+  },
+});

@@ -11,9 +11,9 @@
 
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { estimateAbSeconds, parseAbArgs, type AbOptions } from './ab.ts';
-import { BenchUsageError, formatDuration, parseFlags, preamble } from './cli-args.ts';
+import { BenchUsageError, command, formatDuration, parseFlags } from './cli-args.ts';
 import { estimateSeconds, parseCompareArgs, type CompareOptions } from './compare.ts';
 import { toolAvailable } from './load.ts';
 import { estimateEntrySeconds, parseLogArgs, type Entry, type LogOptions } from './log.ts';
@@ -35,7 +35,7 @@ export interface ReferenceRun {
 }
 
 /** Every run the documents cite, in the order they are made. */
-export const REFERENCE_RUNS: readonly ReferenceRun[] = [
+const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'compare', script: 'bench:compare', args: ['--rounds', '5'], why: 'every stage and both yardsticks, the default generator: most figures' },
   { name: 'compare-1thread', script: 'bench:compare', args: ['--targets', '02,04,node:http,node:cluster', '--threads', '1', '--out', 'compare-1thread'], why: 'the same with one generator thread: what a saturated generator does to the ratios' },
   { name: 'compare-wrk', script: 'bench:compare', args: ['--tool', 'wrk'], why: 'every stage with wrk (skipped when wrk is not installed)' },
@@ -46,8 +46,6 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'compare-fast-workers-wrk', script: 'bench:compare', args: ['--targets', '05,04,node:cluster', '-c', '50,100', '--rounds', '5', '--tool', 'wrk', '--out', 'compare-fast-workers-wrk'], why: 'the same with wrk (skipped when wrk is not installed)' },
   { name: 'log-2024-08-06', script: 'bench:log', args: ['2024-08-06'], why: 'the backlog and the first request' },
   { name: 'log-2025-01-01', script: 'bench:log', args: ['2025-01-01'], why: "stage 02 with the log's loads; one connection by each tool" },
-  { name: 'log-2026-01-01', script: 'bench:log', args: ['2026-01-01'], why: "stages 02 and 03 with the log's loads" },
-  { name: 'log-2026-01-02', script: 'bench:log', args: ['2026-01-02'], why: "stages 03 and 04 with the log's 1M-request loads" },
   { name: 'log-mixed-load', script: 'bench:log', args: ['mixed-load'], why: 'the experiment the log did not run' },
   { name: 'ab-02-8a01472-c56469c', script: 'bench:ab', args: ['8a01472..c56469c', '02'], why: 'the two connection changes of 2026-11-27, stage 02' },
   { name: 'ab-04-8a01472-c56469c', script: 'bench:ab', args: ['8a01472..c56469c', '04'], why: 'the same, stage 04' },
@@ -72,10 +70,8 @@ export const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'profile-04-05', script: 'bench:profile', args: ['--targets', '04,05,node:http', '--rounds', '4', '--out', 'profile-04-05'], why: 'chapter 05, step 1 by class: stage 04 against stage 05 (skipped without perf or wrk)' },
 ];
 
-const FILES: Record<ReferenceRun['script'], string> = { 'bench:compare': 'compare.ts', 'bench:log': 'log.ts', 'bench:ab': 'ab.ts', 'bench:profile': 'profile.ts' };
-
 /** Roughly how long a reference run takes, in seconds. */
-export function estimateRun(r: ReferenceRun): number {
+function estimateRun(r: ReferenceRun): number {
   if (r.script === 'bench:compare') return estimateSeconds(parseCompareArgs(r.args) as CompareOptions);
   if (r.script === 'bench:ab') return estimateAbSeconds(parseAbArgs(r.args) as AbOptions);
   if (r.script === 'bench:profile') return estimateProfileSeconds(parseProfileArgs(r.args) as ProfileOptions);
@@ -119,33 +115,28 @@ function parseReferenceArgs(argv: readonly string[]): ReferenceRun[] | 'help' {
   return REFERENCE_RUNS.filter((r) => only === undefined || only.includes(r.name));
 }
 
-async function main(argv: string[]): Promise<void> {
-  const runs = await preamble(argv, 'bench:reference', usage, parseReferenceArgs, {
-    estimate: (x) => `bench:reference: ${x.length} run(s), about ${formatDuration(x.filter(runnable).reduce((a, r) => a + estimateRun(r), 0))}`,
-  });
-  if (runs === undefined) return;
-  const failed: string[] = [];
-  for (const r of runs) {
-    if (!runnable(r)) {
-      process.stderr.write(`bench:reference: ${r.name}: skipped, its tool is not installed\n`);
-      continue;
+command(import.meta.url, {
+  name: 'bench:reference',
+  usage,
+  parse: parseReferenceArgs,
+  estimate: (x) => `bench:reference: ${x.length} run(s), about ${formatDuration(x.filter(runnable).reduce((a, r) => a + estimateRun(r), 0))}`,
+  run: (runs) => {
+    const failed: string[] = [];
+    for (const r of runs) {
+      if (!runnable(r)) {
+        process.stderr.write(`bench:reference: ${r.name}: skipped, its tool is not installed\n`);
+        continue;
+      }
+      process.stderr.write(`\nbench:reference: ${r.name} (about ${formatDuration(estimateRun(r))}; load average ${loadAverage().join(', ')}): npm run ${r.script} -- ${r.args.join(' ')} --save-reference\n`);
+      const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, `${r.script.slice(6)}.ts`), ...r.args, '--save-reference'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, NIBIRU_BENCH_LOCKED: '1' },
+      });
+      if (child.status !== 0) failed.push(r.name);
     }
-    process.stderr.write(`\nbench:reference: ${r.name} (about ${formatDuration(estimateRun(r))}; load average ${loadAverage().join(', ')}): npm run ${r.script} -- ${r.args.join(' ')} --save-reference\n`);
-    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, FILES[r.script]), ...r.args, '--save-reference'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, NIBIRU_BENCH_LOCKED: '1' },
-    });
-    if (child.status !== 0) failed.push(r.name);
-  }
-  const figures = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'figures.ts')], { cwd: ROOT, stdio: 'inherit' });
-  if (failed.length > 0) process.stderr.write(`bench:reference: failed: ${failed.join(', ')}\n`);
-  process.exit(failed.length > 0 || figures.status !== 0 ? 1 : 0);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`bench:reference: error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+    const figures = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'figures.ts')], { cwd: ROOT, stdio: 'inherit' });
+    if (failed.length > 0) process.stderr.write(`bench:reference: failed: ${failed.join(', ')}\n`);
+    process.exit(failed.length > 0 || figures.status !== 0 ? 1 : 0);
+  },
+});

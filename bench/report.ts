@@ -52,7 +52,7 @@ export function formatReport(m: Measured, machine: Machine, what: string): strin
 }
 
 /** The CPU footer: each side's share, what could not be measured, and who was saturated. */
-export function cpuLine(m: Measured, machine: Machine): string {
+function cpuLine(m: Measured, machine: Machine): string {
   const gen = m.load.generatorCpu;
   const srv = m.serverCpu;
   const g = gen ? `${Math.round(gen.percentOfCore)}% of one core (it can use ${Math.min(m.load.generatorCores, machine.cores) * 100}%)` : 'not measured';

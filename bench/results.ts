@@ -17,11 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { describeMachine, loadAverage, type Machine } from './machine.ts';
 
 /** `bench/results/`. */
-export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 /** The committed runs the documents cite. */
 export const REFERENCE_DIR = path.join(RESULTS_DIR, 'reference');
 /** Everybody's own runs (git-ignored; `NIBIRU_BENCH_LOCAL_DIR` puts them elsewhere, as the tests do). */
-export const LOCAL_DIR = process.env.NIBIRU_BENCH_LOCAL_DIR ?? path.join(RESULTS_DIR, 'local');
+const LOCAL_DIR = process.env.NIBIRU_BENCH_LOCAL_DIR ?? path.join(RESULTS_DIR, 'local');
 
 /** What every saved run records about how it was made. */
 export interface RunInfo {
@@ -47,7 +47,7 @@ const ROOT = path.resolve(RESULTS_DIR, '..', '..');
  * outside git. Results and Markdown do not count: `npm run bench:reference` writes both
  * between its runs, and they change nothing that is measured.
  */
-export function currentCommit(cwd: string = ROOT): string {
+function currentCommit(cwd: string = ROOT): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'stages', 'bench', 'docs/app.ts', ':(exclude)bench/results', ':(exclude)*.md'], {
@@ -62,7 +62,7 @@ export function currentCommit(cwd: string = ROOT): string {
 }
 
 /** The command line as a user types it: `npm run <script> -- <args>`. */
-export function commandLine(script: string, argv: readonly string[]): string {
+function commandLine(script: string, argv: readonly string[]): string {
   const quoted = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
   return `npm run ${script}${quoted.length ? ` -- ${quoted.join(' ')}` : ''}`;
 }
@@ -78,7 +78,7 @@ export function endRun(info: RunInfo): RunInfo {
 }
 
 /** `2026-12-02T0435`: a file-name-safe stamp of an ISO date. */
-export function stamp(iso: string): string {
+function stamp(iso: string): string {
   return iso.slice(0, 16).replace(/:/g, '');
 }
 

@@ -1,19 +1,16 @@
 /**
- * `npm run bench -- <stage> [-c N] [-d seconds | -n requests] [--workers N] [--path /] [--tool autocannon|hey|wrk] [--threads N] [--close] [--backlog N] [--json]`
- *
- * One run, one report: start the stage (or `node:http` / `node:cluster`) with
- * `docs.app:app`, wait for its ready line, load it, stop it, and print the load in the shape
- * of the log's `hey` reports, with the CPU each side used. Defaults are `hey`'s: 200 requests,
- * 50 at once.
+ * `npm run bench -- <stage>`: one run, one report. Starts the stage (or `node:http` /
+ * `node:cluster`) with `docs.app:app`, waits for its ready line, loads it, stops it, and
+ * prints the load in the shape of the log's `hey` reports, with the CPU each side used.
+ * Defaults are `hey`'s: 200 requests, 50 at once.
  *
  * Strategy: the work is in `bench/target.ts` (start/stop), `bench/load.ts` (the load and its
- * CPU) and `bench/report.ts` (the text); this file parses flags and takes the shared lock.
+ * CPU) and `bench/report.ts` (the text); this file reads the flags (`--help` lists them).
  */
 
-import { pathToFileURL } from 'node:url';
 import { listStages } from '../bin/stage.ts';
-import { BenchUsageError, formatDuration, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, preamble, START_S, tool as parseTool } from './cli-args.ts';
-import { DEFAULT_THREADS, measureLoad, type Measured, type Tool } from './load.ts';
+import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, START_S } from './cli-args.ts';
+import { DEFAULT_THREADS, measureLoad, type Tool } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { formatReport } from './report.ts';
 import { acceptsFlag, displayName, resolveTarget, withTarget } from './target.ts';
@@ -76,8 +73,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   const durationS = positive('-d', values.d);
   const path = values.path ?? '/';
   if (!path.startsWith('/')) throw new BenchUsageError(`bad --path '${path}': it must start with /`);
-  const t = parseTool(values.tool);
-  if (t === 'wrk' && durationS === undefined) throw new BenchUsageError('wrk runs for a duration only: give -d');
+  const load = generator(values);
+  if (load.tool === 'wrk' && durationS === undefined) throw new BenchUsageError('wrk runs for a duration only: give -d');
   return {
     target,
     connections: positive('-c', values.c) ?? 50,
@@ -85,53 +82,29 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
     ...(values.workers !== undefined ? { workers: positive('--workers', values.workers)! } : {}),
     ...(values.backlog !== undefined ? { backlog: positive('--backlog', values.backlog)! } : {}),
     path,
-    tool: t,
-    threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[t],
-    close: values.close === true,
+    ...load,
     json: values.json === true,
   };
 }
 
-/** Starts the target, runs the load, stops the target. */
-export async function benchOnce(args: RunArgs, progress = true): Promise<{ measured: Measured; args: string[]; name: string }> {
-  const machine = describeMachine();
-  return withTarget(args.target, { ...(args.workers !== undefined ? { workers: args.workers } : {}), ...(args.backlog !== undefined ? { backlog: args.backlog } : {}) }, async (t) => {
-    const measured = await measureLoad(
-      t.pids,
-      {
-        tool: args.tool,
-        url: t.url,
-        path: args.path,
-        connections: args.connections,
-        ...(args.durationS !== undefined ? { durationS: args.durationS } : { requests: args.requests! }),
-        threads: args.threads,
-        close: args.close,
-        progress,
-      },
-      machine.cores,
-    );
-    return { measured, args: t.args, name: t.name };
-  });
-}
-
-async function main(argv: string[]): Promise<void> {
-  const args = await preamble(argv, 'bench', () => USAGE, parseRunArgs, {
-    estimate: (o) =>
-      `bench: one run of ${o.durationS !== undefined ? `${o.durationS} s, about ${formatDuration(o.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${o.requests} requests`}`,
-  });
-  if (args === undefined) return;
-  if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
-    process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
-  }
-  const { measured, args: serverArgs, name } = await benchOnce(args);
-  const machine = describeMachine();
-  if (args.json) process.stdout.write(JSON.stringify({ machine, target: name, serverArgs, ...measured }, null, 2) + '\n');
-  else process.stdout.write(formatReport(measured, machine, `${name}${serverArgs.length ? ' ' + serverArgs.join(' ') : ''}`));
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`bench: error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
-}
+command(import.meta.url, {
+  name: 'bench',
+  usage: () => USAGE,
+  parse: parseRunArgs,
+  estimate: (o) =>
+    `bench: one run of ${o.durationS !== undefined ? `${o.durationS} s, about ${formatDuration(o.durationS + START_S + GENERATOR_START_S)} with the start-up` : `${o.requests} requests`}`,
+  run: async (args) => {
+    if (args.workers !== undefined && !(await acceptsFlag(args.target, '--workers'))) {
+      process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
+    }
+    const machine = describeMachine();
+    const options = { ...(args.workers !== undefined ? { workers: args.workers } : {}), ...(args.backlog !== undefined ? { backlog: args.backlog } : {}) };
+    const { measured, serverArgs, name } = await withTarget(args.target, options, async (t) => {
+      const load = { tool: args.tool, url: t.url, path: args.path, connections: args.connections, threads: args.threads, close: args.close, progress: true };
+      const amount = args.durationS !== undefined ? { durationS: args.durationS } : { requests: args.requests! };
+      return { measured: await measureLoad(t.pids, { ...load, ...amount }, machine.cores), serverArgs: t.args, name: t.name };
+    });
+    if (args.json) process.stdout.write(JSON.stringify({ machine, target: name, serverArgs, ...measured }, null, 2) + '\n');
+    else process.stdout.write(formatReport(measured, machine, `${name}${serverArgs.length ? ' ' + serverArgs.join(' ') : ''}`));
+  },
+});

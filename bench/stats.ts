@@ -7,7 +7,7 @@
  */
 
 /** The percentiles `hey` prints under "Latency distribution". */
-export const HEY_PERCENTILES = [10, 25, 50, 75, 90, 95, 99] as const;
+const HEY_PERCENTILES = [10, 25, 50, 75, 90, 95, 99] as const;
 
 /** One bar of a response-time histogram: responses at or below `markMs` (and above the previous mark). */
 export interface Bucket {
@@ -35,10 +35,10 @@ export interface LatencySummary {
 
 /**
  * Summarises latencies (milliseconds) as `hey` does: fastest, slowest, average, the
- * percentiles of {@link HEY_PERCENTILES} (plus any in `extra`), and 11 equal-width buckets
+ * percentiles of {@link HEY_PERCENTILES}, and 11 equal-width buckets
  * from fastest to slowest.
  */
-export function summarize(latenciesMs: ArrayLike<number>, extra: readonly number[] = []): LatencySummary {
+export function summarize(latenciesMs: ArrayLike<number>): LatencySummary {
   const sorted = Float64Array.from(latenciesMs).sort();
   const count = sorted.length;
   if (count === 0) return { count, fastestMs: 0, slowestMs: 0, averageMs: 0, percentiles: [], histogram: [] };
@@ -46,13 +46,12 @@ export function summarize(latenciesMs: ArrayLike<number>, extra: readonly number
   for (const v of sorted) sum += v;
   const fastestMs = sorted[0]!;
   const slowestMs = sorted[count - 1]!;
-  const ps = [...new Set([...HEY_PERCENTILES, ...extra])].sort((a, b) => a - b);
   return {
     count,
     fastestMs,
     slowestMs,
     averageMs: sum / count,
-    percentiles: ps.map((p) => ({ p, ms: percentile(sorted, p) })),
+    percentiles: HEY_PERCENTILES.map((p) => ({ p, ms: percentile(sorted, p) })),
     histogram: histogram(sorted),
   };
 }

@@ -39,7 +39,7 @@ const f1 = (n: number): string => n.toFixed(1);
 const num = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** A round step for about five ticks up to `max`. */
-export function niceStep(max: number): number {
+function niceStep(max: number): number {
   if (!(max > 0)) return 1;
   const raw = max / 5;
   const pow = 10 ** Math.floor(Math.log10(raw));

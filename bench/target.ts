@@ -13,10 +13,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { listStages, resolveStage } from '../bin/stage.ts';
-import { runStage, startStage, type StageProcess } from '../harness/launcher.ts';
+import { runStage, startStage } from '../harness/launcher.ts';
 
 /** The yardsticks: launcher name and the name reports print. */
-export const REFERENCES = { 'ref:node-http': 'node:http', 'ref:node-cluster': 'node:cluster' } as const;
+const REFERENCES = { 'ref:node-http': 'node:http', 'ref:node-cluster': 'node:cluster' } as const;
 
 /** How to start a target. */
 export interface TargetOptions {
@@ -42,8 +42,6 @@ export interface Target {
   readonly path: string;
   readonly host: string;
   readonly port: number;
-  /** The launched process; undefined for a server given by URL. */
-  readonly process?: StageProcess;
   /** The server's pids: the master, then its workers; empty when they are not known. */
   readonly pids: number[];
   /** How the pids were found, when the suite did not start the server. */
@@ -134,7 +132,7 @@ export function parseExternal(target: string): External {
  * server holds the listening socket), from `ss -ltnp`; empty when `ss` is missing or shows no
  * pids (another user's processes).
  */
-export function listeningPids(port: number): number[] {
+function listeningPids(port: number): number[] {
   const r = spawnSync('ss', ['-Hltnp', `sport = :${port}`], { encoding: 'utf8' });
   if (r.error || r.status !== 0) return [];
   return [...new Set([...r.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
@@ -188,7 +186,6 @@ export async function startTarget(target: string, options: TargetOptions = {}): 
     path: '/',
     host: proc.host,
     port: proc.port,
-    process: proc,
     pids: [proc.pid, ...proc.workerPids],
     args,
     readyMs,

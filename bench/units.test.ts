@@ -83,7 +83,6 @@ describe('option parsing', () => {
     expect(parseAbArgs(['-h'])).toBe('help');
   });
   it('bench:log and bench: refuse what cannot run', () => {
-    expect(() => parseLogArgs(['2026-01-02', '--tool', 'wrk'])).toThrow(/duration only/);
     expect(() => parseLogArgs(['1999-01-01'])).toThrow(/give one entry/);
     expect(parseLogArgs(['2025-01-01', '--threads', '3'])).toMatchObject({ entry: '2025-01-01', options: { threads: 3 } });
     expect(() => parseRunArgs(['02', '--tool', 'wrk'])).toThrow(/give -d/);
