@@ -30,6 +30,7 @@ import { DEFAULT_THREADS, measureLoad, runLoad, type Measured, type Tool } from 
 import { loadLine, machineLine } from './machine.ts';
 import { change, fmt, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
+import { memoryMain } from './memory.ts';
 import { median, relativeSpread, roundRatios, spreadOf, type Spread } from './stats.ts';
 import { barChart, roundsChart } from './svg.ts';
 import { displayName, externalTarget, isExternal, resolveTarget, startTarget, type Target } from './target.ts';
@@ -410,6 +411,7 @@ Results:
   --save-reference        save as the reference run the docs cite, bench/results/reference/<name>.json
                           (then run npm run figures); never with --quick
   --out <name>            the name to save under (default compare[-<preset>][-<tool>][-close])
+  --memory                RSS per process and per 1,000 idle connections instead (--memory --help)
   -h, --help              show this help, start nothing
 `;
 }
@@ -497,6 +499,7 @@ function savedRun(file: string | undefined): CompareResults | undefined {
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--memory')) return memoryMain(argv);
   const o = await preamble(argv, 'bench:compare', usage, parseCompareArgs, {
     check: (x) => void savedRun(x.against),
     estimate: (x) =>
