@@ -7,9 +7,9 @@
  * and with the one-line `bench/reference/hello.ts`, and stage 04 once more with `--timeout 0`,
  * without its watchdog thread: the thread's cost is the difference of the workers. Per server:
  * one request, a second's rest, the resident set of each process (`VmRSS`, `/proc/<pid>/status`);
- * a load (autocannon, 50 connections), a second's rest, the same; then `--idle` keep-alive
- * connections that have had one answer each, held open while the sum over the processes is read
- * again: its growth per 1,000. From each process's start (`/proc/<pid>/stat`) to the ready line
+ * `--idle` keep-alive connections that have had one answer each, held open while the sum over
+ * the processes is read again: its growth per 1,000; a load (autocannon, 50 connections), a
+ * second's rest, each process again. From each process's start (`/proc/<pid>/stat`) to the ready line
  * is its start to serving; the ready line waits for every worker, so the latest-forked one's
  * figure is the tight one. A figure is the median over rounds; a worker's, the largest worker's.
  * What it will not do: run without Linux's `/proc`, or say what the memory holds.
@@ -17,7 +17,7 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,29 +35,15 @@ import { median } from './stats.ts';
 import { barChart, type Bar } from './svg.ts';
 import { acceptsFlag, displayName } from './target.ts';
 
-/** One server: per round, each process's figures (the master, or the only one, first). */
-export interface MemoryRow {
-  readonly name: string;
-  readonly app: string;
-  readonly idleMb: number[][];
-  readonly loadedMb: number[][];
-  /** Milliseconds from each process's start to the ready line. */
-  readonly readyMs: number[][];
-  /** MB per 1,000 idle keep-alive connections, over all its processes; and how many were still open. */
-  readonly perThousandMb: number[];
-  readonly open: number[];
-}
+/**
+ * One server: per round, each process's figures, the master (or the only one) first; the
+ * milliseconds from its start to the ready line; the MB per 1,000 idle keep-alive connections
+ * over all its processes, and how many of them were still open when the memory was read.
+ */
+export interface MemoryRow { readonly name: string; readonly app: string; readonly idleMb: number[][]; readonly loadedMb: number[][]; readonly readyMs: number[][]; readonly perThousandMb: number[]; readonly open: number[] }
 
 /** A saved memory run. */
-export interface MemoryResults {
-  readonly kind: 'nibiru-ts bench:compare --memory';
-  readonly run: RunInfo;
-  readonly date: string;
-  readonly durationS: number;
-  readonly idle: number;
-  readonly roundCount: number;
-  readonly rows: MemoryRow[];
-}
+export interface MemoryResults { readonly kind: 'nibiru-ts bench:compare --memory'; readonly run: RunInfo; readonly date: string; readonly durationS: number; readonly idle: number; readonly roundCount: number; readonly rows: MemoryRow[] }
 
 interface MemoryOptions { readonly durationS: number; readonly idle: number; readonly rounds: number; readonly workers: number; readonly saveReference: boolean; readonly out: string }
 /** The yardstick of the goal: `node:http` as `node` runs a `.mjs`, whatever the launcher does. */
@@ -92,19 +78,16 @@ interface Server { readonly url: string; readonly host: string; readonly port: n
 
 /** {@link PLAIN}: `reference/node-http.ts` without its types (esbuild), run by `node` with no flag. */
 async function plainNodeHttp(): Promise<Server> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'nibiru-plain-'));
-  writeFileSync(path.join(dir, 'node-http.mjs'), transformSync(readFileSync(new URL('reference/node-http.ts', import.meta.url), 'utf8'), { loader: 'ts', format: 'esm' }).code);
-  const child = spawn(process.execPath, [path.join(dir, 'node-http.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const file = path.join(os.tmpdir(), `nibiru-node-http-${process.pid}.mjs`);
+  writeFileSync(file, transformSync(readFileSync(new URL('reference/node-http.ts', import.meta.url), 'utf8'), { loader: 'ts' }).code);
+  const child = spawn(process.execPath, [file, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
   let out = '';
   const m = await new Promise<RegExpExecArray>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => void ((out += d.toString()), READY_LINE.test(out) && resolve(READY_LINE.exec(out)!)));
-    child.once('exit', (code) => reject(new Error(`${PLAIN} exited (${code}) before it was ready`)));
+    void exited.then(() => reject(new Error(`${PLAIN} exited before it was ready`)));
   });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) await (child.kill(), once(child, 'exit'));
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { url: m[1]!, host: m[2]!, port: Number(m[3]), pid: child.pid!, workerPids: [], stop };
+  return { url: m[1]!, host: m[2]!, port: Number(m[3]), pid: child.pid!, workerPids: [], stop: async () => (child.kill(), await exited, rmSync(file, { force: true })) };
 }
 
 async function measure(stage: string, app: string, args: readonly string[], o: MemoryOptions): Promise<Omit<MemoryRow, 'name' | 'app'> & { name: string }> {
@@ -117,14 +100,15 @@ async function measure(stage: string, app: string, args: readonly string[], o: M
     await (await fetch(proc.url)).arrayBuffer();
     await sleep(1000);
     const idleMb = pids.map(rssMb);
+    // the connections before the load: at rest, no garbage of its own is collected meanwhile
+    const sockets = await hold(proc.host, proc.port, o.idle);
+    await sleep(500);
+    const perThousandMb = ((sum(pids.map(rssMb)) - sum(idleMb)) * 1000) / o.idle;
+    const open = sockets.filter((s) => !s.readableEnded && !s.destroyed).length;
+    sockets.forEach((s) => s.destroy());
     await runLoad({ url: proc.url, connections: 50, durationS: o.durationS });
     await sleep(1000);
     const loadedMb = pids.map(rssMb);
-    const sockets = await hold(proc.host, proc.port, o.idle);
-    await sleep(500);
-    const perThousandMb = ((sum(pids.map(rssMb)) - sum(loadedMb)) * 1000) / o.idle;
-    const open = sockets.filter((s) => !s.readableEnded && !s.destroyed).length;
-    sockets.forEach((s) => s.destroy());
     return { name: `${displayName(stage)}${all.length ? ` ${all.join(' ')}` : ''}`, idleMb: [idleMb], loadedMb: [loadedMb], readyMs: [readyMs], perThousandMb: [perThousandMb], open: [open] };
   } finally {
     await proc.stop();
@@ -165,7 +149,7 @@ export function memoryTable(r: MemoryResults): string {
   });
   const m = r.run.machine;
   return `${table(['server', 'app', 'RSS idle, MB: master / worker', 'after the load', 'start to ready, ms', 'MB per 1,000 idle conns', `over ${http?.name}, MB: idle / loaded`], rows)}
-Idle after one request; after autocannon, 50 connections for ${r.durationS} s; per 1,000 of ${fmt(r.idle)} keep-alive connections held idle. A worker is the largest one; its start to ready, the last forked. The watchdog thread costs ${mb(thread)} MB: a worker's allowance in the last column. ${r.roundCount} round(s); \`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC, at ${r.run.commit}, Node ${m.node}, ${loadLine(m.loadAverage, m.cores)}.`;
+Idle after one request; per 1,000 of ${fmt(r.idle)} keep-alive connections then held idle; after autocannon, 50 connections for ${r.durationS} s. A worker is the largest one; its start to ready, the last forked. The watchdog thread costs ${mb(thread)} MB: a worker's allowance in the last column. ${r.roundCount} round(s); \`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC, at ${r.run.commit}, Node ${m.node}, ${loadLine(m.loadAverage, m.cores)}.`;
 }
 
 function chart(r: MemoryResults): string {
@@ -183,7 +167,8 @@ export function parseMemoryArgs(argv: readonly string[]): MemoryOptions | 'help'
 
 /** Seconds a memory run takes, roughly. */
 export const estimateMemorySeconds = (o: MemoryOptions): number => o.rounds * SERVERS.length * (START_S + o.durationS + 5);
-const usage = (): string => `Usage: npm run bench:compare -- --memory [-d <s>] [--idle <n>] [--rounds <n>] [--workers <n>] [--save-reference] [--out <name>]\n\nRSS per process of every stage (docs.app:app and a one-line app), stage 04 without its watchdog,\nnode:http and node:cluster: idle, after a -d (10) s load, and per 1,000 of --idle (2000) idle\nconnections; start to ready. About ${formatDuration(estimateMemorySeconds(parseMemoryArgs([]) as MemoryOptions))}; Linux only.\n`;
+const usage = (): string => `Usage: npm run bench:compare -- --memory [-d <s> (10)] [--idle <n> (2000)] [--rounds <n> (1)] [--workers <n> (2)] [--save-reference] [--out <name>]
+RSS per process, idle, per 1,000 idle connections and after a load, and start to ready (bench/memory.ts). About ${formatDuration(estimateMemorySeconds(parseMemoryArgs([]) as MemoryOptions))}; Linux only.\n`;
 
 /** `bench:compare --memory`'s `main()`. */
 export async function memoryMain(argv: string[]): Promise<void> {
