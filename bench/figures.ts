@@ -650,7 +650,7 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   'profile-ab': profileAbInline,
   'mixed-load': mixedLoadBlock,
   log: logInline,
-  memory: (ref, args) => (needArgs(args, 1, 'memory <file>'), memoryTable(ref.memory(args[0]!))),
+  memory: (ref, args) => (needArgs(args, 1, 'memory <file>'), memoryTable(ref.memory(args[0]!), args[1] === 'compact')),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -41,5 +41,8 @@ describe('bench:compare --memory', () => {
     expect(table).toContain(`over ${PLAIN}, MB`);
     expect(table).toMatch(/\| 04-shared-socket --workers 2 +\| docs +\| 49\.0 \/ 59\.0 +\| 52\.0 \/ 70\.0 .*\| \+4\.0 \/ −3\.0 ✓ \/ \+14\.0 \/ \+15\.0 ✓ +\|/);
     expect(table).toMatch(/\| node:http +\| — +\| 80\.0 .*\| \+35\.0 \/ \+35\.0 ✗ +\|/);
+    expect(memoryTable(RUN, true)).toContain('| node:http, plain node ');
+    expect(memoryTable(RUN, true)).not.toContain('| node:http ');
+    expect(memoryTable(RUN, true)).toContain('node:http as the launcher starts it: 80.0 MB idle, 90.0 after the load.');
   });
 });

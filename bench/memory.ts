@@ -7,9 +7,9 @@
  * and with the one-line `bench/reference/hello.ts`, and stage 04 once more with `--timeout 0`,
  * without its watchdog thread: the thread's cost is the difference of the workers. Per server:
  * one request, a second's rest, the resident set of each process (`VmRSS`, `/proc/<pid>/status`);
- * `--idle` keep-alive connections that have had one answer each, held open while the sum over
- * the processes is read: its growth per 1,000 from the first quarter on; a load (autocannon, 50 connections), a
- * second's rest, each process again. From each process's start (`/proc/<pid>/stat`) to the ready line
+ * a load (autocannon, 50 connections), a second's rest, each process again; then `--idle`
+ * keep-alive connections that have had one answer each, held open while the sum over the
+ * processes is read: its growth per 1,000 from the first quarter on. From each process's start (`/proc/<pid>/stat`) to the ready line
  * is its start to serving; the ready line waits for every worker, so the latest-forked one's
  * figure is the tight one. A figure is the median over rounds; a worker's, the largest worker's.
  * What it will not do: run without Linux's `/proc`, or say what the memory holds.
@@ -45,17 +45,15 @@ export interface MemoryRow { readonly name: string; readonly app: string; readon
 /** A saved memory run. */
 export interface MemoryResults { readonly kind: 'nibiru-ts bench:compare --memory'; readonly run: RunInfo; readonly date: string; readonly durationS: number; readonly idle: number; readonly roundCount: number; readonly rows: MemoryRow[] }
 
-interface MemoryOptions { readonly durationS: number; readonly idle: number; readonly rounds: number; readonly workers: number; readonly saveReference: boolean; readonly out: string }
+/** How to run the memory mode. */
+export interface MemoryOptions { readonly durationS: number; readonly idle: number; readonly rounds: number; readonly workers: number; readonly saveReference: boolean; readonly out: string }
 /** The yardstick of the goal: `node:http` as `node` runs a `.mjs`, whatever the launcher does. */
 export const PLAIN = 'node:http, plain node';
 // stage 01 closes every connection: it has no idle connection to weigh
 const STAGES = listStages().slice(1);
 const SERVERS: (readonly [string, string, readonly string[]])[] = [
   ...['docs.app:app', 'bench.reference.hello:app'].flatMap((app) => STAGES.map((s) => [s, app, []] as const)),
-  ['04-shared-socket', 'docs.app:app', ['--timeout', '0']],
-  ['ref:node-http', '-', []],
-  ['ref:node-cluster', '-', []],
-  [PLAIN, '-', []],
+  ['04-shared-socket', 'docs.app:app', ['--timeout', '0']], ['ref:node-http', '-', []], ['ref:node-cluster', '-', []], [PLAIN, '-', []],
 ];
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const startedS = (pid: number): number => Number(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[19]) / CLOCK_TICKS;
@@ -100,8 +98,11 @@ async function measure(stage: string, app: string, args: readonly string[], o: M
     await (await fetch(proc.url)).arrayBuffer();
     await sleep(1000);
     const idleMb = pids.map(rssMb);
-    // the connections before the load: at rest, no garbage of its own is collected meanwhile;
-    // counted from the first quarter on, which also pays for what a server makes only once
+    await runLoad({ url: proc.url, connections: 50, durationS: o.durationS });
+    await sleep(1000);
+    const loadedMb = pids.map(rssMb);
+    // the connections after the load, whose figures they would otherwise raise; counted from
+    // the first quarter on, which also pays for what a server makes only once
     const first = await hold(proc.host, proc.port, Math.floor(o.idle / 4));
     await sleep(300);
     const before = sum(pids.map(rssMb));
@@ -110,9 +111,6 @@ async function measure(stage: string, app: string, args: readonly string[], o: M
     const perThousandMb = ((sum(pids.map(rssMb)) - before) * 1000) / (o.idle - first.length);
     const open = sockets.filter((s) => !s.readableEnded && !s.destroyed).length;
     sockets.forEach((s) => s.destroy());
-    await runLoad({ url: proc.url, connections: 50, durationS: o.durationS });
-    await sleep(1000);
-    const loadedMb = pids.map(rssMb);
     return { name: `${displayName(stage)}${all.length ? ` ${all.join(' ')}` : ''}`, idleMb: [idleMb], loadedMb: [loadedMb], readyMs: [readyMs], perThousandMb: [perThousandMb], open: [open] };
   } finally {
     await proc.stop();
@@ -139,21 +137,26 @@ export function threadMb(r: MemoryResults): number {
   return on && off ? med(on.idleMb, worker) - med(off.idleMb, worker) : NaN;
 }
 
-/** The Markdown table of a memory run, and the sentence that says how it was made. */
-export function memoryTable(r: MemoryResults): string {
+/**
+ * The Markdown table of a memory run, and the sentence that says how it was made; `compact`
+ * gives the yardsticks as the launcher starts them a sentence instead of rows.
+ */
+export function memoryTable(r: MemoryResults, compact = false): string {
   const http = r.rows.find((x) => x.name === PLAIN) ?? r.rows.find((x) => x.name === 'node:http');
   const base = http && { idleMb: med(http.idleMb, master), loadedMb: med(http.loadedMb, master) };
   const thread = threadMb(r);
-  const rows = r.rows.map((x) => {
+  const launched = (x: MemoryRow): boolean => compact && x.name.startsWith('node:') && x.name !== PLAIN;
+  const cell = (x: MemoryRow, k: 'idleMb' | 'loadedMb'): string => (x.idleMb[0]!.length > 1 ? `${mb(med(x[k], master))} / ${mb(med(x[k], worker))}` : mb(med(x[k], master)));
+  const rows = r.rows.filter((x) => !launched(x)).map((x) => {
     const both = (f: (p: Which) => string): string => (x.idleMb[0]!.length > 1 ? `${f(master)} / ${f(worker)}` : f(master));
     const allowance = (p: Which): number => (p === worker && /^\d/.test(x.name) && !x.name.includes('--timeout 0') ? thread || 0 : 0);
     const open = Math.min(...x.open);
-    return [x.name, appName(x.app), both((p) => mb(med(x.idleMb, p))), both((p) => mb(med(x.loadedMb, p))), both((p) => fmt(med(x.readyMs, p === worker ? (xs) => Math.min(...xs.slice(1)) : p))),
+    return [x.name, appName(x.app), cell(x, 'idleMb'), cell(x, 'loadedMb'), both((p) => fmt(med(x.readyMs, p === worker ? (xs) => Math.min(...xs.slice(1)) : p))),
       `${mb(median(x.perThousandMb))}${open < r.idle ? ` (${fmt(open)} open)` : ''}`, base ? both((p) => goal(med(x.idleMb, p), med(x.loadedMb, p), base, allowance(p))) : '—'];
   });
   const m = r.run.machine;
   return `${table(['server', 'app', 'RSS idle, MB: master / worker', 'after the load', 'start to ready, ms', 'MB per 1,000 idle conns', `over ${http?.name}, MB: idle / loaded`], rows)}
-Idle after one request; per 1,000 of ${fmt(r.idle)} keep-alive connections then held idle; after autocannon, 50 connections for ${r.durationS} s. A worker is the largest one; its start to ready, the last forked. The watchdog thread costs ${mb(thread)} MB: a worker's allowance in the last column. ${r.roundCount} round(s); \`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC, at ${r.run.commit}, Node ${m.node}, ${loadLine(m.loadAverage, m.cores)}.`;
+Idle after one request; after autocannon, 50 connections for ${r.durationS} s; per 1,000 of ${fmt(r.idle)} keep-alive connections then held idle, counted from the first quarter on. A worker is the largest one; its start to ready, the last forked. The watchdog thread costs ${mb(thread)} MB: a worker's allowance in the last column. ${r.rows.filter(launched).map((x) => `${x.name} as the launcher starts it: ${cell(x, 'idleMb')} MB idle, ${cell(x, 'loadedMb')} after the load. `).join('')}${r.roundCount} round(s); \`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC, at ${r.run.commit}, Node ${m.node}, ${loadLine(m.loadAverage, m.cores)}.`;
 }
 
 function chart(r: MemoryResults): string {
