@@ -148,21 +148,22 @@ export function memoryTable(r: MemoryResults, compact = false): string {
   const launched = (x: MemoryRow): boolean => compact && x.name.startsWith('node:') && x.name !== PLAIN;
   const cell = (x: MemoryRow, k: 'idleMb' | 'loadedMb'): string => (x.idleMb[0]!.length > 1 ? `${mb(med(x[k], master))} / ${mb(med(x[k], worker))}` : mb(med(x[k], master)));
   const rows = r.rows.filter((x) => !launched(x)).map((x) => {
-    const both = (f: (p: Which) => string): string => (x.idleMb[0]!.length > 1 ? `${f(master)} / ${f(worker)}` : f(master));
+    const both = (f: (p: Which) => string, sep = ' / '): string => (x.idleMb[0]!.length > 1 ? `${f(master)}${sep}${f(worker)}` : f(master));
     const allowance = (p: Which): number => (p === worker && /^\d/.test(x.name) && !x.name.includes('--timeout 0') ? thread || 0 : 0);
     const open = Math.min(...x.open);
     return [x.name, appName(x.app), cell(x, 'idleMb'), cell(x, 'loadedMb'), both((p) => fmt(med(x.readyMs, p === worker ? (xs) => Math.min(...xs.slice(1)) : p))),
-      `${mb(median(x.perThousandMb))}${open < r.idle ? ` (${fmt(open)} open)` : ''}`, base ? both((p) => goal(med(x.idleMb, p), med(x.loadedMb, p), base, allowance(p))) : '—'];
+      `${mb(median(x.perThousandMb))}${open < r.idle ? ` (${fmt(open)} open)` : ''}`, base ? both((p) => goal(med(x.idleMb, p), med(x.loadedMb, p), base, allowance(p)), '; ') : '—'];
   });
   const m = r.run.machine;
-  return `${table(['server', 'app', 'RSS idle, MB: master / worker', 'after the load', 'start to ready, ms', 'MB per 1,000 idle conns', `over ${http?.name}, MB: idle / loaded`], rows)}
-Idle after one request; after autocannon, 50 connections for ${r.durationS} s; per 1,000 of ${fmt(r.idle)} keep-alive connections then held idle, counted from the first quarter on. A worker is the largest one; its start to ready, the last forked. The watchdog thread costs ${mb(thread)} MB: a worker's allowance in the last column. ${r.rows.filter(launched).map((x) => `${x.name} as the launcher starts it: ${cell(x, 'idleMb')} MB idle, ${cell(x, 'loadedMb')} after the load. `).join('')}${r.roundCount} round(s); \`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC, at ${r.run.commit}, Node ${m.node}, ${loadLine(m.loadAverage, m.cores)}.`;
+  return `${table(['server', 'app', 'RSS idle, MB: master / worker', 'after the load', 'start to ready, ms', 'MB per 1,000 idle conns', `over ${http?.name}, MB: idle / loaded (master; worker)`], rows)}
+Idle after one request; after autocannon, 50 connections for ${r.durationS} s; per 1,000 of ${fmt(r.idle)} keep-alive connections then held idle, counted from the first quarter on (“n open”: fewer were still open when it was read). A worker is the largest one; its start to ready, the last forked. The watchdog thread costs ${mb(thread)} MB: a worker's allowance in the last column. ${r.rows.filter(launched).map((x) => `${x.name} as the launcher starts it: ${cell(x, 'idleMb')} MB idle, ${cell(x, 'loadedMb')} after the load. `).join('')}${r.roundCount} round(s); \`${r.run.command}\`, ${r.date.slice(0, 16).replace('T', ' ')} UTC, at ${r.run.commit}, Node ${m.node}, ${loadLine(m.loadAverage, m.cores)}.`;
 }
 
-function chart(r: MemoryResults): string {
-  const short = (x: MemoryRow): string => `${x.name.startsWith('node:') ? x.name.replace(/ --.*/, '') : x.name.slice(0, 2)}${x.app === '-' ? '' : ` ${appName(x.app)}`}${x.name.includes('--timeout 0') ? ' t0' : ''}`;
+/** The chart of a memory run: per server, the master and the largest worker, idle and after the load. */
+export function memoryChart(r: MemoryResults): string {
+  const short = (x: MemoryRow): string => (x.name === PLAIN ? 'plain http' : x.name.startsWith('node:') ? x.name.slice(5).replace(/ .*/, '') : x.name.includes('--timeout 0') ? '04 t0' : `${x.name.slice(0, 2)} ${x.app.startsWith('docs') ? 'docs' : '1 line'}`);
   const bars = (x: MemoryRow): Bar[] => ([['idle', x.idleMb], ['loaded', x.loadedMb]] as const).flatMap(([when, v]) => [master, worker].map((p, i) => ({ label: `${when}: ${i ? 'worker' : 'master'}`, rounds: v.map(p).filter((y): y is number => y !== undefined) })));
-  return barChart('resident set per process, MB', `${r.roundCount} round(s); ${machineLine(r.run.machine)}; ${r.date.slice(0, 16)}Z`, 'RSS, MB', r.rows.map((x) => ({ name: short(x), bars: bars(x) })));
+  return barChart('resident set per process, MB', `${r.roundCount} round(s), a worker's bar every worker; t0: --timeout 0; ${machineLine(r.run.machine)}; ${r.date.slice(0, 16)}Z`, 'RSS, MB', r.rows.map((x) => ({ name: short(x), bars: bars(x) })));
 }
 
 /** Reads the memory mode's arguments; throws a `BenchUsageError`. */
@@ -193,6 +194,6 @@ export async function memoryMain(argv: string[]): Promise<void> {
     }
   }
   const results: MemoryResults = { kind: 'nibiru-ts bench:compare --memory', run: endRun(run), date: run.date, durationS: o.durationS, idle: o.idle, roundCount: o.rounds, rows };
-  saveRun(o.out, results, { '': chart(results) }, o.saveReference);
+  saveRun(o.out, results, { '': memoryChart(results) }, o.saveReference);
   process.stdout.write(`${memoryTable(results)}\n`);
 }
