@@ -29,6 +29,7 @@ import { DEFAULT_THREADS, measureLoad, runLoad, type Measured, type Tool } from 
 import { loadLine, machineLine } from './machine.ts';
 import { change, fmt, spreadText, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
+import { MEMORY_COMMAND } from './memory.ts';
 import { median, relativeSpread, roundRatios, spreadOf, type Spread } from './stats.ts';
 import { barChart, roundsChart } from './svg.ts';
 import { displayName, externalTarget, isExternal, resolveTarget, startTarget, type Target } from './target.ts';
@@ -402,6 +403,7 @@ Results:
   --save-reference        save as the reference run the docs cite, bench/results/reference/<name>.json
                           (then run npm run figures); never with --quick
   --out <name>            the name to save under (default compare[-<preset>][-<tool>][-close])
+  --memory                RSS per process and per 1,000 idle connections instead (--memory --help)
   -h, --help              show this help, start nothing
 `;
 }
@@ -486,7 +488,8 @@ function savedRun(file: string | undefined): CompareResults | undefined {
   return saved;
 }
 
-command(import.meta.url, {
+if (process.argv.includes('--memory')) command(import.meta.url, MEMORY_COMMAND);
+else command(import.meta.url, {
   name: 'bench:compare',
   usage,
   parse: parseCompareArgs,

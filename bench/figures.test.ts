@@ -64,6 +64,9 @@ const REF: Reference = {
   profile: () => {
     throw new FigureError('no profiles here');
   },
+  memory: () => {
+    throw new FigureError('no memory runs here');
+  },
 };
 
 describe('profile-ab', () => {

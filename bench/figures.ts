@@ -31,6 +31,7 @@ import type { FirstRequest, MixedLoadResult } from './experiments.ts';
 import { LOG_2024_08_06, LOG_2025_01_01, LOG_2026_01_01, LOG_2026_01_02, LOG_FD_PASSING_FOR_2026_01_02, type LogRun } from './log-figures.ts';
 import type { EntryReport, RunRecord } from './log.ts';
 import { fmt, spreadText, table } from './markdown.ts';
+import { memoryTable, type MemoryResults } from './memory.ts';
 import { findTarget, profileNote, profileRatio, profileTable, userUs, type ProfileResults, type TargetProfile } from './profile.ts';
 import { REFERENCE_DIR } from './results.ts';
 import { median, roundRatios, spreadOf, type Spread } from './stats.ts';
@@ -56,6 +57,7 @@ export interface Reference {
   log(entry: string): EntryReport;
   ab(name: string): AbResults;
   profile(name: string): ProfileResults;
+  memory(name: string): MemoryResults;
 }
 
 /** Reads reference runs from `dir` (default `bench/results/reference/`), each file once. */
@@ -76,6 +78,7 @@ export function referenceFrom(dir: string = REFERENCE_DIR): Reference {
     log: (entry) => read<EntryReport>(`log-${entry}.json`, 'log'),
     ab: (name) => read<AbResults>(`${name}.json`, 'nibiru-ts bench:ab'),
     profile: (name) => read<ProfileResults>(`${name}.json`, 'nibiru-ts bench:profile'),
+    memory: (name) => read<MemoryResults>(`${name}.json`, 'nibiru-ts bench:compare --memory'),
   };
 }
 
@@ -586,6 +589,8 @@ export const GENERATORS: Readonly<Record<string, Generator>> = {
   'profile-ratio': takes('profile-ratio <file> <A> <B> [bound|without-server]', profileRatioInline),
   'profile-us': takes('profile-us <file> <target> <class|all|module:name>', profileUsInline),
   'profile-ab': takes('profile-ab <file> [user|all]', profileAbInline),
+  // RSS per process and per 1,000 idle connections, against node:http run by plain node
+  memory: takes('memory <file> [compact]', (ref, [file, compact]) => memoryTable(ref.memory(file!), compact === 'compact')),
 };
 
 // ---------------------------------------------------------------------------------------------

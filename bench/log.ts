@@ -259,7 +259,7 @@ export type Entry = keyof typeof PLANS;
 /** The Markdown of a report: what was measured and how, then the entry's blocks. */
 function markdown(r: EntryReport, o: LogOptions): string {
   const m = r.machine;
-  const ref: Reference = { log: () => r, compare: nowhere, ab: nowhere, profile: nowhere };
+  const ref: Reference = { log: () => r, compare: nowhere, ab: nowhere, profile: nowhere, memory: nowhere };
   let blocks: string[];
   try {
     blocks = PLANS[r.entry].blocks(r, ref).map((b) => b.trim());

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { estimateAbSeconds, parseAbArgs, type AbOptions } from './ab.ts';
 import { BenchUsageError, command, formatDuration, parseFlags } from './cli-args.ts';
 import { estimateSeconds, parseCompareArgs, type CompareOptions } from './compare.ts';
+import { estimateMemorySeconds, parseMemoryArgs, type MemoryOptions } from './memory.ts';
 import { toolAvailable } from './load.ts';
 import { estimateEntrySeconds, parseLogArgs, type Entry, type LogOptions } from './log.ts';
 import { loadAverage } from './machine.ts';
@@ -39,6 +40,7 @@ const REFERENCE_RUNS: readonly ReferenceRun[] = [
   { name: 'compare', script: 'bench:compare', args: ['--rounds', '5'], why: 'every stage and both yardsticks, the default generator: most figures' },
   { name: 'compare-1thread', script: 'bench:compare', args: ['--targets', '02,04,node:http,node:cluster', '--threads', '1', '--out', 'compare-1thread'], why: 'the same with one generator thread: what a saturated generator does to the ratios' },
   { name: 'compare-wrk', script: 'bench:compare', args: ['--tool', 'wrk'], why: 'every stage with wrk (skipped when wrk is not installed)' },
+  { name: 'compare-memory', script: 'bench:compare', args: ['--memory', '--rounds', '3'], why: 'RSS per process and per 1,000 idle connections, every stage and both yardsticks' },
   { name: 'compare-workers-close', script: 'bench:compare', args: ['--preset', 'workers', '--close'], why: 'stages 04, 03 and node:cluster with a new connection per request' },
   { name: 'compare-fast-single', script: 'bench:compare', args: ['--targets', '05,02,node:http', '--workers', '1', '-c', '50,100', '--rounds', '5', '--out', 'compare-fast-single'], why: 'one process each: stage 05 --workers 1 and stage 02 against node:http (issue 11)' },
   { name: 'compare-fast-single-wrk', script: 'bench:compare', args: ['--targets', '05,02,node:http', '--workers', '1', '-c', '50,100', '--rounds', '5', '--tool', 'wrk', '--out', 'compare-fast-single-wrk'], why: 'the same with wrk, a lighter generator (skipped when wrk is not installed)' },
@@ -72,6 +74,7 @@ const REFERENCE_RUNS: readonly ReferenceRun[] = [
 
 /** Roughly how long a reference run takes, in seconds. */
 function estimateRun(r: ReferenceRun): number {
+  if (r.script === 'bench:compare' && r.args.includes('--memory')) return estimateMemorySeconds(parseMemoryArgs(r.args) as MemoryOptions);
   if (r.script === 'bench:compare') return estimateSeconds(parseCompareArgs(r.args) as CompareOptions);
   if (r.script === 'bench:ab') return estimateAbSeconds(parseAbArgs(r.args) as AbOptions);
   if (r.script === 'bench:profile') return estimateProfileSeconds(parseProfileArgs(r.args) as ProfileOptions);

@@ -117,6 +117,13 @@ export function startWatchdog(timeoutMs: number, reportFd: number): Watchdog {
     },
     // the thread needs none of the flags the process was started with (tsx's among them)
     execArgv: [],
+    // a thread is a V8 heap and a Node environment of its own, paid by every worker, most of it
+    // whatever the thread runs; this one allocates next to nothing, so its heap is kept small:
+    // the young generation is what a resting heap holds on to (1 MB instead of Node's default),
+    // the old generation's limit only caps it (Node 22 and 24 need about 7 MB to start a
+    // thread), and its stack holds one loop. `npm run bench:compare -- --memory` weighs the
+    // thread: stage 04's workers with it and with `--timeout 0`.
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 12, stackSizeMb: 1 },
   });
   // the thread never ends by itself; it must not keep the process alive
   thread.unref();
