@@ -468,9 +468,13 @@ function finalLine(s: Summary, o: RenderOptions): string {
 
 // --- the run
 
-/** Names left in the spec run's temp directory, besides tsx's compile cache (`tsx-<uid>`), which is tooling's. */
+/**
+ * Names left in the spec run's temp directory, besides the compile caches, which are
+ * tooling's: tsx's (`tsx-<uid>`) and Node's (`node-compile-cache`, which tsc and vite turn on
+ * with `module.enableCompileCache()` from Node 22.1).
+ */
 export function leftovers(names: readonly string[], uid: string | number): string[] {
-  return names.filter((n) => n !== `tsx-${uid}`).sort();
+  return names.filter((n) => n !== `tsx-${uid}` && n !== 'node-compile-cache').sort();
 }
 
 /** Shell-quotes `s` when it needs it, for a command the user may paste. */
