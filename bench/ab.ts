@@ -111,7 +111,7 @@ Options:
   -c <n>              connections                             (default ${d.connections})
   --workers <n>       workers, for stages that take them      (default ${d.workers})
   --warmup <seconds>  unmeasured load on each server first    (default ${d.warmupS})
-  --tool <name>       autocannon (default), hey or wrk (if installed)
+  --tool <name>       autocannon (default) or wrk (if installed)
   --threads <n>       generator threads                       (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
   --close             Connection: close on every request: a new connection per request
   -p <n>              requests pipelined per connection (autocannon)  (default ${d.pipelining})

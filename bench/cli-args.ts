@@ -65,7 +65,6 @@ export function positiveList(name: string, raw: string | undefined): number[] | 
 export function generator(values: { tool?: string; threads?: string; close?: boolean }): { tool: Tool; threads: number; close: boolean } {
   const tool = (values.tool ?? 'autocannon') as Tool;
   if (!TOOLS.includes(tool)) throw new BenchUsageError(`bad --tool '${tool}': expected one of ${TOOLS.join(', ')}`);
-  if (tool === 'hey' && values.threads !== undefined) throw new BenchUsageError('hey takes no --threads (set GOMAXPROCS)');
   return { tool, threads: positive('--threads', values.threads) ?? DEFAULT_THREADS[tool], close: values.close === true };
 }
 

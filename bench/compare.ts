@@ -13,29 +13,22 @@
  * reversed every other round, so that no target always goes first), warms it up, loads it at
  * each connection count, and stops it. A figure is the median over rounds, with the lowest
  * and highest round beside it; a ratio between two targets is taken round by round (the two
- * ran seconds apart, under the same disturbance) and reported the same way. `--against`
- * compares with a saved run and flags a target/connection count as slower only when the drop
- * exceeds the larger of the two runs' spreads (and at least 5 %); it exits 1 when something
- * was flagged. Runs are saved under `bench/results/local/` (git-ignored), or, with
- * `--save-reference`, as the reference run the documents cite.
+ * ran seconds apart, under the same disturbance) and reported the same way. Runs are saved
+ * under `bench/results/local/` (git-ignored), or, with `--save-reference`, as the reference
+ * run the documents cite.
  */
 
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { listStages } from '../bin/stage.ts';
 import { BenchUsageError, command, formatDuration, generator, GENERATOR_START_S, LOAD_FLAGS, parseFlags, positive, positiveList, ROUNDS_FLAGS, START_S } from './cli-args.ts';
 import { cpuSourceNote } from './cpu.ts';
 import { DEFAULT_THREADS, measureLoad, runLoad, type Measured, type Tool } from './load.ts';
 import { loadLine, machineLine } from './machine.ts';
-import { change, fmt, spreadText, table } from './markdown.ts';
+import { fmt, spreadText, table } from './markdown.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { MEMORY_COMMAND } from './memory.ts';
-import { median, relativeSpread, roundRatios, spreadOf, type Spread } from './stats.ts';
+import { median, roundRatios, spreadOf, type Spread } from './stats.ts';
 import { barChart, roundsChart } from './svg.ts';
 import { displayName, externalTarget, isExternal, resolveTarget, startTarget, type Target } from './target.ts';
-
-/** The smallest change `--against` ever calls a regression, whatever the measured noise. */
-export const MIN_NOISE = 0.05;
 
 /** The presets: the comparisons the issues asked about, as target lists with their own defaults. */
 export const PRESETS = {
@@ -80,8 +73,6 @@ export interface CompareRow {
   readonly p99Ms: number;
   /** Errors over all rounds. */
   readonly errors: number;
-  /** (max - min) / median of requests/s over rounds. */
-  readonly spread: number;
   /** The yardstick this row is held against: node:http for one process, node:cluster for workers. */
   readonly yardstick?: string;
   /** Requests/s divided by the yardstick's, round by round. */
@@ -126,7 +117,6 @@ export interface CompareOptions {
   readonly close: boolean;
   /** Seconds of unmeasured load after each start (the JIT's warm-up). */
   readonly warmupS: number;
-  readonly against?: string;
   readonly saveReference: boolean;
   readonly out: string;
 }
@@ -175,7 +165,6 @@ export function buildRows(
         p50Ms: median(e.rounds.map((r) => r.p50Ms)),
         p99Ms: median(e.rounds.map((r) => r.p99Ms)),
         errors: e.rounds.reduce((a, r) => a + r.errors, 0),
-        spread: relativeSpread(rps),
       });
     }
   }
@@ -270,7 +259,7 @@ export function roundFigures(m: Measured): RoundFigures {
 export function generatorSentence(runs: readonly RoundFigures[], tool: Tool, threads: number, cores: number): string {
   const gen = runs.map((x) => x.generatorCpuPct).filter((x): x is number => x !== undefined);
   const cap = Math.min(threads || cores, cores) * 100;
-  const who = `${tool}${tool === 'hey' ? '' : ` in ${threads} thread(s)`}`;
+  const who = `${tool} in ${threads} thread(s)`;
   if (gen.length === 0) return `Generator: ${who}; its CPU was not measured.`;
   const count = (prefix: string): number => runs.filter((x) => x.verdicts.some((v) => v.startsWith(prefix))).length;
   const saturated = count('generator saturated');
@@ -320,7 +309,7 @@ function cpuMedian(row: CompareRow, key: 'generatorCpuPct' | 'serverCpuPct' | 'm
 /** The charts of a comparison: `''` (requests/s by connections) and `-cpu` (per server CPU-second). */
 export function compareCharts(r: CompareResults): Record<string, string> {
   const m = r.run.machine;
-  const sub = `${r.tool}${r.tool === 'hey' ? '' : ` ×${r.threads}`}, ${r.durationS} s × ${r.roundCount} rounds${r.close ? ', Connection: close' : ''}; ${m.cores} cores ${m.cpuModel}, Node ${m.node}, generator on the same cores; ${r.date.slice(0, 16)}Z`;
+  const sub = `${r.tool} ×${r.threads}, ${r.durationS} s × ${r.roundCount} rounds${r.close ? ', Connection: close' : ''}; ${m.cores} cores ${m.cpuModel}, Node ${m.node}, generator on the same cores; ${r.date.slice(0, 16)}Z`;
   const charts: Record<string, string> = {
     '': roundsChart(
       `requests/s by connections${r.preset ? ` (--preset ${r.preset})` : ''}`,
@@ -341,29 +330,6 @@ export function compareCharts(r: CompareResults): Record<string, string> {
     .filter((g) => g.bars.some((b) => b.rounds.length > 0));
   if (groups.length > 0) charts['-cpu'] = barChart('requests per second of server CPU, by target', sub, 'requests per server CPU-second', groups);
   return charts;
-}
-
-/** A target/connection count held against a saved run. */
-export interface Regression {
-  readonly target: string;
-  readonly connections: number;
-  readonly before: number;
-  readonly after: number;
-  /** The noise band: a drop larger than this fraction is flagged. */
-  readonly band: number;
-  readonly slower: boolean;
-}
-
-/** Compares a run with a saved one; a drop beyond both runs' noise (and {@link MIN_NOISE}) is flagged. */
-export function against(saved: CompareResults, now: CompareResults): Regression[] {
-  const out: Regression[] = [];
-  for (const row of now.rows) {
-    const old = saved.rows.find((x) => x.target === row.target && x.connections === row.connections);
-    if (!old) continue;
-    const band = Math.max(MIN_NOISE, old.spread, row.spread);
-    out.push({ target: row.target, connections: row.connections, before: old.rps.median, after: row.rps.median, band, slower: row.rps.median < old.rps.median * (1 - band) });
-  }
-  return out;
 }
 
 /** The help text. */
@@ -393,13 +359,12 @@ Load:
   --rounds <n>            rounds; their spread is the noise         (default 3; --quick 2)
   --warmup <seconds>      unmeasured load after each start          (default 1; --quick 0)
   --workers <n>           workers for stages that take them, and node:cluster (default 2)
-  --tool <name>           autocannon (default), hey or wrk (if installed)
+  --tool <name>           autocannon (default) or wrk (if installed)
   --threads <n>           generator threads                         (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
   --close                 Connection: close on every request: a new connection per request
   --quick                 1-second runs, 2 rounds: a smoke run, not a measurement
 
 Results:
-  --against <file>        flag targets slower than in that saved run (exit 1 if any)
   --save-reference        save as the reference run the docs cite, bench/results/reference/<name>.json
                           (then run npm run figures); never with --quick
   --out <name>            the name to save under (default compare[-<preset>][-<tool>][-close])
@@ -417,7 +382,6 @@ export function parseCompareArgs(argv: readonly string[]): CompareOptions | 'hel
     targets: { type: 'string' },
     'against-url': { type: 'string', multiple: true },
     quick: { type: 'boolean' },
-    against: { type: 'string' },
   });
   if (values.help) return 'help';
   const quick = values.quick === true;
@@ -458,34 +422,9 @@ export function parseCompareArgs(argv: readonly string[]): CompareOptions | 'hel
     tool: t,
     threads,
     close,
-    ...(values.against !== undefined ? { against: values.against } : {}),
     saveReference: values['save-reference'] === true,
     out: values.out ?? ['compare', preset, t === 'autocannon' ? undefined : t, close ? 'close' : undefined].filter(Boolean).join('-'),
   };
-}
-
-/** The Markdown that holds a run against a saved one. */
-export function againstReport(saved: CompareResults, results: CompareResults, file: string): { md: string; flagged: boolean } {
-  const regs = against(saved, results);
-  let md = `\n### Against ${path.basename(file)} (${saved.date}, ${saved.run.machine.cores} cores ${saved.run.machine.cpuModel}, ${saved.tool})\n\n`;
-  md += table(
-    ['target', '-c', 'req/s then', 'req/s now', 'change', 'noise band', 'verdict'],
-    regs.map((r) => [r.target, String(r.connections), fmt(r.before), fmt(r.after), change(r.before, r.after), `±${(r.band * 100).toFixed(1)}%`, r.slower ? 'SLOWER' : 'within noise or faster']),
-  );
-  if (saved.durationS !== results.durationS || saved.tool !== results.tool || saved.quick !== results.quick || saved.threads !== results.threads || saved.close !== results.close) {
-    md += `\nThe saved run used ${saved.tool} ×${saved.threads}, ${saved.durationS} s runs${saved.quick ? ' (--quick)' : ''}${saved.close ? ', Connection: close' : ''}; this one ${results.tool} ×${results.threads}, ${results.durationS} s${results.quick ? ' (--quick)' : ''}${results.close ? ', Connection: close' : ''}: not the same load, so a difference may be the load's.\n`;
-  }
-  if (saved.run.machine.cpuModel !== results.run.machine.cpuModel || saved.run.machine.cores !== results.run.machine.cores) {
-    md += `\nThe saved run was on another machine: a difference may be the machine's, not the code's.\n`;
-  }
-  return { md, flagged: regs.some((r) => r.slower) };
-}
-
-/** The results file `--against` names, read and checked; undefined without `--against`. */
-function savedRun(file: string | undefined): CompareResults | undefined {
-  const saved = file !== undefined ? (JSON.parse(readFileSync(file, 'utf8')) as CompareResults) : undefined;
-  if (saved && (saved.kind !== 'nibiru-ts bench:compare' || !saved.run)) throw new Error(`${file} is not a bench:compare results file of this version`);
-  return saved;
 }
 
 if (process.argv.includes('--memory')) command(import.meta.url, MEMORY_COMMAND);
@@ -493,22 +432,12 @@ else command(import.meta.url, {
   name: 'bench:compare',
   usage,
   parse: parseCompareArgs,
-  check: (x) => void savedRun(x.against),
   estimate: (x) =>
     `bench:compare: ${x.targets.length} target(s) × ${x.concurrencies.length} connection count(s) × ${x.rounds} round(s) of ${x.durationS} s: about ${formatDuration(estimateSeconds(x))}` +
     `${x.quick ? ' (--quick)' : ''}`,
   run: async (o, argv) => {
-    const saved = savedRun(o.against);
     const results = await compare(o, beginRun('bench:compare', argv));
     saveRun(o.out, results, compareCharts(results), o.saveReference);
-    let md = compareTable(results);
-    let flagged = false;
-    if (saved) {
-      const a = againstReport(saved, results, o.against!);
-      md += a.md;
-      flagged = a.flagged;
-    }
-    process.stdout.write(md);
-    if (flagged) process.exit(1);
+    process.stdout.write(compareTable(results));
   },
 });

@@ -26,7 +26,7 @@ describe('the documents and the reference runs', () => {
 const roundsOf = (...rps: number[]): RoundFigures[] => rps.map((x) => ({ rps: x, responses: x, totalS: 1, p50Ms: 1, p99Ms: 2, errors: 0, perServerCpuS: 2 * x, verdicts: [] }));
 
 function rowOf(target: string, c: number, rounds: RoundFigures[], serverArgs: string[] = []): CompareRow {
-  return { target, serverArgs, connections: c, rounds, rps: spreadOf(rounds.map((r) => r.rps)), p50Ms: 1, p99Ms: 2, errors: 0, spread: 0 };
+  return { target, serverArgs, connections: c, rounds, rps: spreadOf(rounds.map((r) => r.rps)), p50Ms: 1, p99Ms: 2, errors: 0 };
 }
 
 /** A made-up comparison: stage 04 faster than node:cluster in every round at -c 50, not at -c 100. */

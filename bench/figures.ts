@@ -162,7 +162,7 @@ function made(run: { readonly run: { command: string; date: string; commit: stri
 
 /** The load a comparison put on, in a few words. */
 function loadWords(r: CompareResults): string {
-  return `${r.tool}${r.tool === 'hey' ? '' : ` in ${r.threads} thread(s)`}, ${r.durationS} s per run, ${r.roundCount} rounds${r.close ? ', a new connection per request' : ''}`;
+  return `${r.tool} in ${r.threads} thread(s), ${r.durationS} s per run, ${r.roundCount} rounds${r.close ? ', a new connection per request' : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,7 +357,7 @@ function replay20250101(ref: Reference): string {
         r ? `${r.generatorCpuPct ?? '?'}% / ${r.serverCpuPct ?? '?'}% / ${r.machineCpuPct ?? '?'}%` : '—',
       ];
     }),
-  ) + `\nStage 02, ${e.tool}${e.tool === 'hey' ? '' : ` in ${e.threads} thread(s)`}; ${made(e)}.`;
+  ) + `\nStage 02, ${e.tool} in ${e.threads} thread(s); ${made(e)}.`;
 }
 
 /** `one-connection-line`: one connection by each generator, in a sentence. */
@@ -457,7 +457,7 @@ function generators(ref: Reference, args: readonly string[]): string {
     const top = Math.max(...r.concurrencies);
     const pairs: [string, string][] = [['02', 'node:http'], ['04', 'node:cluster']];
     rows.push([
-      `${r.tool}${r.tool === 'hey' ? '' : ` × ${r.threads}`}`,
+      `${r.tool} × ${r.threads}`,
       `${Math.min(...gen)}–${Math.max(...gen)}% of ${Math.min(r.threads || r.run.machine.cores, r.run.machine.cores) * 100}%`,
       `${sat} of ${runs}`,
       countText(row(r, '02', top).rps),
@@ -478,7 +478,7 @@ function abBlock(ref: Reference, args: readonly string[]): string {
   const first = ref.ab(args[0]!);
   const loads = args.map((name) => ref.ab(name).run.machine.loadAverage[0] ?? NaN);
   return table(['command', 'stage', 'A → B', 'B / A, req/s', 'B / A, per server CPU-s'], rows) +
-    `\nMedian (lowest–highest round) of ${first.rounds.length} rounds of ${first.durationS} s at -c ${first.connections}, ${first.tool}${first.tool === 'hey' ? '' : ` in ${first.threads} thread(s)`}, A and B taking turns to go first; ${first.date.slice(0, 10)}, load average ${fmt(Math.min(...loads), 2)} to ${fmt(Math.max(...loads), 2)} on ${first.run.machine.cores} cores when they began.`;
+    `\nMedian (lowest–highest round) of ${first.rounds.length} rounds of ${first.durationS} s at -c ${first.connections}, ${first.tool} in ${first.threads} thread(s), A and B taking turns to go first; ${first.date.slice(0, 10)}, load average ${fmt(Math.min(...loads), 2)} to ${fmt(Math.max(...loads), 2)} on ${first.run.machine.cores} cores when they began.`;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * One load against one running server, by autocannon (default), `hey` or `wrk`, turned into
+ * One load against one running server, by autocannon (default) or `wrk`, turned into
  * one {@link LoadResult} of the same shape whatever the tool.
  *
  * Strategy:
@@ -8,9 +8,8 @@
  *   thread generating load saturates before a fast stage does, and then the figures measure
  *   the generator. Every response's latency is kept, so percentiles and the histogram are
  *   exact. Its CPU is this process's (`process.cpuUsage()` counts every thread).
- * - **hey** and **wrk** run as children; their own output is parsed (`hey`'s text report,
- *   and for `wrk` the JSON line `bench/wrk-report.lua` prints). A shell runs each one and
- *   then prints its `times`, the CPU the tool used (see `bench/cpu.ts`).
+ * - **wrk** runs as a child; it prints its figures as one JSON line (`bench/wrk-report.lua`).
+ *   A shell runs it and then prints its `times`, the CPU wrk used (see `bench/cpu.ts`).
  * - The server's CPU is measured by {@link measureLoad} around the load, so every report can
  *   say which side was saturated, or that it could not tell.
  *
@@ -18,26 +17,24 @@
  */
 
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { childCpuMsFromTimes, cpuUse, machineBusyMs, processesCpuMs, type CpuUse } from './cpu.ts';
 import type { WorkerJob, WorkerReport } from './load-worker.ts';
-import { summarize, type Bucket, type LatencySummary } from './stats.ts';
+import { summarize, type LatencySummary } from './stats.ts';
 
 /** The load generators bench/ can drive. */
-export type Tool = 'autocannon' | 'hey' | 'wrk';
+export type Tool = 'autocannon' | 'wrk';
 
 /** The tools, in the order the help lists them. */
-export const TOOLS: readonly Tool[] = ['autocannon', 'hey', 'wrk'];
+export const TOOLS: readonly Tool[] = ['autocannon', 'wrk'];
 
 /**
  * Generator threads by default: autocannon gets two (one saturates before stage 02 does, see
- * `docs/performance.md`), wrk one (one C thread already outruns these servers), hey its own
- * (Go uses every core).
+ * `docs/performance.md`), wrk one (one C thread already outruns these servers).
  */
-export const DEFAULT_THREADS: Readonly<Record<Tool, number>> = { autocannon: 2, hey: 0, wrk: 1 };
+export const DEFAULT_THREADS: Readonly<Record<Tool, number>> = { autocannon: 2, wrk: 1 };
 
 /** What load to put on a server. */
 export interface LoadOptions {
@@ -47,11 +44,11 @@ export interface LoadOptions {
   readonly url: string;
   /** The request path; defaults to `/`. */
   readonly path?: string;
-  /** Connections held open at once (`hey -c`, `wrk -c`). */
+  /** Connections held open at once (`wrk -c`). */
   readonly connections: number;
-  /** Run for this many seconds (`hey -z`, `wrk -d`)... */
+  /** Run for this many seconds (`wrk -d`)... */
   readonly durationS?: number;
-  /** ...or until this many responses (`hey -n`; not possible with wrk). */
+  /** ...or until this many responses (not possible with wrk). */
   readonly requests?: number;
   /** Print a progress line on stderr while the load runs; defaults to false. */
   readonly progress?: boolean;
@@ -77,7 +74,7 @@ export interface LoadResult {
   readonly connections: number;
   readonly durationS?: number;
   readonly requests?: number;
-  /** Wall time of the load, in seconds (`hey`'s "Total"). */
+  /** Wall time of the load, in seconds. */
   readonly totalS: number;
   /** Responses received (any status). */
   readonly responses: number;
@@ -97,7 +94,7 @@ export interface LoadResult {
   readonly generatorCpu?: CpuUse;
   /** How many cores the generator can use at most (its threads, or the machine's cores). */
   readonly generatorCores: number;
-  /** The generator's threads (hey: GOMAXPROCS). */
+  /** The generator's threads. */
   readonly threads: number;
   /** Whether every request carried `Connection: close`. */
   readonly close: boolean;
@@ -108,7 +105,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Whether a tool is installed (autocannon always is: it is a devDependency). */
 export function toolAvailable(tool: Tool): boolean {
   if (tool === 'autocannon') return true;
-  const probe = spawnSync(tool, tool === 'wrk' ? ['--version'] : ['-h'], { stdio: 'ignore' });
+  const probe = spawnSync(tool, ['--version'], { stdio: 'ignore' });
   return probe.error === undefined;
 }
 
@@ -128,7 +125,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const progress = options.progress ? startProgress(options) : undefined;
   const url = new URL(options.path ?? '/', options.url).href;
   try {
-    const measured = tool === 'autocannon' ? runAutocannon(options, url, progress) : tool === 'hey' ? runHey(options, url) : runWrk(options, url);
+    const measured = tool === 'autocannon' ? runAutocannon(options, url, progress) : runWrk(options, url);
     const amount = options.durationS !== undefined ? { durationS: options.durationS } : { requests: options.requests! };
     return { tool, url, connections: options.connections, ...amount, close: options.close === true, ...(await measured) };
   } finally {
@@ -322,77 +319,6 @@ function runTimed(command: string, args: readonly string[], onStart?: () => void
       resolve({ stdout: at === -1 ? stdout : stdout.slice(0, at), stderr, code, wallMs, ...(cpuMs !== undefined ? { cpuMs } : {}) });
     });
   });
-}
-
-async function runHey(options: LoadOptions, url: string): Promise<Measurement> {
-  const args = ['-c', String(options.connections)];
-  if (options.close) args.push('-disable-keepalive');
-  if (options.durationS !== undefined) args.push('-z', `${options.durationS}s`);
-  else args.push('-n', String(options.requests));
-  args.push(url);
-  const run = await runTimed('hey', args, options.onStart);
-  if (run.code !== 0) throw new Error(`hey exited ${run.code}: ${run.stderr || run.stdout}`);
-  const { heyCapped, ...parsed } = parseHey(run.stdout);
-  return {
-    ...parsed,
-    latencyNote: heyCapped
-      ? "hey's own figures (0.1 ms resolution) from its first 1,000,000 responses; its Average divided by (responses / 1M) to undo hey's over-count"
-      : "hey's own figures (0.1 ms resolution)",
-    ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
-    // hey is Go: it runs on GOMAXPROCS threads, every core by default
-    generatorCores: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
-    threads: Number(process.env.GOMAXPROCS) || os.availableParallelism(),
-  };
-}
-
-/** How many results `hey` keeps for its latency and status-code figures (its `maxRes`). */
-const HEY_MAX_RESULTS = 1_000_000;
-
-/** Reads `hey`'s text report. */
-export function parseHey(out: string): Pick<LoadResult, 'totalS' | 'responses' | 'rps' | 'latency' | 'statusCodes' | 'errors'> & { heyCapped: boolean } {
-  const secs = (label: string): number => {
-    const m = new RegExp(`${label}:\\s+([\\d.]+) secs`).exec(out);
-    return m ? Number(m[1]) * 1000 : NaN;
-  };
-  const totalS = secs('Total') / 1000;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const histogram: Bucket[] = [];
-  const hist = /Response time histogram:\n([\s\S]*?)\n\n/.exec(out)?.[1] ?? '';
-  for (const m of hist.matchAll(/^\s*([\d.]+) \[(\d+)\]/gm)) histogram.push({ markMs: Number(m[1]) * 1000, count: Number(m[2]) });
-  const percentiles = [...out.matchAll(/^\s*(\d+)% in ([\d.]+) secs/gm)].map((m) => ({ p: Number(m[1]), ms: Number(m[2]) * 1000 }));
-  const statusCodes: Record<string, number> = {};
-  for (const m of out.matchAll(/^\s*\[(\d{3})\]\s+(\d+) responses/gm)) statusCodes[m[1]!] = Number(m[2]);
-  const errors: Record<string, number> = {};
-  const errBlock = /Error distribution:\n([\s\S]*?)(?:\n\n|$)/.exec(out)?.[1] ?? '';
-  for (const m of errBlock.matchAll(/^\s*\[(\d+)\]\s+(.*)$/gm)) {
-    // one line per distinct message; group them by what went wrong, not by port number
-    const what = m[2]!.replace(/^Get "[^"]*": /, '').replace(/\d+\.\d+\.\d+\.\d+:\d+->/, '').replace(/\[[^\]]*\]:\d+->/, '');
-    errors[what] = (errors[what] ?? 0) + Number(m[1]);
-  }
-  // hey keeps at most 1,000,000 results (its maxRes) for its latencies and status codes, but
-  // sums the latency of every response and divides by the kept count: beyond 1M responses its
-  // "Average" is inflated by (responses / 1M). Requests/sec counts them all.
-  const kept = Object.values(statusCodes).reduce((a, b) => a + b, 0);
-  const errorsSeen = Object.values(errors).reduce((a, b) => a + b, 0);
-  const capped = kept + errorsSeen >= HEY_MAX_RESULTS && rps * totalS > HEY_MAX_RESULTS * 1.001;
-  const responses = capped ? Math.round(rps * totalS) - errorsSeen : kept;
-  const inflation = capped ? responses / kept : 1;
-  return {
-    totalS,
-    responses,
-    rps,
-    latency: {
-      count: responses,
-      fastestMs: secs('Fastest'),
-      slowestMs: secs('Slowest'),
-      averageMs: secs('Average') / inflation,
-      percentiles,
-      histogram,
-    },
-    statusCodes,
-    errors,
-    heyCapped: inflation > 1,
-  };
 }
 
 async function runWrk(options: LoadOptions, url: string): Promise<Measurement> {

@@ -24,7 +24,6 @@ import { LOG_2025_01_01 } from './log-figures.ts';
 import { DEFAULT_THREADS, measureLoad, toolAvailable, TOOLS, type LoadResult, type Tool } from './load.ts';
 import { loadLine, machineLine, type Machine } from './machine.ts';
 import { fmt, table } from './markdown.ts';
-import { formatReport } from './report.ts';
 import { beginRun, endRun, saveRun, type RunInfo } from './results.ts';
 import { median } from './stats.ts';
 import { withTarget, type Target, type TargetOptions } from './target.ts';
@@ -37,8 +36,6 @@ export interface LogOptions {
   readonly threads: number;
   /** Workers for the multi-process stages; the log used 2. */
   readonly workers: number;
-  /** Print every run's hey-style report on stderr as it finishes. */
-  readonly reports: boolean;
 }
 
 /**
@@ -117,7 +114,6 @@ async function run(t: Target, o: LogOptions, machine: Machine, load: Load, label
     `  ${t.name}${t.args.length ? ' ' + t.args.join(' ') : ''} ${tool} -c ${r.connections} ${r.durationS !== undefined ? `-d ${r.durationS}` : `-n ${r.requests}`}${label ? ` (${label})` : ''}: ` +
       `${fmt(r.rps)} req/s, avg ${fmt(r.averageMs, 2)} ms, p99 ${fmt(r.p99Ms, 2)} ms, errors ${r.errors}, CPU ${cpuCell(r)}`,
   );
-  if (o.reports) note(formatReport(m, machine, `${t.name} ${t.args.join(' ')}`));
   return r;
 }
 
@@ -269,7 +265,7 @@ function markdown(r: EntryReport, o: LogOptions): string {
   }
   return (
     `## ${r.entry}: ${PLANS[r.entry].what(o)}\n\n` +
-    `Measured ${r.date} with ${r.entry === 'mixed-load' ? 'a raw node:net client (bench/probe.ts)' : o.tool !== 'hey' ? `${o.tool} in ${o.threads} thread(s)` : o.tool}${o.quick ? ' (--quick: durations cut to 1 s, request counts 50-fold; these figures are a smoke run, not a measurement)' : ''}.\n` +
+    `Measured ${r.date} with ${r.entry === 'mixed-load' ? 'a raw node:net client (bench/probe.ts)' : `${o.tool} in ${o.threads} thread(s)`}${o.quick ? ' (--quick: durations cut to 1 s, request counts 50-fold; these figures are a smoke run, not a measurement)' : ''}.\n` +
     `Machine: ${machineLine(m)}; ${loadLine(m.loadAverage, m.cores)} at the start.\n` +
     `CPU: generator / server (master + workers) / whole machine, each in % of one core (${m.cores * 100}% = all ${m.cores} cores busy).\n\n` +
     blocks.join('\n\n') +
@@ -299,7 +295,7 @@ export async function replay(entry: Entry, o: LogOptions, run: RunInfo, save: { 
 
 /** The help text. */
 export function usage(): string {
-  const o: LogOptions = { quick: false, tool: 'autocannon', threads: DEFAULT_THREADS.autocannon, workers: 2, reports: false };
+  const o: LogOptions = { quick: false, tool: 'autocannon', threads: DEFAULT_THREADS.autocannon, workers: 2 };
   const times = ENTRIES.map(
     (e) => `  ${e.padEnd(12)} about ${formatDuration(estimateEntrySeconds(e, o))} (--quick: ${formatDuration(estimateEntrySeconds(e, { ...o, quick: true }))})`,
   ).join('\n');
@@ -312,10 +308,9 @@ ${times}
 
 Options:
   --quick            1-second runs and 50-fold fewer requests: a smoke run, not a measurement
-  --tool <name>      autocannon (default), hey or wrk (if installed)
+  --tool <name>      autocannon (default) or wrk (if installed)
   --threads <n>      generator threads (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
   --workers <n>      workers for stages 03 and 04 (default 2, the log's)
-  --reports          also print every run's hey-style report (on stderr)
   --json             print the report as JSON instead of Markdown
   --save-reference   save as the reference run the docs cite, bench/results/reference/log-<entry>.json
                      (then run npm run figures); never with --quick
@@ -332,7 +327,6 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
       tool: { type: 'string' },
       threads: { type: 'string' },
       workers: { type: 'string' },
-      reports: { type: 'boolean' },
       json: { type: 'boolean' },
       'save-reference': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -350,7 +344,6 @@ export function parseLogArgs(argv: readonly string[]): { entry: Entry; options: 
     tool,
     threads,
     workers: positive('--workers', values.workers) ?? 2,
-    reports: values.reports === true,
   };
   return { entry: positionals[0] as Entry, options, json: values.json === true, saveReference: values['save-reference'] === true };
 }

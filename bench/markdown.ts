@@ -20,13 +20,6 @@ export function fmt(n: number, decimals?: number): string {
   return n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 }
 
-/** A signed percentage change from `from` to `to`, e.g. `+42%`. */
-export function change(from: number, to: number): string {
-  if (!Number.isFinite(from) || !Number.isFinite(to) || from === 0) return '—';
-  const pct = ((to - from) / from) * 100;
-  return `${pct >= 0 ? '+' : ''}${pct.toFixed(Math.abs(pct) < 10 ? 1 : 0)}%`;
-}
-
 /** `12,345 (11,000–13,002)`: a median and its range, to `digits` decimals; the median alone when the range rounds to it. */
 export function spreadText(s: Spread | undefined, digits?: number): string {
   if (!s || s.n === 0) return '—';

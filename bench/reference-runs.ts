@@ -86,7 +86,7 @@ function estimateRun(r: ReferenceRun): number {
 function runnable(r: ReferenceRun): boolean {
   if (r.script === 'bench:profile') return perfAvailable() && toolAvailable('wrk');
   const i = r.args.indexOf('--tool');
-  return i === -1 || toolAvailable(r.args[i + 1] as 'autocannon' | 'hey' | 'wrk');
+  return i === -1 || toolAvailable(r.args[i + 1] as 'autocannon' | 'wrk');
 }
 
 /** The help text. */

@@ -14,8 +14,7 @@ export function formatReport(m: Measured, machine: Machine, what: string): strin
   const { load } = m;
   const lines: string[] = [];
   const amount = load.durationS !== undefined ? `-d ${load.durationS} s` : `-n ${load.requests}`;
-  const threads = load.tool === 'hey' ? '' : ` (${load.threads} thread${load.threads > 1 ? 's' : ''})`;
-  lines.push(`${what}: ${load.tool}${threads} -c ${load.connections} ${amount}${load.close ? ' Connection: close' : ''} ${load.url}`);
+  lines.push(`${what}: ${load.tool} (${load.threads} thread${load.threads > 1 ? 's' : ''}) -c ${load.connections} ${amount}${load.close ? ' Connection: close' : ''} ${load.url}`);
   lines.push(`Machine: ${machineLine(machine)}; ${loadLine(machine.loadAverage, machine.cores)}`);
   lines.push('');
   lines.push('Summary:');

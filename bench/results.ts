@@ -5,8 +5,7 @@
  * the documents cite (`npm run figures` reads them); a command writes there only when asked
  * with `--save-reference`, and then under a fixed name, so that re-running a reference run
  * replaces it. `local/` (git-ignored) receives every other run, under a name with the date and
- * time, so that one run never overwrites another and any of them can be held against a later
- * one (`bench:compare -- --against <file>`). Each JSON file carries a {@link RunInfo}: the
+ * time, so that one run never overwrites another. Each JSON file carries a {@link RunInfo}: the
  * command that produced it, the commit, the machine and its load average before and after.
  */
 

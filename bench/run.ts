@@ -30,7 +30,7 @@ Options:
   --workers <n>      worker processes, for stages that take --workers
   --backlog <n>      listen backlog, for stages that take --backlog
   --path <path>      request path                        (default /)
-  --tool <name>      autocannon (default), hey or wrk (if installed; wrk needs -d)
+  --tool <name>      autocannon (default) or wrk (if installed; wrk needs -d)
   --threads <n>      generator threads                   (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
   --close            Connection: close on every request: a new connection per request
   --json             print the result as JSON instead

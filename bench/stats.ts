@@ -86,13 +86,6 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** The spread of repeated measurements: (max - min) / median, 0 for fewer than two. */
-export function relativeSpread(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const m = median(values);
-  return m === 0 ? 0 : (Math.max(...values) - Math.min(...values)) / m;
-}
-
 /** A figure measured in several rounds: its median and its range. */
 export interface Spread {
   readonly median: number;
