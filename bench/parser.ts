@@ -35,8 +35,6 @@ median requests/s of each parser per kind. With the defaults it takes about ${fo
 Options:
   --seconds <n>    seconds per parser per round          (default 1)
   --rounds <n>     rounds, the parsers in turn           (default 5)
-  --only <text>    only the kinds whose name contains it (small GET, browser GET, chunked POST, pipelined)
-  --clock <name>   wall (default) or cpu: the process's CPU time, which other load disturbs less
   -h, --help       show this help, start nothing
 `;
 
@@ -49,8 +47,6 @@ function estimate(seconds: number, rounds: number, kinds: number): number {
 interface ParserOptions {
   readonly seconds: number;
   readonly rounds: number;
-  readonly only: string;
-  readonly clock: 'wall' | 'cpu';
 }
 
 /** Parses the command line; throws {@link BenchUsageError}. */
@@ -58,17 +54,11 @@ function parseParserArgs(argv: readonly string[]): ParserOptions | 'help' {
   const { values } = parseFlags(argv, {
     seconds: { type: 'string' },
     rounds: { type: 'string' },
-    only: { type: 'string' },
-    clock: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
-  const clock = values.clock ?? 'wall';
-  if (clock !== 'wall' && clock !== 'cpu') throw new BenchUsageError(`bad --clock '${clock}': expected wall or cpu`);
-  return { seconds: positive('--seconds', values.seconds) ?? 1, rounds: positive('--rounds', values.rounds) ?? 5, only: values.only ?? '', clock };
+  return { seconds: positive('--seconds', values.seconds) ?? 1, rounds: positive('--rounds', values.rounds) ?? 5 };
 }
-
-let options: ParserOptions = { seconds: 1, rounds: 5, only: '', clock: 'wall' };
 
 // ---------------------------------------------------------------------------------------------
 // Corpus
@@ -327,43 +317,33 @@ function internalHttpParser(): HttpParserBinding {
 // ---------------------------------------------------------------------------------------------
 // Timing
 
-/** Nanoseconds on the chosen clock. */
-function now(): number {
-  if (options.clock === 'wall') return Number(process.hrtime.bigint());
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
-}
-
 /** Runs `contender` on `row` for about `seconds`; returns requests per second. */
 function measure(contender: Contender, row: Row, seconds: number): number {
   const bytes = row.bytes;
   const budget = seconds * 1e9;
-  const start = now();
+  const start = process.hrtime.bigint();
   let requests = 0;
   let elapsed = 0;
   // Check the clock every `batch` buffers, so reading it costs nothing measurable.
   const batch = 256;
   do {
     for (let i = 0; i < batch; i++) requests += contender.parse(bytes);
-    elapsed = now() - start;
+    elapsed = Number(process.hrtime.bigint() - start);
   } while (elapsed < budget);
   return requests / (elapsed / 1e9);
 }
 
-function main(parsed: ParserOptions): void {
-  options = parsed;
-  const { seconds: SECONDS, rounds: ROUNDS, clock: CLOCK } = options;
-  const rows = ROWS.filter((row) => options.only === '' || row.name.includes(options.only));
-  process.stderr.write(`bench:parser: about ${formatDuration(estimate(SECONDS, ROUNDS, rows.length))}\n`);
+function main({ seconds: SECONDS, rounds: ROUNDS }: ParserOptions): void {
+  process.stderr.write(`bench:parser: about ${formatDuration(estimate(SECONDS, ROUNDS, ROWS.length))}\n`);
   const contenders = [nibiru(), llhttp(), httpParserJs()];
   console.log(`# Parser benchmark\n`);
   console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} CPUs)`);
   // Other processes steal time from a single-threaded loop: say how busy the machine was.
   console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${SECONDS} s (${CLOCK} clock) per parser per round, ${ROUNDS} rounds, median requests/s\n`);
+  console.log(`${SECONDS} s per parser per round, ${ROUNDS} rounds, median requests/s\n`);
 
   // Check: every parser sees the same requests, headers and bodies.
-  for (const row of rows) {
+  for (const row of ROWS) {
     const [reference, ...others] = contenders.map((c) => c.describe(row.bytes));
     if (reference!.length !== row.requests) throw new Error(`${row.name}: nibiru saw ${reference!.length} requests`);
     for (const [k, other] of others.entries()) {
@@ -374,7 +354,7 @@ function main(parsed: ParserOptions): void {
   }
 
   const rowsOut: string[][] = [];
-  for (const row of rows) {
+  for (const row of ROWS) {
     // Warm-up: let every parser's code get optimized before anything counts.
     for (const c of contenders) measure(c, row, Math.min(0.5, SECONDS / 2));
     const rates: number[][] = contenders.map(() => []);

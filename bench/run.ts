@@ -29,7 +29,6 @@ Options:
   -d <seconds>       run for a duration instead of -n
   --workers <n>      worker processes, for stages that take --workers
   --backlog <n>      listen backlog, for stages that take --backlog
-  --path <path>      request path                        (default /)
   --tool <name>      autocannon (default) or wrk (if installed; wrk needs -d)
   --threads <n>      generator threads                   (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
   --close            Connection: close on every request: a new connection per request
@@ -45,7 +44,6 @@ export interface RunArgs {
   readonly requests?: number;
   readonly workers?: number;
   readonly backlog?: number;
-  readonly path: string;
   readonly tool: Tool;
   readonly threads: number;
   readonly close: boolean;
@@ -60,7 +58,7 @@ export interface RunArgs {
 export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   const { values, positionals } = parseFlags(
     argv,
-    { ...LOAD_FLAGS, n: { type: 'string', short: 'n' }, backlog: { type: 'string' }, path: { type: 'string' }, json: { type: 'boolean' } },
+    { ...LOAD_FLAGS, n: { type: 'string', short: 'n' }, backlog: { type: 'string' }, json: { type: 'boolean' } },
     true,
   );
   if (values.help) return 'help';
@@ -71,8 +69,6 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   }
   if (values.d !== undefined && values.n !== undefined) throw new BenchUsageError('give -d or -n, not both');
   const durationS = positive('-d', values.d);
-  const path = values.path ?? '/';
-  if (!path.startsWith('/')) throw new BenchUsageError(`bad --path '${path}': it must start with /`);
   const load = generator(values);
   if (load.tool === 'wrk' && durationS === undefined) throw new BenchUsageError('wrk runs for a duration only: give -d');
   return {
@@ -81,7 +77,6 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
     ...(durationS !== undefined ? { durationS } : { requests: positive('-n', values.n) ?? 200 }),
     ...(values.workers !== undefined ? { workers: positive('--workers', values.workers)! } : {}),
     ...(values.backlog !== undefined ? { backlog: positive('--backlog', values.backlog)! } : {}),
-    path,
     ...load,
     json: values.json === true,
   };
@@ -100,7 +95,7 @@ command(import.meta.url, {
     const machine = describeMachine();
     const options = { ...(args.workers !== undefined ? { workers: args.workers } : {}), ...(args.backlog !== undefined ? { backlog: args.backlog } : {}) };
     const { measured, serverArgs, name } = await withTarget(args.target, options, async (t) => {
-      const load = { tool: args.tool, url: t.url, path: args.path, connections: args.connections, threads: args.threads, close: args.close, progress: true };
+      const load = { tool: args.tool, url: t.url, connections: args.connections, threads: args.threads, close: args.close, progress: true };
       const amount = args.durationS !== undefined ? { durationS: args.durationS } : { requests: args.requests! };
       return { measured: await measureLoad(t.pids, { ...load, ...amount }, machine.cores), serverArgs: t.args, name: t.name };
     });
