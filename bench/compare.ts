@@ -258,7 +258,7 @@ export function roundFigures(m: Measured): RoundFigures {
 /** What the generator did over a whole run, in one sentence: its CPU, and when it was saturated. */
 export function generatorSentence(runs: readonly RoundFigures[], tool: Tool, threads: number, cores: number): string {
   const gen = runs.map((x) => x.generatorCpuPct).filter((x): x is number => x !== undefined);
-  const cap = Math.min(threads || cores, cores) * 100;
+  const cap = Math.min(threads, cores) * 100;
   const who = `${tool} in ${threads} thread(s)`;
   if (gen.length === 0) return `Generator: ${who}; its CPU was not measured.`;
   const count = (prefix: string): number => runs.filter((x) => x.verdicts.some((v) => v.startsWith(prefix))).length;

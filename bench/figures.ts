@@ -458,7 +458,7 @@ function generators(ref: Reference, args: readonly string[]): string {
     const pairs: [string, string][] = [['02', 'node:http'], ['04', 'node:cluster']];
     rows.push([
       `${r.tool} × ${r.threads}`,
-      `${Math.min(...gen)}–${Math.max(...gen)}% of ${Math.min(r.threads || r.run.machine.cores, r.run.machine.cores) * 100}%`,
+      `${Math.min(...gen)}–${Math.max(...gen)}% of ${Math.min(r.threads, r.run.machine.cores) * 100}%`,
       `${sat} of ${runs}`,
       countText(row(r, '02', top).rps),
       ...pairs.map(([a, b]) => ratioText(spreadOf(ratios(r, a, b, top)))),

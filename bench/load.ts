@@ -92,9 +92,7 @@ export interface LoadResult {
   readonly errors: Record<string, number>;
   /** The generator's CPU use, when it could be read. */
   readonly generatorCpu?: CpuUse;
-  /** How many cores the generator can use at most (its threads, or the machine's cores). */
-  readonly generatorCores: number;
-  /** The generator's threads. */
+  /** The generator's threads: it can use at most as many cores. */
   readonly threads: number;
   /** Whether every request carried `Connection: close`. */
   readonly close: boolean;
@@ -265,7 +263,6 @@ async function runAutocannon(options: LoadOptions, url: string, progress?: Progr
       // autocannon resolves on its next 1-second tick after the last response; that idle
       // tail costs no CPU, so the load's CPU is set against the time to its last response
       generatorCpu: cpuUse((cpu.user + cpu.system) / 1000, wallMs),
-      generatorCores: threads,
       threads,
     };
   } finally {
@@ -357,7 +354,6 @@ async function runWrk(options: LoadOptions, url: string): Promise<Measurement> {
     statusCodes,
     errors,
     ...(run.cpuMs !== undefined ? { generatorCpu: cpuUse(run.cpuMs, run.wallMs) } : {}),
-    generatorCores: threads,
     threads,
   };
 }
@@ -454,7 +450,7 @@ export async function measureLoad(serverPids: readonly number[], options: LoadOp
 function saturation(load: LoadResult, serverCpu: CpuUse | undefined, serverProcesses: number, cores: number, machineCpu?: CpuUse): string[] {
   const verdicts: string[] = [];
   const gen = load.generatorCpu?.percentOfCore;
-  const genCap = 100 * Math.min(load.generatorCores, cores);
+  const genCap = 100 * Math.min(load.threads, cores);
   if (gen !== undefined && gen >= 0.9 * genCap) {
     verdicts.push(
       `generator saturated: ${load.tool} used ${Math.round(gen)}% of the ${genCap / 100} core(s) it can use; the figures may measure the generator, not the server`,

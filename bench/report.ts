@@ -54,7 +54,7 @@ export function formatReport(m: Measured, machine: Machine, what: string): strin
 function cpuLine(m: Measured, machine: Machine): string {
   const gen = m.load.generatorCpu;
   const srv = m.serverCpu;
-  const g = gen ? `${Math.round(gen.percentOfCore)}% of one core (it can use ${Math.min(m.load.generatorCores, machine.cores) * 100}%)` : 'not measured';
+  const g = gen ? `${Math.round(gen.percentOfCore)}% of one core (it can use ${Math.min(m.load.threads, machine.cores) * 100}%)` : 'not measured';
   const s = srv
     ? `${Math.round(srv.percentOfCore)}% of one core over ${m.serverProcesses} process(es)`
     : m.serverProcesses === 0

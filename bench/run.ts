@@ -28,7 +28,6 @@ Options:
   -n <n>             stop after n responses              (default 200, hey's, unless -d)
   -d <seconds>       run for a duration instead of -n
   --workers <n>      worker processes, for stages that take --workers
-  --backlog <n>      listen backlog, for stages that take --backlog
   --tool <name>      autocannon (default) or wrk (if installed; wrk needs -d)
   --threads <n>      generator threads                   (default: autocannon ${DEFAULT_THREADS.autocannon}, wrk ${DEFAULT_THREADS.wrk})
   --close            Connection: close on every request: a new connection per request
@@ -43,7 +42,6 @@ export interface RunArgs {
   readonly durationS?: number;
   readonly requests?: number;
   readonly workers?: number;
-  readonly backlog?: number;
   readonly tool: Tool;
   readonly threads: number;
   readonly close: boolean;
@@ -58,7 +56,7 @@ export interface RunArgs {
 export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
   const { values, positionals } = parseFlags(
     argv,
-    { ...LOAD_FLAGS, n: { type: 'string', short: 'n' }, backlog: { type: 'string' }, json: { type: 'boolean' } },
+    { ...LOAD_FLAGS, n: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
     true,
   );
   if (values.help) return 'help';
@@ -76,7 +74,6 @@ export function parseRunArgs(argv: readonly string[]): RunArgs | 'help' {
     connections: positive('-c', values.c) ?? 50,
     ...(durationS !== undefined ? { durationS } : { requests: positive('-n', values.n) ?? 200 }),
     ...(values.workers !== undefined ? { workers: positive('--workers', values.workers)! } : {}),
-    ...(values.backlog !== undefined ? { backlog: positive('--backlog', values.backlog)! } : {}),
     ...load,
     json: values.json === true,
   };
@@ -93,7 +90,7 @@ command(import.meta.url, {
       process.stderr.write(`bench: ${displayName(args.target)} is one process and takes no --workers; ignored\n`);
     }
     const machine = describeMachine();
-    const options = { ...(args.workers !== undefined ? { workers: args.workers } : {}), ...(args.backlog !== undefined ? { backlog: args.backlog } : {}) };
+    const options = args.workers !== undefined ? { workers: args.workers } : {};
     const { measured, serverArgs, name } = await withTarget(args.target, options, async (t) => {
       const load = { tool: args.tool, url: t.url, connections: args.connections, threads: args.threads, close: args.close, progress: true };
       const amount = args.durationS !== undefined ? { durationS: args.durationS } : { requests: args.requests! };
