@@ -7,7 +7,7 @@
  *   (Linux); else `ps -o time=` (macOS prints centiseconds; procps on Linux only whole
  *   seconds, which is why `/proc` comes first); else nothing, and the report says "not
  *   measured".
- * - A generator run as a child (`hey`, `wrk`): the shell that runs it prints its `times`
+ * - A generator run as a child (`wrk`): the shell that runs it prints its `times`
  *   afterwards, whose second line is the CPU its waited-for children used. POSIX, so it works
  *   wherever `sh` does.
  * - autocannon runs in this process (in worker threads): `process.cpuUsage()`, which counts
