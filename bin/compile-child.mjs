@@ -1,22 +1,25 @@
 // The short-lived child that compiles: `compile.mjs` runs it on a cache miss, so that esbuild
 // (about 25 MB once loaded) is never loaded by a server's own processes.
 //
-// Strategy: read `{ files, root, key }` on stdin; compile every `.ts` file with esbuild, one
-// output per input (every import marked external, relative `.ts` specifiers rewritten to the
-// compiled `.js`), each at its source's absolute path under a temporary folder beside the
-// entry, with a linked source map; copy the other files (`.mjs`, `.js`, `.json`); link each
-// `node_modules` the sources would find walking up, so that bare imports resolve as they do
-// from the source; write a `package.json` saying the `.js` files are modules, then the marker
-// (the outputs and their hash), and rename the folder into place. Answer one JSON object on
-// stdout: `{ kind: 'ok' | 'syntax' | 'failed', message? }`.
+// Strategy: read `{ files, entries, root, key }` on stdin; bundle each entry with esbuild into
+// one ES module (the local modules it reaches go in, bare imports stay imports), each at its
+// source's absolute path under a temporary folder beside the entry, with a linked source map
+// whose sources are the `.ts` files; every source goes through {@link rewriteMeta} first, so
+// that `import.meta` keeps meaning each module's source (see `compile.mjs`). Copy the files
+// that are not `.ts` (`.mjs`, `.js`, `.json`: a `new URL('./x.mjs', import.meta.url)` loads the
+// copy); link each `node_modules` the sources would find walking up, so that bare imports
+// resolve as they do from the source; write a `package.json` saying the `.js` files are
+// modules, then the marker (the outputs and their hash), and rename the folder into place.
+// Answer one JSON object on stdout: `{ kind: 'ok' | 'syntax' | 'failed', message? }`.
 //
-// What it will not do: bundle (a file stays a file, so every `import.meta.url` keeps its
-// meaning), or overwrite a complete entry another start put in place first.
+// What it will not do: split code shared by two bundles into a chunk of their own (a shared
+// chunk is one more module to load, in processes that mostly load one bundle), or overwrite a
+// complete entry another start put in place first.
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isComplete, MARKER, outputsHash, resolveRelative } from './compile.mjs';
+import { compiledPath, isComplete, MARKER, outputsHash, resolveRelative } from './compile.mjs';
 
 /** How many entries the cache keeps, at least; older ones go once a day has passed. */
 const KEEP = 30;
@@ -29,22 +32,27 @@ function answer(answer) {
 }
 
 /**
- * The source as esbuild is given it, with the `import.meta.url` uses that mean the source
- * pointed at it (see `compile.mjs`); lines keep their number.
+ * The source as esbuild is given it, with its `import.meta` uses pointed where they mean
+ * (see `compile.mjs`); lines keep their number.
  *
  * @param {string} src
- * @param {string} file
+ * @param {string} file the source's absolute path
+ * @param {string} entry the cache entry's final folder
  */
-function rewriteMeta(src, file) {
+function rewriteMeta(src, file, entry) {
   const sourceUrl = JSON.stringify(pathToFileURL(file).href);
+  const compiledUrl = (/** @type {string} */ f) => JSON.stringify(pathToFileURL(compiledPath(entry, f)).href);
   return src
     .replace(/\bnew\s+URL\(\s*(['"])(\.\.?(?:\/[^'"\n]*)?)\1\s*,\s*import\.meta\.url\s*\)/g, (all, q, rel) => {
-      if (/\.m?ts$/.test(rel)) return `new URL(${q}${rel.replace(/\.m?ts$/, '.js')}${q}, import.meta.url)`;
-      if (/\.(?:mjs|js|cjs|json)$/.test(rel)) return all;
+      if (/\.(?:m?ts|mjs|js|cjs|json)$/.test(rel)) {
+        const target = resolveRelative(file, rel);
+        if (target !== undefined) return `new URL(${compiledUrl(target)})`;
+      }
       return `new URL(${q}${rel}${q}, ${sourceUrl})`;
     })
     .replace(/\bfileURLToPath\(\s*import\.meta\.url\s*\)|\bimport\.meta\.filename\b/g, JSON.stringify(file))
-    .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(file)));
+    .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(file)))
+    .replace(/\bimport\.meta\.url\b/g, compiledUrl(file));
 }
 
 /** Every file (not link) under `dir`, relative to it, sorted. */
@@ -75,7 +83,7 @@ function prune(root) {
   for (const e of entries.slice(KEEP)) if (now - e.at > DAY_MS) rmSync(e.dir, { recursive: true, force: true });
 }
 
-const { files, root, key } = JSON.parse(readFileSync(0, 'utf8'));
+const { files, entries, root, key } = JSON.parse(readFileSync(0, 'utf8'));
 const entry = path.join(root, key);
 const known = new Set(files);
 let esbuild;
@@ -94,7 +102,7 @@ try {
 
 /** @type {import('esbuild').Plugin} */
 const rewrite = {
-  name: 'nibiru-ts-file-by-file',
+  name: 'nibiru-ts-bundle',
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
@@ -102,17 +110,18 @@ const rewrite = {
       const target = resolveRelative(args.importer, args.path);
       if (target === undefined) return undefined; // esbuild says where: a syntax-like error
       if (!known.has(target)) return { errors: [{ text: `${args.path}: missed by the scan of ${args.importer}` }] };
-      let rel = path.relative(path.dirname(args.importer), target.replace(/\.m?ts$/, '.js'));
-      if (!rel.startsWith('.')) rel = `./${rel}`;
-      return { path: rel, external: true };
+      return { path: target };
     });
-    build.onLoad({ filter: /\.m?ts$/ }, (args) => ({ contents: rewriteMeta(readFileSync(args.path, 'utf8'), args.path), loader: 'ts' }));
+    build.onLoad({ filter: /\.(?:m?ts|m?js)$/ }, (args) => ({
+      contents: rewriteMeta(readFileSync(args.path, 'utf8'), args.path, entry),
+      loader: /\.m?ts$/.test(args.path) ? 'ts' : 'js',
+    }));
   },
 };
 
 try {
   await esbuild.build({
-    entryPoints: files.filter((f) => /\.m?ts$/.test(f)),
+    entryPoints: entries.filter((/** @type {string} */ f) => /\.m?ts$/.test(f)),
     outdir: tmp,
     outbase: '/',
     outExtension: { '.js': '.js' },

@@ -52,10 +52,10 @@ async function once(stage = '02', cacheDir = cache, env: Record<string, string> 
 /** The complete entries in the cache. */
 const entries = (): string[] => readdirSync(cache).filter((n) => /^[0-9a-f]{24}$/.test(n));
 
-/** The entry that holds the compiled `word.ts`, and that file's path in it. */
+/** The entry that holds the app's bundle (with `word.ts` in it), and that file's path in it. */
 function wordEntry(): { entry: string; compiled: string } {
   for (const e of entries()) {
-    const compiled = path.join(cache, e, dir, 'word.js');
+    const compiled = path.join(cache, e, dir, 'hello.js');
     try {
       readFileSync(compiled);
       return { entry: path.join(cache, e), compiled };
@@ -63,7 +63,7 @@ function wordEntry(): { entry: string; compiled: string } {
       // an entry of bin/stage.ts alone
     }
   }
-  throw new Error(`no entry holds word.js in ${cache}`);
+  throw new Error(`no entry holds hello.js in ${cache}`);
 }
 
 describe('the compile cache', () => {
