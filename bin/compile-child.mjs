@@ -55,6 +55,76 @@ function rewriteMeta(src, file, entry) {
     .replace(/\bimport\.meta\.url\b/g, compiledUrl(file));
 }
 
+/**
+ * Maps the stack traces of the bundles under `root` to their `.ts` sources, lazily: installed
+ * by each bundle's first line (its text is the banner, see {@link banner}), it reads a
+ * bundle's source map only when a stack through that bundle is first formatted. Node's own
+ * `--enable-source-maps` reads every map as its module loads, and that costs about 4.5 MB in
+ * a process that loads a bundle (Node 20: 47.2 MB against 42.8 MB for a 120 KB module of junk
+ * code, the same with a one-line map), whether or not a stack is ever formatted. Where Node's
+ * are on all the same (`--enable-source-maps`), Node maps, and this is not installed.
+ *
+ * @param {string} root the cache's folder, as a `file:` URL ending in `/`
+ * @param {typeof import('node:module').SourceMap} SourceMap
+ * @param {typeof import('node:fs').readFileSync} readFileSync
+ * @param {typeof import('node:url').fileURLToPath} fileURLToPath
+ */
+function installSourceMaps(root, SourceMap, readFileSync, fileURLToPath) {
+  const key = Symbol.for('nibiru-ts.sourceMaps');
+  if (globalThis[key] || process.sourceMapsEnabled) return;
+  globalThis[key] = true;
+  /** @type {Map<string, InstanceType<typeof SourceMap> | null>} */
+  const maps = new Map();
+  const mapOf = (/** @type {string} */ url) => {
+    if (!maps.has(url)) {
+      try {
+        maps.set(url, new SourceMap(JSON.parse(readFileSync(new URL(`${url}.map`), 'utf8'))));
+      } catch {
+        maps.set(url, null);
+      }
+    }
+    return maps.get(url);
+  };
+  /** @param {import('node:module').CallSite | any} site */
+  const frame = (site) => {
+    const text = String(site);
+    const url = site.getFileName?.();
+    const line = site.getLineNumber?.();
+    const column = site.getColumnNumber?.();
+    if (typeof url !== 'string' || !url.startsWith(root) || !line || !column) return text;
+    const entry = mapOf(url)?.findEntry(line - 1, column - 1);
+    if (!entry?.originalSource) return text;
+    const at = `${url}:${line}:${column}`;
+    const i = text.lastIndexOf(at);
+    if (i === -1) return text;
+    const source = fileURLToPath(new URL(entry.originalSource, url));
+    return `${text.slice(0, i)}${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}${text.slice(i + at.length)}`;
+  };
+  Error.prepareStackTrace = (error, sites) => {
+    let head;
+    try {
+      head = Error.prototype.toString.call(error);
+    } catch {
+      head = '<error>';
+    }
+    return head + sites.map((site) => `\n    at ${frame(site)}`).join('');
+  };
+}
+
+/**
+ * The first line of every bundle: {@link installSourceMaps}, with what it needs.
+ *
+ * @param {string} root the cache's folder
+ */
+function banner(root) {
+  const rootUrl = pathToFileURL(path.join(root, '/')).href;
+  return (
+    "import { SourceMap as __nibiruSourceMap } from 'node:module'; import { readFileSync as __nibiruRead } from 'node:fs'; " +
+    "import { fileURLToPath as __nibiruPath } from 'node:url'; " +
+    `(${installSourceMaps.toString().replace(/\s*\n\s*/g, ' ')})(${JSON.stringify(rootUrl)}, __nibiruSourceMap, __nibiruRead, __nibiruPath);`
+  );
+}
+
 /** Every file (not link) under `dir`, relative to it, sorted. */
 function listFiles(dir, prefix = '') {
   const out = [];
@@ -130,6 +200,7 @@ try {
     platform: 'node',
     target: `node${process.versions.node.split('.')[0]}`,
     sourcemap: 'linked',
+    banner: { js: banner(root) },
     sourcesContent: false,
     keepNames: true,
     logLevel: 'silent',

@@ -6,8 +6,9 @@
 // Strategy: compile `bin/stage.ts` (a cache hit costs a hash of its source), import the copy,
 // and give its `run` a `prepare` that compiles the stage's `main.ts`, the `cli.ts` files it
 // checks and the application, then names the copy to import. The workers inherit what they
-// need: `--enable-source-maps` in `process.execArgv` (stack traces name the `.ts` files) and
-// `NIBIRU_COMPILED` (where the stage's `app.ts` finds the application's compiled copy).
+// need: `NIBIRU_COMPILED` (where the stage's `app.ts` finds the application's compiled copy).
+// Stack traces name the `.ts` files without `--enable-source-maps`: each bundle maps its own,
+// lazily (`compile-child.mjs`), which spares every process the cost of Node's.
 //
 // With `NIBIRU_TSX=1`, or when the cache cannot be used (one line says why; a syntax error
 // says nothing here, tsx reports it as `file:line:column`), everything runs through tsx, as
@@ -40,10 +41,6 @@ async function urls(prepared) {
     return useTsx();
   }
   process.env.NIBIRU_COMPILED = prepared.entry;
-  if (!process.execArgv.includes('--enable-source-maps')) {
-    process.setSourceMapsEnabled(true);
-    process.execArgv.push('--enable-source-maps');
-  }
   return prepared.url;
 }
 

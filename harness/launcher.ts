@@ -125,7 +125,7 @@ export function stageCommand(stage: string, env: NodeJS.ProcessEnv = process.env
       if (compiled?.warning) process.stderr.write(`${compiled.warning}\n`);
       return ['--import', 'tsx', file];
     }
-    return ['--enable-source-maps', compiledPath(compiled.entry, file)];
+    return [compiledPath(compiled.entry, file)]; // each bundle maps its own stack traces
   }
   const dir = stage.includes('/') ? path.resolve(stage) : undefined;
   if (dir !== undefined && !existsSync(path.join(dir, 'src', 'main.ts'))) throw new Error(`no src/main.ts in ${dir}`);
