@@ -4,8 +4,9 @@
 // Strategy: read `{ files, entries, root, key }` on stdin; bundle each entry with esbuild into
 // one ES module (the local modules it reaches go in, bare imports stay imports), each at its
 // source's absolute path under a temporary folder beside the entry, with a linked source map
-// whose sources are the `.ts` files; every source goes through {@link rewriteMeta} first, so
-// that `import.meta` keeps meaning each module's source (see `compile.mjs`). Copy the files
+// whose sources are the `.ts` files, and a first line that maps stack traces through it
+// ({@link installSourceMaps}); every source goes through {@link rewriteMeta} first, so that
+// `import.meta` keeps meaning each module's source (see `compile.mjs`). Copy the files
 // that are not `.ts` (`.mjs`, `.js`, `.json`: a `new URL('./x.mjs', import.meta.url)` loads the
 // copy); link each `node_modules` the sources would find walking up, so that bare imports
 // resolve as they do from the source; write a `package.json` saying the `.js` files are

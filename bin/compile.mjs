@@ -11,8 +11,10 @@
 //
 // It bundles: each entry becomes ONE ES module, holding every local module it reaches (bare
 // imports stay imports, found through `node_modules` links), at the entry's absolute path
-// under the cache, `.ts` becoming `.js`, with a linked source map, so stack traces name the
-// `.ts` file and line. The entries are the files the caller names (`bin/stage.ts`, a stage's
+// under the cache, `.ts` becoming `.js`, with a linked source map that the bundle's first
+// line reads when a stack through it is formatted (not Node's `--enable-source-maps`, which
+// costs every process about 4.5 MB: see `compile-child.mjs`), so stack traces name the `.ts`
+// file and line. The entries are the files the caller names (`bin/stage.ts`, a stage's
 // `main.ts` and `cli.ts`, the app, a reference server) and every `.ts` file that a
 // `new URL('./x.ts', import.meta.url)` names (a stage's `worker.ts`). Why one file: Node pays
 // for each ES module it loads, about 0.3 MB apiece. Measured on 2026-12-08, idle after one
@@ -35,7 +37,6 @@
 // write, esbuild missing) it says so in one line and the caller runs through tsx; on a syntax
 // error it says nothing, and tsx reports the error as `file:line:column`.
 
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -213,6 +214,8 @@ export function prepare(entries, options = {}) {
     }
     return { entry, url };
   }
+  // loaded on a miss only: node:child_process costs a server's process about 2 MB
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process');
   const r = spawnSync(process.execPath, [CHILD], { input: JSON.stringify({ files, entries: entryPoints(entries, files), root, key }), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   let answer;
   try {

@@ -127,6 +127,20 @@ export function app(environ: unknown, startResponse: (s: string, h: [string, str
     expect(await server.stop()).toEqual({ code: 0, signal: null });
   }, 120_000);
 
+  it("bundles the app's modules into its entry, and a stack through the bundle names the .ts file and line", async () => {
+    const throwing = APP.replace('  return [WORD];', "  if (WORD === 'one') throw new Error('thrown by the app');\n  return [WORD];");
+    writeFileSync(path.join(dir, 'hello.ts'), throwing);
+    const line = throwing.split('\n').findIndex((l) => l.includes('thrown by the app')) + 1;
+    const server = await startStage('04', { app: 'hello:app', cwd: dir, env: { NIBIRU_CACHE_DIR: cache }, args: ['--workers', '1'] });
+    const r = await exchange(server.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(r.responses[0]?.status).toBe(500);
+    await expect.poll(() => server.stderr()).toContain(`at app (${path.join(dir, 'hello.ts')}:${line}:`);
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    const { entry, compiled } = wordEntry();
+    expect(readFileSync(compiled, 'utf8')).toMatch(/"one"/);
+    expect(readdirSync(path.join(entry, dir)).filter((f) => f.endsWith('.js'))).toEqual(['hello.js']);
+  }, 120_000);
+
   it('serves an app written in JavaScript as it is', async () => {
     writeFileSync(path.join(dir, 'plain.mjs'), "export function app(environ, startResponse) {\n  startResponse('200 OK', []);\n  return ['plain'];\n}\n");
     const server = await startStage('04', { app: 'plain:app', cwd: dir, env: { NIBIRU_CACHE_DIR: cache } });
