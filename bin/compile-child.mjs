@@ -1,8 +1,10 @@
-// The short-lived child that compiles: `compile.mjs` runs it on a cache miss, so that esbuild
-// (about 25 MB once loaded) is never loaded by a server's own processes.
+// The short-lived child that compiles: `compile.mjs` runs it when a start is not the same as
+// the last one, so that esbuild (about 25 MB once loaded), and the reading and hashing of the
+// sources, are never paid for by a server's own processes.
 //
-// Strategy: read `{ files, entries, root, key }` on stdin; bundle each entry with esbuild into
-// one ES module (the local modules it reaches go in, bare imports stay imports), each at its
+// Strategy: read `{ entries, root }` on stdin; find the files they reach and their key
+// (`compile.mjs`), and answer at once when that entry is complete; else bundle each entry
+// with esbuild into one ES module (the local modules it reaches go in, bare imports stay imports), each at its
 // source's absolute path under a temporary folder beside the entry, with a linked source map
 // whose sources are the `.ts` files, and a first line that maps stack traces through it
 // ({@link installSourceMaps}); every source goes through {@link rewriteMeta} first, so that
@@ -11,7 +13,7 @@
 // copy); link each `node_modules` the sources would find walking up, so that bare imports
 // resolve as they do from the source; write a `package.json` saying the `.js` files are
 // modules, then the marker (the outputs and their hash), and rename the folder into place.
-// Answer one JSON object on stdout: `{ kind: 'ok' | 'syntax' | 'failed', message? }`.
+// Answer one JSON object on stdout: `{ kind: 'ok', entry } | { kind: 'syntax' | 'failed', message }`.
 //
 // What it will not do: split code shared by two bundles into a chunk of their own (a shared
 // chunk is one more module to load, in processes that mostly load one bundle), or overwrite a
@@ -20,7 +22,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compiledPath, isComplete, MARKER, outputsHash, resolveRelative } from './compile.mjs';
+import { cacheKey, compiledPath, entryPoints, isComplete, MARKER, outputsHash, rememberStart, resolveRelative, scan, touch } from './compile.mjs';
 
 /** How many entries the cache keeps, at least; older ones go once a day has passed. */
 const KEEP = 30;
@@ -154,8 +156,16 @@ function prune(root) {
   for (const e of entries.slice(KEEP)) if (now - e.at > DAY_MS) rmSync(e.dir, { recursive: true, force: true });
 }
 
-const { files, entries, root, key } = JSON.parse(readFileSync(0, 'utf8'));
+const { entries: asked, root } = JSON.parse(readFileSync(0, 'utf8'));
+const files = scan(asked);
+const key = cacheKey(files);
 const entry = path.join(root, key);
+if (isComplete(entry, key)) {
+  touch(entry);
+  rememberStart(root, asked, files, entry);
+  answer({ kind: 'ok', entry });
+}
+const entries = entryPoints(asked, files);
 const known = new Set(files);
 let esbuild;
 try {
@@ -266,4 +276,6 @@ try {
 } catch {
   // pruning is housekeeping: the entry is in place
 }
-answer(isComplete(entry, key) ? { kind: 'ok' } : { kind: 'failed', message: `the compile cache entry ${entry} is incomplete` });
+if (!isComplete(entry, key)) answer({ kind: 'failed', message: `the compile cache entry ${entry} is incomplete` });
+rememberStart(root, asked, files, entry);
+answer({ kind: 'ok', entry });

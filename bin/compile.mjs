@@ -1,16 +1,18 @@
 // The compile cache: a stage's TypeScript, and its app's, as plain JavaScript, so that the
 // server's processes run with plain `node` (no TypeScript loader in each of them).
 //
-// Strategy: from the entry files, follow the relative imports (and `new URL('./x', import.meta.url)`)
-// with a regular expression, hash the contents of every file reached, with the compiler's own
-// source, esbuild's version and Node's, and look for `<cache>/<hash>/` holding a `.complete`
-// marker whose list of outputs and their hashes still matches. On a miss, a short-lived child
-// (`compile-child.mjs`, the only file that loads esbuild) compiles into a temporary folder and
-// renames it into place: two starts at once both compile, one rename wins, and the other uses
-// the winner's. A start that finds nothing changed since the last start from the same
-// entries (every source, the compiler, esbuild and the outputs the same size, mtime and
-// ctime: `last-<name>.json` in the cache) skips the reading and hashing: that work would cost
-// the server's process about 5 MB for good.
+// Strategy: a start that finds nothing changed since the last start from the same entries
+// (every source, the compiler, esbuild and the entry's outputs the same size, mtime and ctime:
+// `last-<name>.json` in the cache) uses that entry, reading no source. Otherwise a
+// short-lived child (`compile-child.mjs`, the only file that loads esbuild) follows the
+// relative imports from the entry files (and `new URL('./x', import.meta.url)`) with a
+// regular expression, hashes the contents of every file reached, with the compiler's own
+// source, esbuild's version and Node's, and looks for `<cache>/<hash>/` holding a `.complete`
+// marker whose list of outputs and their hashes still matches; on a miss it compiles into a
+// temporary folder and renames it into place: two starts at once both compile, one rename
+// wins, and the other uses the winner's. The reading and hashing happen in the child because
+// they (and `node:crypto`) would cost the server's own process about 5 MB for good (stage 02,
+// Node 20: 48.7 MB without them, 53.2 MB with them).
 //
 // It bundles: each entry becomes ONE ES module, holding every local module it reaches (bare
 // imports stay imports, found through `node_modules` links), at the entry's absolute path
@@ -189,7 +191,7 @@ export function isComplete(entry, key) {
 }
 
 /** @param {string} entry a complete entry, in use: the pruning keeps it */
-function touch(entry) {
+export function touch(entry) {
   try {
     const now = new Date();
     utimesSync(path.join(entry, MARKER), now, now);
@@ -264,7 +266,7 @@ function lastStart(root, entries) {
  * @param {readonly string[]} files
  * @param {string} entry complete
  */
-function rememberStart(root, entries, files, entry) {
+export function rememberStart(root, entries, files, entry) {
   const file = lastStartFile(root, entries);
   const tmp = `${file}.tmp-${process.pid}`;
   try {
@@ -298,28 +300,17 @@ export function prepare(entries, options = {}) {
     touch(known);
     return { entry: known, url: urlIn(known) };
   }
-  const files = scan(entries);
-  const key = cacheKey(files);
-  const entry = path.join(root, key);
-  const url = urlIn(entry);
-  if (isComplete(entry, key)) {
-    touch(entry);
-    rememberStart(root, entries, files, entry);
-    return { entry, url };
-  }
-  // loaded on a miss only: node:child_process costs a server's process about 2 MB
+  // the sources read and hashed in the child, like the compiling: that work, and
+  // node:crypto, would cost this process about 5 MB for good; node:child_process about 2 MB
   const { spawnSync } = createRequire(import.meta.url)('node:child_process');
-  const r = spawnSync(process.execPath, [CHILD], { input: JSON.stringify({ files, entries: entryPoints(entries, files), root, key }), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [CHILD], { input: JSON.stringify({ entries, root }), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   let answer;
   try {
     answer = JSON.parse(r.stdout);
   } catch {
     answer = { kind: 'failed', message: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0] };
   }
-  if (answer.kind === 'ok' && isComplete(entry, key)) {
-    rememberStart(root, entries, files, entry);
-    return { entry, url };
-  }
+  if (answer.kind === 'ok' && typeof answer.entry === 'string') return { entry: answer.entry, url: urlIn(answer.entry) };
   if (answer.kind === 'syntax') return { entry: undefined, warning: undefined };
   return { entry: undefined, warning: `nibiru-ts: warning: ${answer.message ?? 'the compiled copy is incomplete'}; running through tsx (slower to start, heavier)` };
 }
